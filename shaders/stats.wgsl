@@ -1,0 +1,87 @@
+// Per-layer statistics reduced on the GPU. Each layer's tensor has a slot: the largest |v| as
+// float bits (atomicMax; bits ≥ 0x7f800000 mean a non-finite value), the power of two its stored
+// values are scaled by, and one partial (max |v|, Σ (v / max)²) per workgroup, summed by reduce.wgsl.
+
+@group(1) @binding(0) var<storage, read_write> max_bits: array<atomic<u32>>;
+@group(1) @binding(1) var<storage, read_write> exponents: array<i32>;
+@group(1) @binding(2) var<storage, read_write> partials: array<vec2<f32>>;
+
+const NON_FINITE_BITS: u32 = 0x7f800000u;
+
+// Running max |v| of finite values and Σ (v / max_abs)².
+struct Moments {
+  max_abs: f32,
+  scaled_sum_sq: f32,
+}
+
+fn abs_bits(v: f32) -> u32 {
+  return bitcast<u32>(v) & 0x7fffffffu;
+}
+
+fn moments_add(m: Moments, v: f32) -> Moments {
+  let bits = abs_bits(v);
+  if (bits >= NON_FINITE_BITS || bits == 0u) {
+    return m;
+  }
+  let x = bitcast<f32>(bits);
+  if (x > m.max_abs) {
+    let r = m.max_abs / x;
+    return Moments(x, 1.0 + m.scaled_sum_sq * r * r);
+  }
+  let r = x / m.max_abs;
+  return Moments(m.max_abs, m.scaled_sum_sq + r * r);
+}
+
+fn moments_merge(a: Moments, b: Moments) -> Moments {
+  let top = max(a.max_abs, b.max_abs);
+  if (top == 0.0) {
+    return Moments(0.0, 0.0);
+  }
+  let ra = a.max_abs / top;
+  let rb = b.max_abs / top;
+  return Moments(top, a.scaled_sum_sq * ra * ra + b.scaled_sum_sq * rb * rb);
+}
+
+// ⌊log₂ max|v|⌋ of a slot, clamped to −126..127; 0 for an all-zero or non-finite tensor.
+fn normalizing_exponent(bits: u32) -> i32 {
+  if (bits == 0u || bits >= NON_FINITE_BITS) {
+    return 0;
+  }
+  return clamp(i32(bits >> 23u) - 127, -126, 127);
+}
+
+fn slot_exponent(slot: u32) -> i32 {
+  return exponents[slot];
+}
+
+fn slot_max_bits(slot: u32) -> u32 {
+  return atomicLoad(&max_bits[slot]);
+}
+
+var<workgroup> red_max: array<f32, 256>;
+var<workgroup> red_sum: array<f32, 256>;
+var<workgroup> red_bits: atomic<u32>;
+
+// Reduces each invocation's moments and max bits over the 256-invocation workgroup; invocation 0
+// writes the workgroup's partial and raises the slot's max. Call from uniform control flow.
+fn publish_stats(local_index: u32, m: Moments, bits: u32, slot: u32, partial_index: u32) {
+  red_max[local_index] = m.max_abs;
+  red_sum[local_index] = m.scaled_sum_sq;
+  atomicMax(&red_bits, bits);
+  workgroupBarrier();
+  for (var stride = 128u; stride > 0u; stride >>= 1u) {
+    if (local_index < stride) {
+      let merged = moments_merge(
+        Moments(red_max[local_index], red_sum[local_index]),
+        Moments(red_max[local_index + stride], red_sum[local_index + stride]),
+      );
+      red_max[local_index] = merged.max_abs;
+      red_sum[local_index] = merged.scaled_sum_sq;
+    }
+    workgroupBarrier();
+  }
+  if (local_index == 0u) {
+    partials[partial_index] = vec2<f32>(red_max[0], red_sum[0]);
+    atomicMax(&max_bits[slot], atomicLoad(&red_bits));
+  }
+}

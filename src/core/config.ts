@@ -1,0 +1,184 @@
+/**
+ * A run's config (SPEC.md, "Config") and its validation: every field, every range, unknown
+ * fields and wrong types refused with an error that names the field, the value and what is allowed.
+ */
+import { ACTIVATION_NAMES, type ActivationName } from "./activations";
+
+export const INIT_SCHEMES = [
+  "identity",
+  "gaussian",
+  "xavier_normal",
+  "xavier_uniform",
+  "he_normal",
+  "he_uniform",
+  "lecun_normal",
+  "orthogonal",
+] as const;
+export type InitScheme = (typeof INIT_SCHEMES)[number];
+export type GainScheme = Exclude<InitScheme, "identity" | "gaussian">;
+
+/** A layer's weight initialization, W ∈ ℝⁿˣⁿ. */
+export type InitConfig =
+  | { scheme: "identity"; scale: number }
+  | { scheme: "gaussian"; sigma: number }
+  | { scheme: GainScheme; gain: number };
+
+export const INPUTS = ["ones", "gaussian"] as const;
+export const TARGETS = ["zeros", "gaussian"] as const;
+export const NUMERICS = ["float32", "tracked"] as const;
+
+/** A complete, validated config: every field present. */
+export interface RunConfig {
+  depth: number;
+  width: number;
+  batch: number;
+  activation: ActivationName;
+  init: InitConfig;
+  biasSigma: number;
+  input: (typeof INPUTS)[number];
+  target: (typeof TARGETS)[number];
+  seed: number;
+  numerics: (typeof NUMERICS)[number];
+}
+
+/** What a caller may pass: any subset of the fields; the rest take their defaults. */
+export type PartialConfig = Partial<Omit<RunConfig, "init">> & { init?: Partial<InitConfig> & { scheme: InitScheme } };
+
+export const DEFAULT_CONFIG: Readonly<RunConfig> = Object.freeze<RunConfig>({
+  depth: 50,
+  width: 64,
+  batch: 64,
+  activation: "tanh",
+  init: { scheme: "xavier_normal", gain: 1 },
+  biasSigma: 0,
+  input: "gaussian",
+  target: "gaussian",
+  seed: 1,
+  numerics: "float32",
+});
+
+/** Integer ranges of the size fields and the seed. */
+export const LIMITS = {
+  depth: { min: 1, max: 4096 },
+  width: { min: 1, max: 2048 },
+  batch: { min: 1, max: 4096 },
+  seed: { min: 0, max: 4294967295 },
+} as const;
+
+/**
+ * |scale|, sigma, gain and biasSigma are 0 or within [MIN_INIT_MAGNITUDE, MAX_INIT_MAGNITUDE]: every
+ * drawn weight and bias is then a normal float32 number, and powers of two of them stay in range.
+ */
+export const MIN_INIT_MAGNITUDE = 1e-20;
+export const MAX_INIT_MAGNITUDE = 1e6;
+
+/** A config field that is not valid: which field, what it got, what it accepts. */
+export class ConfigError extends Error {
+  constructor(
+    readonly field: string,
+    readonly got: unknown,
+    readonly allowed: string,
+  ) {
+    super(`${field} must be ${allowed}, got ${describe(got)}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** A value as a person would type it, short enough for an error message. */
+export function describe(value: unknown): string {
+  if (value === undefined) return "undefined";
+  if (typeof value === "number") return Number.isNaN(value) ? "NaN" : String(value);
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "function" || typeof value === "symbol") return typeof value;
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+function integerIn(field: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(field, value, `an integer in ${min}..${max}`);
+  }
+  return value;
+}
+
+/** 0, or a number whose magnitude is in [MIN_INIT_MAGNITUDE, MAX_INIT_MAGNITUDE] (negative only if allowed). */
+function magnitude(field: string, value: unknown, allowNegative: boolean): number {
+  const size = typeof value === "number" ? Math.abs(value) : Number.NaN;
+  const valid =
+    typeof value === "number" &&
+    (allowNegative || value >= 0) &&
+    (size === 0 || (size >= MIN_INIT_MAGNITUDE && size <= MAX_INIT_MAGNITUDE));
+  if (!valid) {
+    const range = `[${MIN_INIT_MAGNITUDE}, ${MAX_INIT_MAGNITUDE}]`;
+    throw new ConfigError(
+      field,
+      value,
+      allowNegative ? `0 or a number with magnitude in ${range}` : `0 or a number in ${range}`,
+    );
+  }
+  return value;
+}
+
+function oneOf<T extends string>(field: string, value: unknown, options: readonly T[]): T {
+  if (typeof value !== "string" || !(options as readonly string[]).includes(value)) {
+    throw new ConfigError(field, value, `one of ${options.map((o) => `"${o}"`).join(", ")}`);
+  }
+  return value as T;
+}
+
+function refuseUnknown(field: string, value: Record<string, unknown>, known: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      throw new ConfigError(
+        field ? `${field}.${key}` : key,
+        value[key],
+        `absent: ${field || "config"} has no field "${key}" (fields: ${known.join(", ")})`,
+      );
+    }
+  }
+}
+
+function validateInit(value: unknown): InitConfig {
+  if (!isPlainObject(value))
+    throw new ConfigError("init", value, `an object { scheme, ... } with scheme one of ${INIT_SCHEMES.join(", ")}`);
+  const scheme = oneOf("init.scheme", value.scheme, INIT_SCHEMES);
+  if (scheme === "identity") {
+    refuseUnknown("init", value, ["scheme", "scale"]);
+    return { scheme, scale: value.scale === undefined ? 1 : magnitude("init.scale", value.scale, true) };
+  }
+  if (scheme === "gaussian") {
+    refuseUnknown("init", value, ["scheme", "sigma"]);
+    return { scheme, sigma: value.sigma === undefined ? 1 : magnitude("init.sigma", value.sigma, false) };
+  }
+  refuseUnknown("init", value, ["scheme", "gain"]);
+  return { scheme, gain: value.gain === undefined ? 1 : magnitude("init.gain", value.gain, false) };
+}
+
+/** The config with defaults filled in, or a ConfigError naming the first field that is not valid. */
+export function validateConfig(input: unknown): RunConfig {
+  if (input === undefined) return structuredClone(DEFAULT_CONFIG) as RunConfig;
+  if (!isPlainObject(input)) throw new ConfigError("config", input, "an object of config fields");
+  refuseUnknown("", input, Object.keys(DEFAULT_CONFIG));
+  const field = <K extends keyof RunConfig>(key: K): unknown =>
+    input[key] === undefined ? DEFAULT_CONFIG[key] : input[key];
+  return {
+    depth: integerIn("depth", field("depth"), LIMITS.depth.min, LIMITS.depth.max),
+    width: integerIn("width", field("width"), LIMITS.width.min, LIMITS.width.max),
+    batch: integerIn("batch", field("batch"), LIMITS.batch.min, LIMITS.batch.max),
+    activation: oneOf("activation", field("activation"), ACTIVATION_NAMES),
+    init: validateInit(field("init")),
+    biasSigma: magnitude("biasSigma", field("biasSigma"), false),
+    input: oneOf("input", field("input"), INPUTS),
+    target: oneOf("target", field("target"), TARGETS),
+    seed: integerIn("seed", field("seed"), LIMITS.seed.min, LIMITS.seed.max),
+    numerics: oneOf("numerics", field("numerics"), NUMERICS),
+  };
+}

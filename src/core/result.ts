@@ -1,0 +1,129 @@
+/**
+ * A run's result (SPEC.md, "Result") and the one place that turns per-layer sums into it, so the
+ * GPU engine and the CPU reference report the same way.
+ */
+import type { RunConfig } from "./config";
+
+export type Backend = "webgpu" | "cpu";
+
+/** How float32 values below 2⁻¹²⁶ behave: kept as subnormals, or flushed to zero (many GPUs). */
+export type Subnormals = "kept" | "flushed";
+
+export interface LayerPair {
+  forward: number | null;
+  backward: number | null;
+}
+
+export interface TimingMs {
+  /** Wall-clock time of the whole run, from call to result. */
+  wall: number;
+  /** GPU time of each pass, from timestamp queries, where the adapter has them. */
+  gpu?: { init: number; forward: number; backward: number; total: number };
+}
+
+export interface RunResult {
+  config: RunConfig;
+  backend: Backend;
+  loss: number | null;
+  log10ActRms: (number | null)[];
+  log10GradRms: (number | null)[];
+  log10WeightGradNorm: (number | null)[];
+  firstNonFinite: LayerPair;
+  firstAllZero: LayerPair;
+  /** How this backend's float32 arithmetic treats subnormals (decides where 0.5^l reaches zero). */
+  subnormals: Subnormals;
+  timingMs: TimingMs;
+}
+
+/**
+ * The magnitude of one tensor, as the passes reduce it: the largest |v|, Σ (v / maxAbs)², whether
+ * any value was infinite or NaN, and the power of two the stored values are scaled by.
+ */
+export interface TensorSummary {
+  maxAbs: number;
+  scaledSumSq: number;
+  nonFinite: boolean;
+  exponent2: number;
+}
+
+const LOG10_2 = Math.log10(2);
+
+/** log10 of ‖v‖₂ / √divisor (divisor = count for an RMS, 1 for a norm); null if not finite or zero. */
+export function log10Norm(summary: TensorSummary, divisor: number): number | null {
+  if (summary.nonFinite || !(summary.maxAbs > 0)) return null;
+  const value =
+    Math.log10(summary.maxAbs) + 0.5 * Math.log10(summary.scaledSumSq / divisor) + summary.exponent2 * LOG10_2;
+  return Number.isFinite(value) ? value : null;
+}
+
+/** The summary of plain values times 2^exponent2, computed in float64. */
+export function summarize(values: ArrayLike<number>, exponent2 = 0): TensorSummary {
+  let maxAbs = 0;
+  let nonFinite = false;
+  for (let i = 0; i < values.length; i++) {
+    const magnitude = Math.abs(values[i] as number);
+    if (!Number.isFinite(magnitude)) nonFinite = true;
+    else if (magnitude > maxAbs) maxAbs = magnitude;
+  }
+  let scaledSumSq = 0;
+  if (maxAbs > 0) {
+    for (let i = 0; i < values.length; i++) {
+      const ratio = (values[i] as number) / maxAbs;
+      if (Number.isFinite(ratio)) scaledSumSq += ratio * ratio;
+    }
+  }
+  return { maxAbs, scaledSumSq, nonFinite, exponent2 };
+}
+
+/** Per-layer summaries of a run: act[0..L], grad[0..L] (∂ℓ/∂a_l), weightGrad[1..L] (index 0 unused). */
+export interface RunSummaries {
+  act: TensorSummary[];
+  grad: TensorSummary[];
+  weightGrad: (TensorSummary | null)[];
+}
+
+/** The result from a run's per-layer summaries; weightGrad summaries are of B·∂loss/∂W_l. */
+export function assembleResult(
+  config: RunConfig,
+  backend: Backend,
+  summaries: RunSummaries,
+  subnormals: Subnormals,
+  timingMs: TimingMs,
+): RunResult {
+  const { depth, width, batch } = config;
+  const count = width * batch;
+  const tracked = config.numerics === "tracked";
+  const isZero = (s: TensorSummary) => !s.nonFinite && s.maxAbs === 0;
+  const firstForward = (test: (s: TensorSummary) => boolean) => {
+    const index = summaries.act.findIndex(test);
+    return index < 0 ? null : index;
+  };
+  const firstBackward = (test: (s: TensorSummary) => boolean) => {
+    for (let l = depth; l >= 0; l--) if (test(summaries.grad[l] as TensorSummary)) return l;
+    return null;
+  };
+  const lossSummary = summaries.grad[depth] as TensorSummary;
+  const log10LossNorm = log10Norm(lossSummary, 1);
+  let loss: number | null = isZero(lossSummary) ? 0 : null;
+  if (log10LossNorm !== null) {
+    const value = 10 ** (2 * log10LossNorm) / (2 * batch);
+    loss = Number.isFinite(value) ? value : null;
+  }
+  return {
+    config,
+    backend,
+    loss,
+    log10ActRms: summaries.act.map((s) => log10Norm(s, count)),
+    log10GradRms: summaries.grad.map((s) => log10Norm(s, count)),
+    log10WeightGradNorm: summaries.weightGrad.map((s) => {
+      const value = s ? log10Norm(s, 1) : null;
+      return value === null ? null : value - Math.log10(batch);
+    }),
+    firstNonFinite: tracked
+      ? { forward: null, backward: null }
+      : { forward: firstForward((s) => s.nonFinite), backward: firstBackward((s) => s.nonFinite) },
+    firstAllZero: { forward: firstForward(isZero), backward: firstBackward(isZero) },
+    subnormals,
+    timingMs,
+  };
+}

@@ -1,0 +1,44 @@
+import { playwright } from "@vitest/browser-playwright";
+import { defineConfig } from "vitest/config";
+import { chromiumArgs, findChromium } from "./tests/support/chromium";
+
+/** One config for the lab (Vite) and the tests: core in Node, GPU and page in Chromium. */
+export default defineConfig({
+  build: { target: "es2022" },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: { name: "core", include: ["tests/core/**/*.test.ts"], environment: "node" },
+      },
+      {
+        extends: true,
+        test: {
+          name: "page",
+          include: ["tests/page/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "gpu",
+          include: ["tests/gpu/**/*.test.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            provider: playwright({
+              launchOptions: { executablePath: findChromium(), args: chromiumArgs() },
+            }),
+            instances: [{ browser: "chromium" }],
+          },
+        },
+      },
+    ],
+  },
+});
