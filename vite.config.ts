@@ -1,6 +1,6 @@
 import { playwright } from "@vitest/browser-playwright";
 import { defineConfig } from "vitest/config";
-import { chromiumArgs, findChromium } from "./tests/support/chromium";
+import { chromiumArgs, findChromium } from "./tests/support/chromium.ts";
 
 /** One config for the lab (Vite) and the tests: core in Node, GPU and page in Chromium. */
 export default defineConfig({

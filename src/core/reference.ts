@@ -59,6 +59,12 @@ export function normalizingExponent(maxAbs: number): number {
   return exponent;
 }
 
+/** v·2^e, in two factors so that 2^e itself may lie outside float64's range (|e| up to 2046). */
+export function timesPow2(v: number, e: number): number {
+  const half = Math.trunc(e / 2);
+  return v * 2 ** half * 2 ** (e - half);
+}
+
 /** The draw of a (batch × width) data tensor: inputs or targets. */
 export function dataTensor(config: RunConfig, stream: typeof Stream.inputs | typeof Stream.targets): Float64Array {
   const { batch, width, seed } = config;
@@ -83,7 +89,7 @@ export function layerBiases(config: RunConfig, layer: number): Float64Array {
 }
 
 /** ⌈log₂ biasSigma⌉: the power of two of the biases' scale (−∞ without biases). */
-function biasExponent(biasSigma: number): number {
+export function biasExponent(biasSigma: number): number {
   return biasSigma > 0 ? Math.ceil(Math.log2(biasSigma)) : Number.NEGATIVE_INFINITY;
 }
 
@@ -144,18 +150,16 @@ export function runReference(config: RunConfig, options: ReferenceOptions = {}):
   const target = dataTensor(config, Stream.targets).map(roundParam);
   const aL = acts[depth] as Float64Array;
   let gradExp = 0;
-  let aScale = 1;
-  let yScale = 1;
   if (tracked) {
     const eTarget = config.target === "zeros" ? Number.NEGATIVE_INFINITY : 0;
     gradExp = Math.max(
       (actExp[depth] as number) + normalizingExponent((summaries.act[depth] as TensorSummary).maxAbs),
       eTarget,
     );
-    aScale = 2 ** ((actExp[depth] as number) - gradExp);
-    yScale = 2 ** -gradExp;
   }
-  let grad = aL.map((a, k) => round(a * aScale - (target[k] as number) * yScale));
+  // Stored (a_L − y)·2^−gradExp; a_L's stored max may be a float64 subnormal, whose 2^−gradExp exceeds 2^1023.
+  const aExp = (actExp[depth] as number) - gradExp;
+  let grad = aL.map((a, k) => round(timesPow2(a, aExp) - timesPow2(target[k] as number, -gradExp)));
   const grads: TensorSummary[] = [];
   grads[depth] = summarize(grad, gradExp);
 
@@ -163,8 +167,7 @@ export function runReference(config: RunConfig, options: ReferenceOptions = {}):
   for (let l = depth; l >= 1; l--) {
     if (tracked) {
       const k = normalizingExponent((grads[l] as TensorSummary).maxAbs);
-      const scale = 2 ** -k;
-      grad = grad.map((v) => v * scale);
+      grad = grad.map((v) => timesPow2(v, -k));
       gradExp += k;
     }
     const a = acts[l] as Float64Array;

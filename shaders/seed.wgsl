@@ -1,0 +1,47 @@
+// The backward pass's seed: ∂ℓ_b/∂a_L = a_L − y for every example, with its statistics. In tracked
+// numerics both terms are brought to a common power of two first.
+
+override N: u32 = 1u;
+override BATCH: u32 = 1u;
+override TRACKED: bool = false;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> act_last: array<f32>;
+@group(0) @binding(2) var<storage, read> targets: array<f32>;
+@group(0) @binding(3) var<storage, read_write> grad_out: array<f32>;
+
+@compute @workgroup_size(16, 16)
+fn main(
+  @builtin(workgroup_id) wg: vec3<u32>,
+  @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(local_invocation_index) lidx: u32,
+  @builtin(num_workgroups) groups: vec3<u32>,
+) {
+  let unit = wg.x * TILE + lid.x;
+  let example = wg.y * TILE + lid.y;
+  var a_shift = 1.0;
+  var a_drop = 1.0;
+  var y_scale = 1.0;
+  var exponent = 0;
+  if (TRACKED) {
+    let k = normalizing_exponent(slot_max_bits(params.in_slot));
+    let e_a = slot_exponent(params.in_slot);
+    exponent = max(e_a + k, params.target_exp);
+    a_shift = pow2(-k);
+    a_drop = pow2(e_a + k - exponent);
+    y_scale = pow2(-exponent);
+  }
+  var m = Moments(0.0, 0.0);
+  var bits = 0u;
+  if (example < BATCH && unit < N) {
+    let index = example * N + unit;
+    let d = act_last[index] * a_shift * a_drop - targets[index] * y_scale;
+    grad_out[index] = d;
+    m = moments_add(m, d);
+    bits = abs_bits(d);
+  }
+  publish_stats(lidx, m, bits, params.out_slot, params.partial_base + wg.y * groups.x + wg.x);
+  if (lidx == 0u && wg.x == 0u && wg.y == 0u) {
+    exponents[params.out_slot] = exponent;
+  }
+}

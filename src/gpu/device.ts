@@ -1,0 +1,149 @@
+/**
+ * The WebGPU adapter and device: requested once with the adapter's maxima for the limits a run
+ * needs, probed once for how its float32 arithmetic treats subnormals, and forgotten when lost so
+ * the next run gets a fresh one. Every buffer goes through a BufferSet, so a run can free all it
+ * made and the tests can check that nothing is left behind.
+ */
+import type { Subnormals } from "../core/result";
+import type { AdapterLimits } from "./plan";
+
+export interface GpuContext {
+  device: GPUDevice;
+  adapterName: string;
+  limits: AdapterLimits;
+  timestamps: boolean;
+  subnormals: Subnormals;
+}
+
+/** WebGPU is missing or gave no adapter or device. */
+export class GpuUnavailableError extends Error {
+  override name = "GpuUnavailableError";
+}
+
+const REQUESTED_LIMITS = [
+  "maxBufferSize",
+  "maxStorageBufferBindingSize",
+  "maxStorageBuffersPerShaderStage",
+  "maxComputeWorkgroupStorageSize",
+  "maxComputeInvocationsPerWorkgroup",
+  "maxComputeWorkgroupsPerDimension",
+  "maxDynamicStorageBuffersPerPipelineLayout",
+] as const;
+
+let pending: Promise<GpuContext> | null = null;
+
+/** The shared GPU context, created on first use and again after a device loss. */
+export function acquireGpu(): Promise<GpuContext> {
+  if (!pending) {
+    pending = createContext();
+    pending.catch(() => {
+      pending = null;
+    });
+  }
+  return pending;
+}
+
+async function createContext(): Promise<GpuContext> {
+  const gpu = typeof navigator === "undefined" ? undefined : navigator.gpu;
+  if (!gpu) throw new GpuUnavailableError("WebGPU is not available here (navigator.gpu is missing)");
+  const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
+  if (!adapter) throw new GpuUnavailableError("WebGPU found no adapter");
+  const requiredLimits: Record<string, number> = {};
+  for (const name of REQUESTED_LIMITS) requiredLimits[name] = adapter.limits[name];
+  const timestamps = adapter.features.has("timestamp-query");
+  const device = await adapter.requestDevice({
+    requiredLimits,
+    requiredFeatures: timestamps ? ["timestamp-query"] : [],
+  });
+  const context: GpuContext = {
+    device,
+    adapterName: describeAdapter(adapter.info),
+    limits: {
+      maxBufferSize: device.limits.maxBufferSize,
+      maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
+      minStorageBufferOffsetAlignment: device.limits.minStorageBufferOffsetAlignment,
+    },
+    timestamps,
+    subnormals: await probeSubnormals(device),
+  };
+  device.lost.then(() => {
+    if (pending) {
+      pending.then((current) => {
+        if (current.device === device) pending = null;
+      });
+    }
+  });
+  return context;
+}
+
+function describeAdapter(info: GPUAdapterInfo): string {
+  const parts = [info.vendor, info.architecture, info.device, info.description].filter((part) => part);
+  return parts.length > 0 ? parts.join(" ") : "unknown adapter";
+}
+
+/** Whether 2⁻¹²⁶ · ½ computed on this device is 2⁻¹²⁷ (kept) or 0 (flushed). */
+async function probeSubnormals(device: GPUDevice): Promise<Subnormals> {
+  const code = `
+    @group(0) @binding(0) var<storage, read_write> values: array<f32, 2>;
+    @compute @workgroup_size(1) fn main() { values[1] = values[0] * 0.5; }`;
+  const module = device.createShaderModule({ code });
+  const pipeline = device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: "main" } });
+  const buffers = new BufferSet(device);
+  try {
+    const storage = buffers.create(
+      "subnormal probe",
+      8,
+      GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    );
+    const readback = buffers.create("subnormal readback", 8, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+    device.queue.writeBuffer(storage, 0, new Float32Array([2 ** -126, 1]));
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(
+      0,
+      device.createBindGroup({
+        layout: pipeline.getBindGroupLayout(0),
+        entries: [{ binding: 0, resource: { buffer: storage } }],
+      }),
+    );
+    pass.dispatchWorkgroups(1);
+    pass.end();
+    encoder.copyBufferToBuffer(storage, 0, readback, 0, 8);
+    device.queue.submit([encoder.finish()]);
+    await readback.mapAsync(GPUMapMode.READ);
+    const half = new Float32Array(readback.getMappedRange())[1];
+    return half === 0 ? "flushed" : "kept";
+  } finally {
+    buffers.destroyAll();
+  }
+}
+
+const liveBytes = new WeakMap<GPUDevice, number>();
+
+/** Bytes of buffers made through BufferSets on this device and not yet destroyed. */
+export function liveBufferBytes(device: GPUDevice): number {
+  return liveBytes.get(device) ?? 0;
+}
+
+/** The buffers of one run: made together, destroyed together. */
+export class BufferSet {
+  private readonly buffers: GPUBuffer[] = [];
+
+  constructor(private readonly device: GPUDevice) {}
+
+  create(label: string, size: number, usage: GPUBufferUsageFlags): GPUBuffer {
+    const buffer = this.device.createBuffer({ label, size: Math.max(4, Math.ceil(size / 4) * 4), usage });
+    this.buffers.push(buffer);
+    liveBytes.set(this.device, liveBufferBytes(this.device) + buffer.size);
+    return buffer;
+  }
+
+  destroyAll(): void {
+    for (const buffer of this.buffers) {
+      liveBytes.set(this.device, liveBufferBytes(this.device) - buffer.size);
+      buffer.destroy();
+    }
+    this.buffers.length = 0;
+  }
+}

@@ -1,0 +1,395 @@
+/**
+ * The GPU engine: runs a config as SPEC.md says, in one submission (weights, biases and data drawn
+ * on the GPU; forward; backward with weight gradients; every statistic reduced on the GPU), and
+ * reads back only O(L) numbers.
+ */
+import { ACTIVATIONS } from "../core/activations";
+import type { RunConfig } from "../core/config";
+import { initDistribution, layerWeights } from "../core/init";
+import { biasExponent } from "../core/reference";
+import { assembleResult, type RunResult, type RunSummaries, type TensorSummary } from "../core/result";
+import { acquireGpu, BufferSet, type GpuContext } from "./device";
+import { type CompiledKernel, compileKernel, KERNELS, type Kernel } from "./kernels";
+import { PARAMS_BYTES, ParamsWriter } from "./params";
+import { type BufferPlan, DEFAULT_MEMORY_BUDGET, type LayeredArray, planBuffers, TILE } from "./plan";
+
+export interface GpuRunOptions {
+  /** Most bytes of GPU buffers the run may allocate (default 1 GiB). */
+  memoryBudgetBytes?: number;
+}
+
+/** Exponent standing for "no term" in a max of powers of two (targets of zeros). */
+const NO_TERM_EXPONENT = -(1 << 30);
+const NON_FINITE_BITS = 0x7f800000;
+const { STORAGE, COPY_DST, COPY_SRC, MAP_READ, UNIFORM, QUERY_RESOLVE } = GPUBufferUsage;
+
+/** Runs a validated config on the GPU and returns SPEC.md's result. */
+export async function runOnGpu(config: RunConfig, options: GpuRunOptions = {}): Promise<RunResult> {
+  const started = performance.now();
+  const gpu = await acquireGpu();
+  const plan = planBuffers(config, gpu.limits, options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET);
+  const { device } = gpu;
+  const buffers = new BufferSet(device);
+  const querySet = gpu.timestamps ? device.createQuerySet({ type: "timestamp", count: 6 }) : null;
+  device.pushErrorScope("out-of-memory");
+  device.pushErrorScope("validation");
+  try {
+    const run = new RunEncoder(gpu, config, plan, buffers, querySet);
+    const readback = run.encodeAndSubmit();
+    const validation = await device.popErrorScope();
+    const memory = await device.popErrorScope();
+    const error = validation ?? memory;
+    if (error) throw new Error(`WebGPU refused the run: ${error.message}`);
+    await readback.mapAsync(GPUMapMode.READ);
+    const bytes = readback.getMappedRange().slice(0);
+    readback.unmap();
+    const summaries = readSummaries(config, plan.slots, bytes);
+    const gpuTimes = querySet ? readTimestamps(bytes, timestampOffset(plan.slots)) : undefined;
+    const timing = { wall: performance.now() - started, ...(gpuTimes ? { gpu: gpuTimes } : {}) };
+    return assembleResult(config, "webgpu", summaries, gpu.subnormals, timing);
+  } finally {
+    buffers.destroyAll();
+    querySet?.destroy();
+  }
+}
+
+function readSummaries(config: RunConfig, slots: number, bytes: ArrayBuffer): RunSummaries {
+  const bits = new Uint32Array(bytes, 0, slots);
+  const maxAbs = new Float32Array(bytes, 0, slots);
+  const exponents = new Int32Array(bytes, 4 * slots, slots);
+  const sums = new Float32Array(bytes, 8 * slots, slots);
+  const summary = (slot: number): TensorSummary => ({
+    maxAbs: maxAbs[slot] as number,
+    scaledSumSq: sums[slot] as number,
+    nonFinite: (bits[slot] as number) >= NON_FINITE_BITS,
+    exponent2: exponents[slot] as number,
+  });
+  const L = config.depth;
+  const layers = Array.from({ length: L + 1 }, (_, l) => l);
+  return {
+    act: layers.map((l) => summary(l)),
+    grad: layers.map((l) => summary(L + 1 + l)),
+    weightGrad: layers.map((l) => (l === 0 ? null : summary(2 * L + 1 + l))),
+  };
+}
+
+/** Byte offset of the timestamps in the readback buffer: after the three slot arrays, 8-aligned. */
+const timestampOffset = (slots: number) => Math.ceil((12 * slots) / 8) * 8;
+
+function readTimestamps(bytes: ArrayBuffer, offset: number): NonNullable<RunResult["timingMs"]["gpu"]> {
+  const ns = new BigInt64Array(bytes, offset, 6);
+  const ms = (from: number, to: number) => Number((ns[to] as bigint) - (ns[from] as bigint)) / 1e6;
+  return { init: ms(0, 1), forward: ms(2, 3), backward: ms(4, 5), total: ms(0, 5) };
+}
+
+/** Where layer l of a layered array lives: which buffer, at which byte offset. */
+function locate(array: LayeredArray, layer: number): { index: number; offset: number } {
+  const index = Math.floor(layer / array.layersPerBuffer);
+  return { index, offset: (layer - index * array.layersPerBuffer) * array.stride };
+}
+
+/** The buffers and dispatches of one run. */
+class RunEncoder {
+  private readonly device: GPUDevice;
+  private readonly params = new ParamsWriter();
+  private readonly weightBuffers: GPUBuffer[];
+  private readonly actBuffers: GPUBuffer[];
+  private readonly gradBuffers: GPUBuffer[];
+  private readonly biases: GPUBuffer;
+  private readonly targets: GPUBuffer;
+  private readonly maxBits: GPUBuffer;
+  private readonly exponents: GPUBuffer;
+  private readonly partials: GPUBuffer;
+  private readonly sums: GPUBuffer;
+  private readonly paramsBuffer: GPUBuffer;
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private statsGroup: GPUBindGroup | null = null;
+  private readonly steps: { kernel: CompiledKernel; group: GPUBindGroup; offsets: number[]; grid: number[] }[][] = [];
+
+  constructor(
+    private readonly gpu: GpuContext,
+    private readonly config: RunConfig,
+    private readonly plan: BufferPlan,
+    private readonly buffers: BufferSet,
+    private readonly querySet: GPUQuerySet | null,
+  ) {
+    this.device = gpu.device;
+    const { depth, width: n, batch } = config;
+    const tensorBytes = 4 * n * batch;
+    this.weightBuffers = this.layeredBuffers("weights", plan.weights, STORAGE | COPY_DST);
+    this.actBuffers = this.layeredBuffers("activations", plan.activations, STORAGE);
+    this.gradBuffers = [0, 1].map((i) => buffers.create(`gradient ${i}`, tensorBytes, STORAGE));
+    this.biases = buffers.create("biases", 4 * n * depth, STORAGE);
+    this.targets = buffers.create("targets", tensorBytes, STORAGE);
+    this.maxBits = buffers.create("max bits", 4 * plan.slots, STORAGE | COPY_SRC | COPY_DST);
+    this.exponents = buffers.create("exponents", 4 * plan.slots, STORAGE | COPY_SRC | COPY_DST);
+    this.partials = buffers.create("partials", plan.partialBytes, STORAGE);
+    this.sums = buffers.create("sums", 4 * plan.slots, STORAGE | COPY_SRC);
+    this.paramsBuffer = buffers.create("params", 256 * (3 * depth + 8 + plan.weights.buffers), UNIFORM | COPY_DST);
+  }
+
+  private layeredBuffers(label: string, array: LayeredArray, usage: GPUBufferUsageFlags): GPUBuffer[] {
+    return Array.from({ length: array.buffers }, (_, index) => {
+      const layers = Math.min(array.layersPerBuffer, array.layers - index * array.layersPerBuffer);
+      return this.buffers.create(`${label} ${index}`, (layers - 1) * array.stride + array.layerBytes, usage);
+    });
+  }
+
+  /** Encodes the whole run, submits it once and returns the buffer to map for the results. */
+  encodeAndSubmit(): GPUBuffer {
+    const { device, plan } = this;
+    const slots = plan.slots;
+    this.uploadOrthogonalWeights();
+    this.steps.push(this.initSteps(), this.forwardSteps(), this.backwardSteps());
+    device.queue.writeBuffer(this.paramsBuffer, 0, this.params.toBytes());
+
+    const encoder = device.createCommandEncoder({ label: "gradscope run" });
+    encoder.clearBuffer(this.maxBits);
+    encoder.clearBuffer(this.exponents);
+    this.steps.forEach((steps, index) => {
+      const timestampWrites = this.querySet
+        ? { querySet: this.querySet, beginningOfPassWriteIndex: 2 * index, endOfPassWriteIndex: 2 * index + 1 }
+        : undefined;
+      const pass = encoder.beginComputePass(timestampWrites ? { timestampWrites } : {});
+      for (const step of steps) {
+        pass.setPipeline(step.kernel.pipeline);
+        pass.setBindGroup(0, step.group, step.offsets);
+        if (step.kernel.statsLayout) pass.setBindGroup(1, this.statsBindGroup(step.kernel.statsLayout));
+        pass.dispatchWorkgroups(step.grid[0] as number, step.grid[1] ?? 1);
+      }
+      pass.end();
+    });
+    const readback = this.buffers.create("readback", timestampOffset(slots) + 48, MAP_READ | COPY_DST);
+    encoder.copyBufferToBuffer(this.maxBits, 0, readback, 0, 4 * slots);
+    encoder.copyBufferToBuffer(this.exponents, 0, readback, 4 * slots, 4 * slots);
+    encoder.copyBufferToBuffer(this.sums, 0, readback, 8 * slots, 4 * slots);
+    if (this.querySet) {
+      const resolved = this.buffers.create("timestamps", 48, QUERY_RESOLVE | COPY_SRC);
+      encoder.resolveQuerySet(this.querySet, 0, 6, resolved, 0);
+      encoder.copyBufferToBuffer(resolved, 0, readback, timestampOffset(slots), 48);
+    }
+    device.queue.submit([encoder.finish()]);
+    return readback;
+  }
+
+  private statsBindGroup(layout: GPUBindGroupLayout): GPUBindGroup {
+    this.statsGroup ??= this.device.createBindGroup({
+      label: "statistics",
+      layout,
+      entries: [this.maxBits, this.exponents, this.partials].map((buffer, binding) => ({
+        binding,
+        resource: { buffer },
+      })),
+    });
+    return this.statsGroup;
+  }
+
+  private compile(kernel: Kernel, constants: Record<string, number | boolean>): CompiledKernel {
+    return compileKernel(this.device, kernel, constants);
+  }
+
+  /**
+   * One dispatch: `resources` are, per binding after the params record, a whole buffer or one
+   * layer of a layered array; bind groups are shared between dispatches that use the same buffers.
+   */
+  private step(
+    kernel: Kernel,
+    compiled: CompiledKernel,
+    params: Parameters<ParamsWriter["add"]>[0],
+    resources: ({ buffer: GPUBuffer; layerBytes?: number; offset?: number } | null)[],
+    grid: number[],
+  ) {
+    const paramsOffset = this.params.add(params);
+    const key = `${kernel.name}:${resources.map((r) => (r ? `${r.buffer.label}` : "-")).join(",")}`;
+    let group = this.bindGroups.get(key);
+    if (!group) {
+      group = this.device.createBindGroup({
+        label: key,
+        layout: compiled.layout,
+        entries: kernel.bindings.map((binding, index) => {
+          if (index === 0 && binding.kind === "uniform") {
+            return { binding: 0, resource: { buffer: this.paramsBuffer, size: PARAMS_BYTES } };
+          }
+          const resource = resources[index - (kernel.bindings[0]?.kind === "uniform" ? 1 : 0)];
+          if (!resource) throw new Error(`missing resource for ${kernel.name} binding ${index}`);
+          return {
+            binding: index,
+            resource: binding.dynamic
+              ? { buffer: resource.buffer, size: resource.layerBytes }
+              : { buffer: resource.buffer },
+          };
+        }),
+      });
+      this.bindGroups.set(key, group);
+    }
+    const offsets = [paramsOffset, ...resources.filter((r) => r?.layerBytes !== undefined).map((r) => r?.offset ?? 0)];
+    return { kernel: compiled, group, offsets: kernel.bindings[0]?.dynamic ? offsets : offsets.slice(1), grid };
+  }
+
+  private layer(array: "weights" | "activations", layer: number) {
+    const layout = array === "weights" ? this.plan.weights : this.plan.activations;
+    const list = array === "weights" ? this.weightBuffers : this.actBuffers;
+    const { index, offset } = locate(layout, array === "weights" ? layer - 1 : layer);
+    return { buffer: list[index] as GPUBuffer, layerBytes: layout.layerBytes, offset };
+  }
+
+  private get shape() {
+    return { N: this.config.width, BATCH: this.config.batch };
+  }
+
+  private get tensorGrid(): number[] {
+    return [Math.ceil(this.config.width / TILE), Math.ceil(this.config.batch / TILE)];
+  }
+
+  private uploadOrthogonalWeights(): void {
+    const { init, width: n, depth, seed } = this.config;
+    if (init.scheme !== "orthogonal") return;
+    for (let l = 1; l <= depth; l++) {
+      const { buffer, offset } = this.layer("weights", l);
+      this.device.queue.writeBuffer(buffer, offset, Float32Array.from(layerWeights(init, n, seed, l)));
+    }
+  }
+
+  private initSteps() {
+    const { config, plan } = this;
+    const n = config.width;
+    const steps = [];
+    const distribution = initDistribution(config.init, n);
+    if (distribution.kind !== "orthogonal") {
+      const kind = { identity: 0, normal: 1, uniform: 2 }[distribution.kind];
+      const param =
+        distribution.kind === "identity"
+          ? distribution.scale
+          : distribution.kind === "normal"
+            ? distribution.std
+            : distribution.bound;
+      const compiled = this.compile(KERNELS.initWeights, { N: n, INIT_KIND: kind });
+      this.weightBuffers.forEach((buffer, index) => {
+        const first = index * plan.weights.layersPerBuffer;
+        const count = Math.min(plan.weights.layersPerBuffer, config.depth - first);
+        const grid = [Math.min(Math.ceil((n * n) / 256), 4096), count];
+        const params = {
+          layer: first + 1,
+          count,
+          stride: plan.weights.stride / 4,
+          seed: config.seed,
+          initParam: param,
+        };
+        steps.push(this.step(KERNELS.initWeights, compiled, params, [{ buffer }], grid));
+      });
+    }
+    if (config.biasSigma > 0) {
+      const compiled = this.compile(KERNELS.initBiases, { N: n });
+      const params = { count: config.depth, seed: config.seed, biasSigma: config.biasSigma };
+      steps.push(
+        this.step(
+          KERNELS.initBiases,
+          compiled,
+          params,
+          [{ buffer: this.biases }],
+          [Math.min(Math.ceil((config.depth * n) / 256), 4096)],
+        ),
+      );
+    }
+    const data = this.compile(KERNELS.data, {
+      ...this.shape,
+      INPUT_ONES: config.input === "ones",
+      TARGET_ZEROS: config.target === "zeros",
+    });
+    steps.push(
+      this.step(
+        KERNELS.data,
+        data,
+        { seed: config.seed, outSlot: 0, partialBase: 0 },
+        [this.layer("activations", 0), { buffer: this.targets }],
+        this.tensorGrid,
+      ),
+    );
+    return steps;
+  }
+
+  private forwardSteps() {
+    const { config, plan } = this;
+    const activation = ACTIVATIONS[config.activation];
+    const compiled = this.compile(KERNELS.forward, {
+      ...this.shape,
+      ACTIVATION: activation.id,
+      TRACKED_FORWARD: config.numerics === "tracked" && activation.positivelyHomogeneous,
+    });
+    const biasExp = Number.isFinite(biasExponent(config.biasSigma)) ? biasExponent(config.biasSigma) : 0;
+    const steps = [];
+    for (let l = 1; l <= config.depth; l++) {
+      const params = {
+        layer: l,
+        inSlot: l - 1,
+        outSlot: l,
+        partialBase: l * plan.partialsPerLayer,
+        biasExp,
+        biasSigma: config.biasSigma,
+      };
+      const resources = [
+        this.layer("weights", l),
+        this.layer("activations", l - 1),
+        this.layer("activations", l),
+        { buffer: this.biases },
+      ];
+      steps.push(this.step(KERNELS.forward, compiled, params, resources, this.tensorGrid));
+    }
+    return steps;
+  }
+
+  private backwardSteps() {
+    const { config, plan } = this;
+    const L = config.depth;
+    const n = config.width;
+    const tracked = config.numerics === "tracked";
+    const activation = ACTIVATIONS[config.activation].id;
+    const gradSlot = (l: number) => L + 1 + l;
+    const gradBuffer = (l: number) => ({ buffer: this.gradBuffers[(L - l) % 2] as GPUBuffer });
+    const steps = [];
+    const seed = this.compile(KERNELS.seed, { ...this.shape, TRACKED: tracked });
+    const seedParams = {
+      inSlot: L,
+      outSlot: gradSlot(L),
+      partialBase: gradSlot(L) * plan.partialsPerLayer,
+      targetExp: config.target === "zeros" ? NO_TERM_EXPONENT : 0,
+    };
+    steps.push(
+      this.step(
+        KERNELS.seed,
+        seed,
+        seedParams,
+        [this.layer("activations", L), { buffer: this.targets }, gradBuffer(L)],
+        this.tensorGrid,
+      ),
+    );
+    const backward = this.compile(KERNELS.backward, { ...this.shape, ACTIVATION: activation, TRACKED: tracked });
+    const weightGrad = this.compile(KERNELS.weightGrad, { ...this.shape, ACTIVATION: activation, TRACKED: tracked });
+    const weightGrid = [Math.ceil(n / TILE), Math.ceil(n / TILE)];
+    for (let l = L; l >= 1; l--) {
+      const weightParams = {
+        inSlot: gradSlot(l),
+        auxSlot: l - 1,
+        outSlot: 2 * L + 1 + l,
+        partialBase: (2 * L + 2) * plan.partialsPerLayer + (l - 1) * plan.partialsPerWeight,
+      };
+      const weightResources = [this.layer("activations", l), this.layer("activations", l - 1), gradBuffer(l)];
+      steps.push(this.step(KERNELS.weightGrad, weightGrad, weightParams, weightResources, weightGrid));
+      const params = {
+        inSlot: gradSlot(l),
+        outSlot: gradSlot(l - 1),
+        partialBase: gradSlot(l - 1) * plan.partialsPerLayer,
+      };
+      const resources = [this.layer("weights", l), this.layer("activations", l), gradBuffer(l), gradBuffer(l - 1)];
+      steps.push(this.step(KERNELS.backward, backward, params, resources, this.tensorGrid));
+    }
+    const reduce = this.compile(KERNELS.reduce, {
+      LAYER_SLOTS: 2 * L + 2,
+      P_LAYER: plan.partialsPerLayer,
+      P_WEIGHT: plan.partialsPerWeight,
+      SLOTS: plan.slots,
+    });
+    steps.push(this.step(KERNELS.reduce, reduce, {}, [{ buffer: this.sums }], [plan.slots]));
+    return steps;
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Kernel descriptors and the pipeline cache. Each kernel is one .wgsl file plus the shared files it
+ * needs, its bindings in group 0 and whether it writes statistics (group 1). Pipelines are cached
+ * per device by kernel and override constants, so a lost device takes its cache with it.
+ */
+import activationsWgsl from "../../shaders/activations.wgsl?raw";
+import backwardWgsl from "../../shaders/backward.wgsl?raw";
+import commonWgsl from "../../shaders/common.wgsl?raw";
+import dataWgsl from "../../shaders/data.wgsl?raw";
+import forwardWgsl from "../../shaders/forward.wgsl?raw";
+import initBiasesWgsl from "../../shaders/init_biases.wgsl?raw";
+import initWeightsWgsl from "../../shaders/init_weights.wgsl?raw";
+import philoxWgsl from "../../shaders/philox.wgsl?raw";
+import randomWgsl from "../../shaders/random.wgsl?raw";
+import reduceWgsl from "../../shaders/reduce.wgsl?raw";
+import seedWgsl from "../../shaders/seed.wgsl?raw";
+import statsWgsl from "../../shaders/stats.wgsl?raw";
+import weightGradWgsl from "../../shaders/weight_grad.wgsl?raw";
+
+type BindingKind = "uniform" | "storage" | "read-only-storage";
+
+interface Binding {
+  kind: BindingKind;
+  /** Bound per dispatch at a dynamic offset (one layer of a layered array, or one Params record). */
+  dynamic?: boolean;
+}
+
+export interface Kernel {
+  name: string;
+  code: string;
+  bindings: Binding[];
+  /** Uses group 1, the statistics buffers of shaders/stats.wgsl. */
+  stats: boolean;
+}
+
+const params: Binding = { kind: "uniform", dynamic: true };
+const layer = (kind: BindingKind): Binding => ({ kind, dynamic: true });
+const whole = (kind: BindingKind): Binding => ({ kind });
+const random = [philoxWgsl, randomWgsl];
+
+function kernel(name: string, parts: string[], bindings: Binding[], stats: boolean): Kernel {
+  return { name, code: [commonWgsl, ...parts, ...(stats ? [statsWgsl] : [])].join("\n"), bindings, stats };
+}
+
+/** Every kernel of a run, in the order a run uses them. */
+export const KERNELS = {
+  initWeights: kernel("init_weights", [...random, initWeightsWgsl], [params, whole("storage")], false),
+  initBiases: kernel("init_biases", [...random, initBiasesWgsl], [params, whole("storage")], false),
+  data: kernel("data", [...random, dataWgsl], [params, layer("storage"), whole("storage")], true),
+  forward: kernel(
+    "forward",
+    [activationsWgsl, forwardWgsl],
+    [params, layer("read-only-storage"), layer("storage"), layer("storage"), whole("read-only-storage")],
+    true,
+  ),
+  seed: kernel(
+    "seed",
+    [seedWgsl],
+    [params, layer("read-only-storage"), whole("read-only-storage"), whole("storage")],
+    true,
+  ),
+  backward: kernel(
+    "backward",
+    [activationsWgsl, backwardWgsl],
+    [params, layer("read-only-storage"), layer("read-only-storage"), whole("read-only-storage"), whole("storage")],
+    true,
+  ),
+  weightGrad: kernel(
+    "weight_grad",
+    [activationsWgsl, weightGradWgsl],
+    [params, layer("read-only-storage"), layer("read-only-storage"), whole("read-only-storage")],
+    true,
+  ),
+  reduce: kernel("reduce", [reduceWgsl], [whole("storage")], true),
+} as const;
+
+export interface CompiledKernel {
+  pipeline: GPUComputePipeline;
+  layout: GPUBindGroupLayout;
+  statsLayout: GPUBindGroupLayout | null;
+}
+
+interface DeviceCache {
+  modules: Map<string, GPUShaderModule>;
+  pipelines: Map<string, CompiledKernel>;
+  statsLayout: GPUBindGroupLayout;
+}
+
+const caches = new WeakMap<GPUDevice, DeviceCache>();
+
+function deviceCache(device: GPUDevice): DeviceCache {
+  let cache = caches.get(device);
+  if (!cache) {
+    const storage = { type: "storage" as const };
+    cache = {
+      modules: new Map(),
+      pipelines: new Map(),
+      statsLayout: device.createBindGroupLayout({
+        label: "statistics",
+        entries: [0, 1, 2].map((binding) => ({ binding, visibility: GPUShaderStage.COMPUTE, buffer: storage })),
+      }),
+    };
+    caches.set(device, cache);
+  }
+  return cache;
+}
+
+/** The pipeline of a kernel with these override constants, compiled once per device. */
+export function compileKernel(
+  device: GPUDevice,
+  kernel: Kernel,
+  constants: Record<string, number | boolean>,
+): CompiledKernel {
+  const cache = deviceCache(device);
+  const key = `${kernel.name}:${JSON.stringify(constants)}`;
+  const cached = cache.pipelines.get(key);
+  if (cached) return cached;
+  let module = cache.modules.get(kernel.name);
+  if (!module) {
+    module = device.createShaderModule({ label: kernel.name, code: kernel.code });
+    cache.modules.set(kernel.name, module);
+  }
+  const layout = device.createBindGroupLayout({
+    label: kernel.name,
+    entries: kernel.bindings.map((binding, index) => ({
+      binding: index,
+      visibility: GPUShaderStage.COMPUTE,
+      buffer: { type: binding.kind, hasDynamicOffset: binding.dynamic ?? false },
+    })),
+  });
+  const statsLayout = kernel.stats ? cache.statsLayout : null;
+  const pipeline = device.createComputePipeline({
+    label: kernel.name,
+    layout: device.createPipelineLayout({ bindGroupLayouts: statsLayout ? [layout, statsLayout] : [layout] }),
+    compute: {
+      module,
+      entryPoint: "main",
+      constants: Object.fromEntries(Object.entries(constants).map(([name, value]) => [name, Number(value)])),
+    },
+  });
+  const compiled = { pipeline, layout, statsLayout };
+  cache.pipelines.set(key, compiled);
+  return compiled;
+}

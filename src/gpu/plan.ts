@@ -1,0 +1,107 @@
+/**
+ * The buffer plan of a run against the adapter's limits: how the activations and weights are
+ * split across buffers (whole layers per buffer, each layer at an aligned offset), the statistics'
+ * slots and partials, and the total — refused before anything is allocated when it cannot fit.
+ */
+import type { RunConfig } from "../core/config";
+
+/** Bytes of GPU buffers a run may use unless told otherwise. */
+export const DEFAULT_MEMORY_BUDGET = 1 << 30;
+export const TILE = 16;
+
+/** A valid config whose buffers the adapter cannot hold: the bytes needed and the limit. */
+export class CapacityError extends Error {
+  constructor(
+    readonly bytesNeeded: number,
+    readonly limit: number,
+    what: string,
+  ) {
+    super(`${what} needs ${bytesNeeded} bytes of GPU memory, over the limit of ${limit} bytes`);
+    this.name = "CapacityError";
+  }
+}
+
+export interface AdapterLimits {
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
+  minStorageBufferOffsetAlignment: number;
+}
+
+/** Layers of one tensor laid out across buffers, `stride` bytes apart. */
+export interface LayeredArray {
+  layerBytes: number;
+  stride: number;
+  layersPerBuffer: number;
+  layers: number;
+  buffers: number;
+}
+
+export interface BufferPlan {
+  activations: LayeredArray;
+  weights: LayeredArray;
+  /** Partials per activation or gradient tensor (one per 16 × 16 workgroup over batch × width). */
+  partialsPerLayer: number;
+  /** Partials per weight-gradient matrix (one per 16 × 16 workgroup over width × width). */
+  partialsPerWeight: number;
+  /** Slots: activations 0..L, gradients L+1..2L+1, weight gradients 2L+2..3L+1. */
+  slots: number;
+  partialBytes: number;
+  /** Every byte the run allocates, by role. */
+  bytes: Record<"weights" | "activations" | "gradients" | "biases" | "targets" | "statistics" | "params", number>;
+  totalBytes: number;
+}
+
+const roundUp = (value: number, multiple: number) => Math.ceil(value / multiple) * multiple;
+
+function layered(layers: number, layerBytes: number, limits: AdapterLimits, what: string): LayeredArray {
+  const maxBuffer = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
+  if (layerBytes > maxBuffer) throw new CapacityError(layerBytes, maxBuffer, `one layer of ${what}`);
+  const stride = roundUp(layerBytes, limits.minStorageBufferOffsetAlignment);
+  const layersPerBuffer = Math.max(1, Math.min(layers, Math.floor((maxBuffer - layerBytes) / stride) + 1));
+  return { layerBytes, stride, layersPerBuffer, layers, buffers: Math.ceil(layers / layersPerBuffer) };
+}
+
+/** Bytes of the buffers holding a layered array. */
+export function layeredBytes(array: LayeredArray): number {
+  const full = Math.floor(array.layers / array.layersPerBuffer);
+  const rest = array.layers - full * array.layersPerBuffer;
+  const bufferBytes = (layers: number) => (layers - 1) * array.stride + array.layerBytes;
+  return full * bufferBytes(array.layersPerBuffer) + (rest > 0 ? bufferBytes(rest) : 0);
+}
+
+/** The plan of a run, or a CapacityError naming the bytes needed and the limit it breaks. */
+export function planBuffers(
+  config: RunConfig,
+  limits: AdapterLimits,
+  budget = DEFAULT_MEMORY_BUDGET,
+  dispatches = 3 * config.depth + 8,
+): BufferPlan {
+  const { depth, width: n, batch } = config;
+  const tensorBytes = 4 * n * batch;
+  const activations = layered(depth + 1, tensorBytes, limits, "activations");
+  const weights = layered(depth, 4 * n * n, limits, "weights");
+  const partialsPerLayer = Math.ceil(n / TILE) * Math.ceil(batch / TILE);
+  const partialsPerWeight = Math.ceil(n / TILE) ** 2;
+  const slots = 3 * depth + 2;
+  const partialBytes = 8 * ((2 * depth + 2) * partialsPerLayer + depth * partialsPerWeight);
+  if (partialBytes > limits.maxStorageBufferBindingSize) {
+    throw new CapacityError(partialBytes, limits.maxStorageBufferBindingSize, "the statistics' partial sums");
+  }
+  const bytes = {
+    weights: layeredBytes(weights),
+    activations: layeredBytes(activations),
+    gradients: 2 * tensorBytes,
+    biases: 4 * n * depth,
+    targets: tensorBytes,
+    statistics: partialBytes + 3 * 4 * slots * 2,
+    params: 256 * dispatches,
+  };
+  const totalBytes = Object.values(bytes).reduce((sum, b) => sum + b, 0);
+  if (totalBytes > budget) {
+    const parts = Object.entries(bytes)
+      .map(([role, b]) => `${role} ${b}`)
+      .join(", ");
+    throw new CapacityError(totalBytes, budget, `depth ${depth} × width ${n} × batch ${batch} (${parts})`);
+  }
+  return { activations, weights, partialsPerLayer, partialsPerWeight, slots, partialBytes, bytes, totalBytes };
+}

@@ -1,0 +1,187 @@
+import { describe, expect, it } from "vitest";
+import { ACTIVATION_NAMES } from "../../src/core/activations";
+import {
+  ConfigError,
+  DEFAULT_CONFIG,
+  INIT_SCHEMES,
+  MAX_INIT_MAGNITUDE,
+  MIN_INIT_MAGNITUDE,
+  type RunConfig,
+  validateConfig,
+} from "../../src/core/config";
+
+/** SPEC.md's config table, transcribed by hand: the defaults every omitted field takes. */
+const SPEC_DEFAULTS: RunConfig = {
+  depth: 50,
+  width: 64,
+  batch: 64,
+  activation: "tanh",
+  init: { scheme: "xavier_normal", gain: 1 },
+  biasSigma: 0,
+  input: "gaussian",
+  target: "gaussian",
+  seed: 1,
+  numerics: "float32",
+};
+
+/** The ConfigError that validateConfig throws for `input` (fails the test if it returns instead). */
+function refusal(input: unknown): ConfigError {
+  try {
+    validateConfig(input);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`validateConfig accepted ${JSON.stringify(input)}`);
+}
+
+describe("validateConfig: defaults", () => {
+  it("fills every field with SPEC.md's default", () => {
+    expect(validateConfig({})).toEqual(SPEC_DEFAULTS);
+    expect(validateConfig(undefined)).toEqual(SPEC_DEFAULTS);
+    expect(DEFAULT_CONFIG).toEqual(SPEC_DEFAULTS);
+  });
+
+  it("keeps given fields and fills only the missing ones", () => {
+    const config = validateConfig({ depth: 7, activation: "relu", numerics: "tracked" });
+    expect(config).toEqual({ ...SPEC_DEFAULTS, depth: 7, activation: "relu", numerics: "tracked" });
+  });
+
+  it("returns a fresh object: changing a result leaves the defaults alone", () => {
+    const config = validateConfig({});
+    config.depth = 3;
+    (config.init as { gain: number }).gain = 9;
+    expect(validateConfig({})).toEqual(SPEC_DEFAULTS);
+  });
+
+  it("fills each init scheme's parameter: scale 1, sigma 1, gain 1", () => {
+    expect(validateConfig({ init: { scheme: "identity" } }).init).toEqual({ scheme: "identity", scale: 1 });
+    expect(validateConfig({ init: { scheme: "gaussian" } }).init).toEqual({ scheme: "gaussian", sigma: 1 });
+    for (const scheme of INIT_SCHEMES.filter((s) => s !== "identity" && s !== "gaussian")) {
+      expect(validateConfig({ init: { scheme } }).init).toEqual({ scheme, gain: 1 });
+    }
+  });
+});
+
+describe("validateConfig: valid edge values", () => {
+  it.each([
+    ["depth", 1],
+    ["depth", 4096],
+    ["width", 1],
+    ["width", 2048],
+    ["batch", 1],
+    ["batch", 4096],
+    ["seed", 0],
+    ["seed", 2 ** 32 - 1],
+    ["biasSigma", 0],
+    ["biasSigma", MIN_INIT_MAGNITUDE],
+    ["biasSigma", MAX_INIT_MAGNITUDE],
+    ["biasSigma", 0.25],
+    ["input", "ones"],
+    ["input", "gaussian"],
+    ["target", "zeros"],
+    ["target", "gaussian"],
+    ["numerics", "float32"],
+    ["numerics", "tracked"],
+  ])("%s = %s", (field, value) => {
+    expect(validateConfig({ [field]: value })).toEqual({ ...SPEC_DEFAULTS, [field]: value });
+  });
+
+  it.each(ACTIVATION_NAMES)("activation %s", (activation) => {
+    expect(validateConfig({ activation }).activation).toBe(activation);
+  });
+
+  it.each([
+    { scheme: "identity", scale: 1.5 },
+    { scheme: "identity", scale: -0.5 },
+    { scheme: "identity", scale: 0 },
+    { scheme: "identity", scale: -MAX_INIT_MAGNITUDE },
+    { scheme: "identity", scale: MIN_INIT_MAGNITUDE },
+    { scheme: "gaussian", sigma: 2 },
+    { scheme: "gaussian", sigma: 0 },
+    { scheme: "xavier_normal", gain: 0.5 },
+    { scheme: "xavier_uniform", gain: 2 },
+    { scheme: "he_normal", gain: 1 },
+    { scheme: "he_uniform", gain: MAX_INIT_MAGNITUDE },
+    { scheme: "lecun_normal", gain: MIN_INIT_MAGNITUDE },
+    { scheme: "orthogonal", gain: 1.1 },
+  ])("init %j", (init) => {
+    expect(validateConfig({ init }).init).toEqual(init);
+  });
+});
+
+/** [what is wrong, config, the field named, the value as the message shows it, a piece of what is allowed]. */
+const INVALID: readonly [string, unknown, string, string, string][] = [
+  ["depth 0", { depth: 0 }, "depth", "0", "an integer in 1..4096"],
+  ["depth 4097", { depth: 4097 }, "depth", "4097", "an integer in 1..4096"],
+  ["depth 2.5", { depth: 2.5 }, "depth", "2.5", "an integer in 1..4096"],
+  ["depth a string", { depth: "300" }, "depth", '"300"', "an integer in 1..4096"],
+  ["depth NaN", { depth: Number.NaN }, "depth", "NaN", "an integer in 1..4096"],
+  ["depth Infinity", { depth: Number.POSITIVE_INFINITY }, "depth", "Infinity", "an integer in 1..4096"],
+  ["depth null", { depth: null }, "depth", "null", "an integer in 1..4096"],
+  ["width 0", { width: 0 }, "width", "0", "an integer in 1..2048"],
+  ["width 2049", { width: 2049 }, "width", "2049", "an integer in 1..2048"],
+  ["width negative", { width: -3 }, "width", "-3", "an integer in 1..2048"],
+  ["batch 4097", { batch: 4097 }, "batch", "4097", "an integer in 1..4096"],
+  ["batch 1.5", { batch: 1.5 }, "batch", "1.5", "an integer in 1..4096"],
+  ["batch a boolean", { batch: true }, "batch", "true", "an integer in 1..4096"],
+  ["seed negative", { seed: -1 }, "seed", "-1", "an integer in 0..4294967295"],
+  ["seed 2^32", { seed: 2 ** 32 }, "seed", "4294967296", "an integer in 0..4294967295"],
+  ["seed a string", { seed: "7" }, "seed", '"7"', "an integer in 0..4294967295"],
+  ["seed -Infinity", { seed: Number.NEGATIVE_INFINITY }, "seed", "-Infinity", "an integer in 0..4294967295"],
+  ["unknown top-level field", { depht: 10 }, "depht", "10", 'config has no field "depht"'],
+  ["unknown init field", { init: { scheme: "identity", gain: 2 } }, "init.gain", "2", 'init has no field "gain"'],
+  ["sigma on a gain scheme", { init: { scheme: "he_normal", sigma: 1 } }, "init.sigma", "1", "scheme, gain"],
+  ["bad scheme", { init: { scheme: "kaiming" } }, "init.scheme", '"kaiming"', '"identity"'],
+  ["scheme missing", { init: { gain: 1 } }, "init.scheme", "undefined", '"orthogonal"'],
+  ["init a string", { init: "xavier_normal" }, "init", '"xavier_normal"', "an object { scheme, ... }"],
+  ["init null", { init: null }, "init", "null", "an object { scheme, ... }"],
+  ["init an array", { init: ["identity"] }, "init", '["identity"]', "an object { scheme, ... }"],
+  ["scale a string", { init: { scheme: "identity", scale: "1.5" } }, "init.scale", '"1.5"', "magnitude in [1e-20"],
+  ["scale too big", { init: { scheme: "identity", scale: -2e6 } }, "init.scale", "-2000000", "magnitude in [1e-20"],
+  ["sigma negative", { init: { scheme: "gaussian", sigma: -1 } }, "init.sigma", "-1", "0 or a number in [1e-20"],
+  ["gain NaN", { init: { scheme: "orthogonal", gain: Number.NaN } }, "init.gain", "NaN", "0 or a number in [1e-20"],
+  ["gain Infinity", { init: { scheme: "he_uniform", gain: Infinity } }, "init.gain", "Infinity", "1000000]"],
+  ["unknown activation", { activation: "gelu" }, "activation", '"gelu"', '"leaky_relu"'],
+  ["activation wrong case", { activation: "ReLU" }, "activation", '"ReLU"', '"relu"'],
+  ["bad input", { input: "zeros" }, "input", '"zeros"', '"ones", "gaussian"'],
+  ["bad target", { target: "ones" }, "target", '"ones"', '"zeros", "gaussian"'],
+  ["bad numerics", { numerics: "float64" }, "numerics", '"float64"', '"float32", "tracked"'],
+  ["biasSigma negative", { biasSigma: -0.1 }, "biasSigma", "-0.1", "0 or a number in [1e-20, 1000000]"],
+  ["biasSigma too big", { biasSigma: 1e7 }, "biasSigma", "10000000", "0 or a number in [1e-20, 1000000]"],
+  ["biasSigma tiny positive", { biasSigma: 1e-21 }, "biasSigma", "1e-21", "0 or a number in [1e-20, 1000000]"],
+  ["biasSigma a string", { biasSigma: "0" }, "biasSigma", '"0"', "0 or a number in [1e-20, 1000000]"],
+  ["config an array", [{ depth: 3 }], "config", '[{"depth":3}]', "an object of config fields"],
+  ["config a string", "depth=3", "config", '"depth=3"', "an object of config fields"],
+  ["config null", null, "config", "null", "an object of config fields"],
+  ["config a number", 42, "config", "42", "an object of config fields"],
+];
+
+describe("validateConfig: invalid configs", () => {
+  it("covers at least 20 invalid configs", () => {
+    expect(INVALID.length).toBeGreaterThanOrEqual(20);
+  });
+
+  it.each(INVALID)("%s", (_what, input, field, got, allowed) => {
+    const error = refusal(input);
+    expect(error.field).toBe(field);
+    expect(error.message.startsWith(`${field} must be `)).toBe(true);
+    expect(error.message).toContain(allowed);
+    expect(error.message.endsWith(`, got ${got}`)).toBe(true);
+  });
+
+  it("words the depth error as SPEC.md does", () => {
+    expect(refusal({ depth: 0 }).message).toBe("depth must be an integer in 1..4096, got 0");
+  });
+
+  it("names the first invalid field in the table's order", () => {
+    expect(refusal({ depth: 0, width: 0 }).field).toBe("depth");
+    expect(refusal({ width: 9999, activation: "gelu" }).field).toBe("width");
+  });
+
+  it("shortens long values in the message", () => {
+    const error = refusal({ activation: "x".repeat(500) });
+    expect(error.message.length).toBeLessThan(300);
+    expect(error.message).toContain("...");
+  });
+});
