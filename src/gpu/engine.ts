@@ -107,7 +107,7 @@ class RunEncoder {
   private readonly steps: { kernel: CompiledKernel; group: GPUBindGroup; offsets: number[]; grid: number[] }[][] = [];
 
   constructor(
-    private readonly gpu: GpuContext,
+    gpu: GpuContext,
     private readonly config: RunConfig,
     private readonly plan: BufferPlan,
     private readonly buffers: BufferSet,

@@ -1,0 +1,209 @@
+/**
+ * The GPU engine held to the float64 reference on fresh random configs, the lecture cases, configs
+ * too big for the adapter, and memory across repeated runs.
+ */
+import { afterAll, describe, expect, test } from "vitest";
+import { ACTIVATION_NAMES } from "../../src/core/activations";
+import { INIT_SCHEMES, type InitConfig, type RunConfig, validateConfig } from "../../src/core/config";
+import { layerWeights } from "../../src/core/init";
+import { runReference } from "../../src/core/reference";
+import type { RunResult, Subnormals } from "../../src/core/result";
+import { liveBufferBytes } from "../../src/gpu/device";
+import { runOnGpu } from "../../src/gpu/engine";
+import { CapacityError } from "../../src/gpu/plan";
+import { requireGpu } from "./support";
+
+const WIDTHS = [1, 2, 3, 17, 63, 130];
+const pick = <T>(options: readonly T[]): T => options[Math.floor(Math.random() * options.length)] as T;
+const uniform = (low: number, high: number) => low + (high - low) * Math.random();
+
+function randomInit(scheme: (typeof INIT_SCHEMES)[number]): InitConfig {
+  if (scheme === "identity") return { scheme, scale: uniform(0.6, 1.4) };
+  if (scheme === "gaussian") return { scheme, sigma: uniform(0.5, 2) };
+  return { scheme, gain: uniform(0.6, 1.6) };
+}
+
+/** Config i of a fresh draw: every activation and init recur, widths cycle through odd sizes. */
+function randomConfig(i: number): RunConfig {
+  const width = WIDTHS[i % WIDTHS.length] as number;
+  // Keep the float64 reference's work (≈ 3·L·n²·B multiply-adds, run three times) to a few seconds.
+  const depth = 1 + Math.floor(Math.random() * (width >= 63 ? 120 : 300));
+  return validateConfig({
+    depth,
+    width,
+    batch: 1 + Math.floor(Math.random() * (width >= 63 ? 20 : 37)),
+    activation: ACTIVATION_NAMES[i % ACTIVATION_NAMES.length],
+    init: randomInit(INIT_SCHEMES[i % INIT_SCHEMES.length] as (typeof INIT_SCHEMES)[number]),
+    biasSigma: pick([0, 0, 0.05, 0.3]),
+    input: pick(["ones", "gaussian"]),
+    target: pick(["zeros", "gaussian"]),
+    seed: Math.floor(Math.random() * 2 ** 32),
+    numerics: i % 2 === 0 ? "float32" : "tracked",
+  });
+}
+
+/**
+ * The reference with every weight moved by ±2 float32 ulp (a fixed sign pattern per layer): how far
+ * float32-sized differences in the inputs of the computation move each statistic of this config.
+ */
+function perturbedReference(config: RunConfig, subnormals: Subnormals, salt: number): RunResult {
+  const weights = (layer: number) =>
+    layerWeights(config.init, config.width, config.seed, layer).map((w, k) => {
+      const sign = ((k * 2654435761 + layer * 40503 + salt) >>> 13) & 1 ? 1 : -1;
+      return w * (1 + sign * 2 ** -22);
+    });
+  return runReference(config, { subnormals, weights });
+}
+
+type Series = "log10ActRms" | "log10GradRms" | "log10WeightGradNorm";
+const SERIES: Series[] = ["log10ActRms", "log10GradRms", "log10WeightGradNorm"];
+
+/** Largest |a − b| over the layers where both are finite. */
+function spread(a: (number | null)[], b: (number | null)[]): number {
+  let worst = 0;
+  a.forEach((value, l) => {
+    const other = b[l];
+    if (value !== null && other !== null && other !== undefined) worst = Math.max(worst, Math.abs(value - other));
+  });
+  return worst;
+}
+
+/**
+ * Below 2^-102 (24 bits above float32's smallest normal, log10 ≈ −30.7) float32 products and
+ * partial sums fall under 2^-126, where a GPU flushes them to zero or keeps them with fewer bits;
+ * the reference rounds only what it stores, so there the two legitimately differ by more than
+ * rounding. Such layers (and their neighbours, where exact zeros begin) are not compared.
+ */
+const NEAR_UNDERFLOW = Math.log10(2 ** -102);
+
+function nearUnderflow(config: RunConfig, reference: RunResult, series: Series, layer: number): boolean {
+  const tiny = (values: (number | null)[]) =>
+    [layer - 1, layer, layer + 1].some((l) => {
+      const value = values[l];
+      return value !== null && value !== undefined && value < NEAR_UNDERFLOW;
+    });
+  if (config.numerics === "float32") return tiny(reference[series]);
+  // Tracked numerics scale everything but the plain-float32 forward of tanh and sigmoid.
+  const plainForward = config.activation === "tanh" || config.activation === "sigmoid";
+  return plainForward && (tiny(reference.log10ActRms) || (series === "log10WeightGradNorm" && tiny(reference.log10ActRms.slice(1))));
+}
+
+describe("GPU engine against the float64 reference", () => {
+  afterAll(async () => {
+    const { device } = await requireGpu();
+    expect(liveBufferBytes(device)).toBe(0);
+  });
+
+  test("24 fresh random configs agree statistic by statistic", async () => {
+    await requireGpu();
+    for (let i = 0; i < 24; i++) {
+      const config = randomConfig(i);
+      const label = JSON.stringify(config);
+      const gpu = await runOnGpu(config);
+      const reference = runReference(config, { subnormals: gpu.subnormals });
+      const perturbed = [1, 2].map((salt) => perturbedReference(config, gpu.subnormals, salt));
+      for (const series of SERIES) {
+        // Tolerance, in log10: the GPU computes in float32 (products and sums rounded, weights drawn
+        // to a few ulp), so it may differ from the reference as much as a float32-sized perturbation
+        // of the weights moves the statistic; allow 10× the largest such move anywhere in the run,
+        // plus 2e-4 (0.05 %) for the float32 sums of squares behind each statistic.
+        const sensitivity = Math.max(...perturbed.map((p) => spread(p[series], reference[series])));
+        const tolerance = 2e-4 + 10 * sensitivity;
+        reference[series].forEach((want, l) => {
+          const got = gpu[series][l];
+          const stable = perturbed.every((p) => (p[series][l] === null) === (want === null));
+          if (!stable || nearUnderflow(config, reference, series, l)) return;
+          if (want === null) expect(got, `${series}[${l}] of ${label}`).toBeNull();
+          else {
+            expect(got, `${series}[${l}] of ${label}`).not.toBeNull();
+            expect(Math.abs((got as number) - want), `${series}[${l}] of ${label}`).toBeLessThanOrEqual(tolerance);
+          }
+        });
+      }
+      for (const key of ["firstNonFinite", "firstAllZero"] as const) {
+        for (const pass of ["forward", "backward"] as const) {
+          const candidates = [reference, ...perturbed].map((r) => r[key][pass]);
+          const got = gpu[key][pass];
+          // Where exact zeros begin depends on flushing inside sums (see NEAR_UNDERFLOW): allow 3 layers.
+          const slack = key === "firstAllZero" ? 3 : 0;
+          const close = candidates.some((c) => c === got || (c !== null && got !== null && Math.abs(c - got) <= slack));
+          expect(close, `${key}.${pass} = ${got} of ${label}, reference ${candidates}`).toBe(true);
+        }
+      }
+      // loss = (count / 2B)·10^(2·log10GradRms[L]): it inherits twice that statistic's tolerance.
+      const lossTolerance = 2 * (2e-4 + 10 * Math.max(...perturbed.map((p) => spread(p.log10GradRms, reference.log10GradRms))));
+      if (reference.loss === null || reference.loss === 0) expect(gpu.loss, `loss of ${label}`).toBe(reference.loss);
+      else expect(Math.abs(Math.log10(gpu.loss ?? 0) - Math.log10(reference.loss)), `loss of ${label}`).toBeLessThanOrEqual(lossTolerance);
+      expect(gpu.backend).toBe("webgpu");
+      expect(gpu.config).toEqual(config);
+    }
+  });
+});
+
+describe("the lecture on the GPU", () => {
+  const lecture = (scale: number, depth: number, numerics: "float32" | "tracked") =>
+    validateConfig({
+      depth,
+      width: 2,
+      batch: 1,
+      activation: "linear",
+      init: { scheme: "identity", scale },
+      input: "ones",
+      target: "zeros",
+      numerics,
+    });
+
+  test("1.5·I with x = (1, 1) first overflows float32 at layer 219", async () => {
+    const result = await runOnGpu(lecture(1.5, 300, "float32"));
+    expect(result.firstNonFinite.forward).toBe(219);
+    expect(result.log10ActRms[218]).toBeCloseTo(218 * Math.log10(1.5), 5);
+    expect(result.log10ActRms[219]).toBeNull();
+  });
+
+  test("1.5·I tracked reaches layer 4096 at 4096·log10(1.5)", async () => {
+    const result = await runOnGpu(lecture(1.5, 4096, "tracked"));
+    // 1.5^l is rounded once per layer in float32 (relative error ≤ 2^-24 each), so after 4096
+    // layers log10 may drift by at most 4096 · 2^-24 / ln 10 ≈ 1.1e-4.
+    expect(Math.abs((result.log10ActRms[4096] as number) - 4096 * Math.log10(1.5))).toBeLessThan(1.1e-4);
+    expect(result.log10ActRms.every((v) => v !== null)).toBe(true);
+    expect(result.firstNonFinite).toEqual({ forward: null, backward: null });
+    // The gradient of ½‖a_L‖² with respect to a_l is 1.5^(2L−l)·x: at l = 0 it is 10^1442.
+    expect(Math.abs((result.log10GradRms[0] as number) - 2 * 4096 * Math.log10(1.5))).toBeLessThan(3e-4);
+  });
+
+  test("0.5·I reaches exact zeros where float32 does, with this device's subnormals", async () => {
+    const result = await runOnGpu(lecture(0.5, 300, "float32"));
+    expect(result.firstAllZero.forward).toBe(result.subnormals === "flushed" ? 127 : 150);
+    expect(result.firstAllZero.forward).toBe(runReference(result.config, { subnormals: result.subnormals }).firstAllZero.forward);
+  });
+});
+
+describe("GPU memory", () => {
+  test("a config too big for the adapter is refused before allocating, with its bytes and the limit", async () => {
+    const { device } = await requireGpu();
+    const before = liveBufferBytes(device);
+    const config = validateConfig({ depth: 4096, width: 2048, batch: 64 });
+    const error = await runOnGpu(config).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CapacityError);
+    const { bytesNeeded, limit, message } = error as CapacityError;
+    expect(bytesNeeded).toBeGreaterThan(4096 * 2048 * 2048 * 4);
+    expect(limit).toBe(1 << 30);
+    expect(message).toContain(String(bytesNeeded));
+    expect(message).toContain(String(limit));
+    expect(liveBufferBytes(device)).toBe(before);
+    const small = await runOnGpu(validateConfig({ depth: 10, width: 100, batch: 100 }), { memoryBudgetBytes: 100_000 }).catch((e: unknown) => e);
+    expect(small).toBeInstanceOf(CapacityError);
+  });
+
+  test("repeated runs free everything they allocate", async () => {
+    const { device } = await requireGpu();
+    const config = validateConfig({ depth: 40, width: 33, batch: 9, numerics: "tracked", biasSigma: 0.1 });
+    const first = await runOnGpu(config);
+    expect(liveBufferBytes(device)).toBe(0);
+    for (let i = 0; i < 5; i++) {
+      const again = await runOnGpu(config);
+      expect(again.log10ActRms).toEqual(first.log10ActRms);
+      expect(liveBufferBytes(device)).toBe(0);
+    }
+  });
+});
