@@ -23,6 +23,10 @@ export default defineConfig({
       },
       {
         extends: true,
+        test: { name: "timings", include: ["bench/**/*.run.ts"], environment: "node", testTimeout: 900_000 },
+      },
+      {
+        extends: true,
         test: {
           name: "gpu",
           include: ["tests/gpu/**/*.test.ts"],

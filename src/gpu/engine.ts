@@ -16,6 +16,8 @@ import { type BufferPlan, DEFAULT_MEMORY_BUDGET, type LayeredArray, planBuffers,
 export interface GpuRunOptions {
   /** Most bytes of GPU buffers the run may allocate (default 1 GiB). */
   memoryBudgetBytes?: number;
+  /** Largest single buffer, below the adapter's own limits: splits layered arrays sooner (tests). */
+  maxBufferBytes?: number;
 }
 
 /** Exponent standing for "no term" in a max of powers of two (targets of zeros). */
@@ -27,7 +29,13 @@ const { STORAGE, COPY_DST, COPY_SRC, MAP_READ, UNIFORM, QUERY_RESOLVE } = GPUBuf
 export async function runOnGpu(config: RunConfig, options: GpuRunOptions = {}): Promise<RunResult> {
   const started = performance.now();
   const gpu = await acquireGpu();
-  const plan = planBuffers(config, gpu.limits, options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET);
+  const cap = options.maxBufferBytes ?? Number.POSITIVE_INFINITY;
+  const limits = {
+    ...gpu.limits,
+    maxBufferSize: Math.min(gpu.limits.maxBufferSize, cap),
+    maxStorageBufferBindingSize: Math.min(gpu.limits.maxStorageBufferBindingSize, cap),
+  };
+  const plan = planBuffers(config, limits, options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET);
   const { device } = gpu;
   const buffers = new BufferSet(device);
   const querySet = gpu.timestamps ? device.createQuerySet({ type: "timestamp", count: 6 }) : null;

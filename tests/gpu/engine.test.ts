@@ -6,6 +6,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import { ACTIVATION_NAMES } from "../../src/core/activations";
 import { INIT_SCHEMES, type InitConfig, type RunConfig, validateConfig } from "../../src/core/config";
 import { layerWeights } from "../../src/core/init";
+import { lectureConfig } from "../../src/core/presets";
 import { runReference } from "../../src/core/reference";
 import type { RunResult, Subnormals } from "../../src/core/result";
 import { liveBufferBytes } from "../../src/gpu/device";
@@ -85,7 +86,10 @@ function nearUnderflow(config: RunConfig, reference: RunResult, series: Series, 
   if (config.numerics === "float32") return tiny(reference[series]);
   // Tracked numerics scale everything but the plain-float32 forward of tanh and sigmoid.
   const plainForward = config.activation === "tanh" || config.activation === "sigmoid";
-  return plainForward && (tiny(reference.log10ActRms) || (series === "log10WeightGradNorm" && tiny(reference.log10ActRms.slice(1))));
+  return (
+    plainForward &&
+    (tiny(reference.log10ActRms) || (series === "log10WeightGradNorm" && tiny(reference.log10ActRms.slice(1))))
+  );
 }
 
 describe("GPU engine against the float64 reference", () => {
@@ -131,9 +135,14 @@ describe("GPU engine against the float64 reference", () => {
         }
       }
       // loss = (count / 2B)·10^(2·log10GradRms[L]): it inherits twice that statistic's tolerance.
-      const lossTolerance = 2 * (2e-4 + 10 * Math.max(...perturbed.map((p) => spread(p.log10GradRms, reference.log10GradRms))));
+      const lossTolerance =
+        2 * (2e-4 + 10 * Math.max(...perturbed.map((p) => spread(p.log10GradRms, reference.log10GradRms))));
       if (reference.loss === null || reference.loss === 0) expect(gpu.loss, `loss of ${label}`).toBe(reference.loss);
-      else expect(Math.abs(Math.log10(gpu.loss ?? 0) - Math.log10(reference.loss)), `loss of ${label}`).toBeLessThanOrEqual(lossTolerance);
+      else
+        expect(
+          Math.abs(Math.log10(gpu.loss ?? 0) - Math.log10(reference.loss)),
+          `loss of ${label}`,
+        ).toBeLessThanOrEqual(lossTolerance);
       expect(gpu.backend).toBe("webgpu");
       expect(gpu.config).toEqual(config);
     }
@@ -142,16 +151,7 @@ describe("GPU engine against the float64 reference", () => {
 
 describe("the lecture on the GPU", () => {
   const lecture = (scale: number, depth: number, numerics: "float32" | "tracked") =>
-    validateConfig({
-      depth,
-      width: 2,
-      batch: 1,
-      activation: "linear",
-      init: { scheme: "identity", scale },
-      input: "ones",
-      target: "zeros",
-      numerics,
-    });
+    validateConfig({ ...lectureConfig(scale, depth), numerics });
 
   test("1.5·I with x = (1, 1) first overflows float32 at layer 219", async () => {
     const result = await runOnGpu(lecture(1.5, 300, "float32"));
@@ -174,7 +174,9 @@ describe("the lecture on the GPU", () => {
   test("0.5·I reaches exact zeros where float32 does, with this device's subnormals", async () => {
     const result = await runOnGpu(lecture(0.5, 300, "float32"));
     expect(result.firstAllZero.forward).toBe(result.subnormals === "flushed" ? 127 : 150);
-    expect(result.firstAllZero.forward).toBe(runReference(result.config, { subnormals: result.subnormals }).firstAllZero.forward);
+    expect(result.firstAllZero.forward).toBe(
+      runReference(result.config, { subnormals: result.subnormals }).firstAllZero.forward,
+    );
   });
 });
 
@@ -191,8 +193,34 @@ describe("GPU memory", () => {
     expect(message).toContain(String(bytesNeeded));
     expect(message).toContain(String(limit));
     expect(liveBufferBytes(device)).toBe(before);
-    const small = await runOnGpu(validateConfig({ depth: 10, width: 100, batch: 100 }), { memoryBudgetBytes: 100_000 }).catch((e: unknown) => e);
+    const small = await runOnGpu(validateConfig({ depth: 10, width: 100, batch: 100 }), {
+      memoryBudgetBytes: 100_000,
+    }).catch((e: unknown) => e);
     expect(small).toBeInstanceOf(CapacityError);
+  });
+
+  test("arrays split across several buffers give the same result bit for bit", async () => {
+    await requireGpu();
+    const config = validateConfig({
+      depth: 37,
+      width: 19,
+      batch: 7,
+      activation: "relu",
+      init: { scheme: "he_uniform" },
+      biasSigma: 0.1,
+    });
+    const whole = await runOnGpu(config);
+    // One layer of activations is 19·7·4 = 532 bytes and of weights 19²·4 = 1444 bytes (strides 768
+    // and 1536): a 4 KiB cap puts 5 activation layers and 2 weight layers in each buffer.
+    const split = await runOnGpu(config, { maxBufferBytes: 4096 });
+    expect(split.log10ActRms).toEqual(whole.log10ActRms);
+    expect(split.log10GradRms).toEqual(whole.log10GradRms);
+    expect(split.log10WeightGradNorm).toEqual(whole.log10WeightGradNorm);
+    const tooSmall = await runOnGpu(config, { maxBufferBytes: 1024 }).catch((e: unknown) => e);
+    expect(tooSmall).toBeInstanceOf(CapacityError);
+    expect((tooSmall as CapacityError).message).toMatch(
+      /^one layer of weights needs 1444 bytes .* limit of 1024 bytes$/,
+    );
   });
 
   test("repeated runs free everything they allocate", async () => {

@@ -1,9 +1,9 @@
 /** The WGSL generator against the TypeScript one: Philox bit for bit, the draws to a few ulp. */
 import { describe, expect, test } from "vitest";
-import { philox4x32 } from "../../src/core/philox";
-import { Stream, normalEntry, symmetricUniformEntry } from "../../src/core/random";
 import philoxWgsl from "../../shaders/philox.wgsl?raw";
 import randomWgsl from "../../shaders/random.wgsl?raw";
+import { philox4x32 } from "../../src/core/philox";
+import { normalEntry, Stream, symmetricUniformEntry } from "../../src/core/random";
 import { requireGpu, runKernel } from "./support";
 
 const COUNT = 1 << 14;
@@ -43,7 +43,8 @@ describe("WGSL random numbers", () => {
       }`;
     const values = new Float32Array(await runKernel(device, code, 2 * COUNT, COUNT));
     // An ulp of float32 at |v| is 2^(⌊log2|v|⌋ − 23); errors are measured in ulps of the float64 value.
-    const ulps = (got: number, want: number) => Math.abs(got - want) / 2 ** (Math.floor(Math.log2(Math.abs(want))) - 23);
+    const ulps = (got: number, want: number) =>
+      Math.abs(got - want) / 2 ** (Math.floor(Math.log2(Math.abs(want))) - 23);
     let worstNormal = 0;
     let worstUniform = 0;
     for (let i = 0; i < COUNT; i++) {
@@ -51,7 +52,12 @@ describe("WGSL random numbers", () => {
       const normal = normalEntry(12345, Stream.weights, layer, i % 128, 7 * i);
       const uniform = symmetricUniformEntry(12345, Stream.weights, layer, i % 128, 7 * i);
       // Near a zero of cos the result is tiny and an absolute error of ~1e-7 is many ulps: judge it absolutely.
-      worstNormal = Math.max(worstNormal, Math.abs(normal) < 1e-3 ? Math.abs((values[2 * i] as number) - normal) / 1.2e-7 : ulps(values[2 * i] as number, normal));
+      worstNormal = Math.max(
+        worstNormal,
+        Math.abs(normal) < 1e-3
+          ? Math.abs((values[2 * i] as number) - normal) / 1.2e-7
+          : ulps(values[2 * i] as number, normal),
+      );
       worstUniform = Math.max(worstUniform, ulps(values[2 * i + 1] as number, uniform));
     }
     expect(worstUniform).toBeLessThanOrEqual(0.5);

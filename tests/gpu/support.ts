@@ -8,7 +8,12 @@ export async function requireGpu(): Promise<GpuContext> {
 }
 
 /** Runs `main` of a one-binding compute shader over `invocations` and returns its output words. */
-export async function runKernel(device: GPUDevice, code: string, words: number, invocations: number): Promise<ArrayBuffer> {
+export async function runKernel(
+  device: GPUDevice,
+  code: string,
+  words: number,
+  invocations: number,
+): Promise<ArrayBuffer> {
   const module = device.createShaderModule({ code });
   const pipeline = device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: "main" } });
   const output = device.createBuffer({ size: 4 * words, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
@@ -19,7 +24,10 @@ export async function runKernel(device: GPUDevice, code: string, words: number, 
     pass.setPipeline(pipeline);
     pass.setBindGroup(
       0,
-      device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: output } }] }),
+      device.createBindGroup({
+        layout: pipeline.getBindGroupLayout(0),
+        entries: [{ binding: 0, resource: { buffer: output } }],
+      }),
     );
     pass.dispatchWorkgroups(Math.ceil(invocations / 64));
     pass.end();
