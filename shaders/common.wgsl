@@ -16,7 +16,15 @@ struct Params {
   stride: u32,
 }
 
-const TILE: u32 = 16u;
+// Invocations per workgroup of every per-element kernel, and outputs per invocation; each
+// invocation leaves one statistics partial (src/gpu/plan.ts's elementGrid mirrors both).
+const WORKGROUP: u32 = 64u;
+override PER_INVOCATION: u32 = 4u;
+
+// The linear index of an invocation in a 2-D grid of workgroups (65535 at most per dimension).
+fn invocation_index(wg: vec3<u32>, groups: vec3<u32>, lidx: u32) -> u32 {
+  return (wg.y * groups.x + wg.x) * WORKGROUP + lidx;
+}
 
 // 2^e exactly for e in −126..127; 0 below (a factor that small is beneath float32's resolution).
 fn pow2(e: i32) -> f32 {

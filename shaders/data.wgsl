@@ -9,18 +9,22 @@ override TARGET_ZEROS: bool = false;
 @group(0) @binding(1) var<storage, read_write> inputs: array<f32>;
 @group(0) @binding(2) var<storage, read_write> targets: array<f32>;
 
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(WORKGROUP)
 fn main(
   @builtin(workgroup_id) wg: vec3<u32>,
-  @builtin(local_invocation_id) lid: vec3<u32>,
   @builtin(local_invocation_index) lidx: u32,
   @builtin(num_workgroups) groups: vec3<u32>,
 ) {
-  let unit = wg.x * TILE + lid.x;
-  let example = wg.y * TILE + lid.y;
+  let invocation = invocation_index(wg, groups, lidx);
   var m = Moments(0.0, 0.0);
   var bits = 0u;
-  if (unit < N && example < BATCH) {
+  for (var r = 0u; r < PER_INVOCATION; r++) {
+    let index = invocation * PER_INVOCATION + r;
+    if (index >= BATCH * N) {
+      break;
+    }
+    let example = index / N;
+    let unit = index % N;
     var x = 1.0;
     if (!INPUT_ONES) {
       x = normal_entry(params.seed, STREAM_INPUTS, 0u, example, unit);
@@ -29,10 +33,12 @@ fn main(
     if (!TARGET_ZEROS) {
       y = normal_entry(params.seed, STREAM_TARGETS, 0u, example, unit);
     }
-    inputs[example * N + unit] = x;
-    targets[example * N + unit] = y;
+    inputs[index] = x;
+    targets[index] = y;
     m = moments_add(m, x);
-    bits = abs_bits(x);
+    bits = max(bits, abs_bits(x));
   }
-  publish_stats(lidx, m, bits, params.out_slot, params.partial_base + wg.y * groups.x + wg.x);
+  if (invocation * PER_INVOCATION < BATCH * N) {
+    publish_stats(m, bits, params.out_slot, params.partial_base + invocation);
+  }
 }

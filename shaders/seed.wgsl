@@ -10,15 +10,13 @@ override TRACKED: bool = false;
 @group(0) @binding(2) var<storage, read> targets: array<f32>;
 @group(0) @binding(3) var<storage, read_write> grad_out: array<f32>;
 
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(WORKGROUP)
 fn main(
   @builtin(workgroup_id) wg: vec3<u32>,
-  @builtin(local_invocation_id) lid: vec3<u32>,
   @builtin(local_invocation_index) lidx: u32,
   @builtin(num_workgroups) groups: vec3<u32>,
 ) {
-  let unit = wg.x * TILE + lid.x;
-  let example = wg.y * TILE + lid.y;
+  let invocation = invocation_index(wg, groups, lidx);
   var a_shift = 1.0;
   var a_drop = 1.0;
   var y_scale = 1.0;
@@ -33,15 +31,20 @@ fn main(
   }
   var m = Moments(0.0, 0.0);
   var bits = 0u;
-  if (example < BATCH && unit < N) {
-    let index = example * N + unit;
+  for (var r = 0u; r < PER_INVOCATION; r++) {
+    let index = invocation * PER_INVOCATION + r;
+    if (index >= BATCH * N) {
+      break;
+    }
     let d = act_last[index] * a_shift * a_drop - targets[index] * y_scale;
     grad_out[index] = d;
     m = moments_add(m, d);
-    bits = abs_bits(d);
+    bits = max(bits, abs_bits(d));
   }
-  publish_stats(lidx, m, bits, params.out_slot, params.partial_base + wg.y * groups.x + wg.x);
-  if (lidx == 0u && wg.x == 0u && wg.y == 0u) {
+  if (invocation * PER_INVOCATION < BATCH * N) {
+    publish_stats(m, bits, params.out_slot, params.partial_base + invocation);
+  }
+  if (invocation == 0u) {
     exponents[params.out_slot] = exponent;
   }
 }

@@ -1,6 +1,6 @@
 // Per-layer statistics reduced on the GPU. Each layer's tensor has a slot: the largest |v| as
 // float bits (atomicMax; bits ≥ 0x7f800000 mean a non-finite value), the power of two its stored
-// values are scaled by, and one partial (max |v|, Σ (v / max)²) per workgroup, summed by reduce.wgsl.
+// values are scaled by, and one partial (max |v|, Σ (v / max)²) per invocation, summed by reduce.wgsl.
 
 @group(1) @binding(0) var<storage, read_write> max_bits: array<atomic<u32>>;
 @group(1) @binding(1) var<storage, read_write> exponents: array<i32>;
@@ -58,30 +58,11 @@ fn slot_max_bits(slot: u32) -> u32 {
   return atomicLoad(&max_bits[slot]);
 }
 
-var<workgroup> red_max: array<f32, 256>;
-var<workgroup> red_sum: array<f32, 256>;
-var<workgroup> red_bits: atomic<u32>;
-
-// Reduces each invocation's moments and max bits over the 256-invocation workgroup; invocation 0
-// writes the workgroup's partial and raises the slot's max. Call from uniform control flow.
-fn publish_stats(local_index: u32, m: Moments, bits: u32, slot: u32, partial_index: u32) {
-  red_max[local_index] = m.max_abs;
-  red_sum[local_index] = m.scaled_sum_sq;
-  atomicMax(&red_bits, bits);
-  workgroupBarrier();
-  for (var stride = 128u; stride > 0u; stride >>= 1u) {
-    if (local_index < stride) {
-      let merged = moments_merge(
-        Moments(red_max[local_index], red_sum[local_index]),
-        Moments(red_max[local_index + stride], red_sum[local_index + stride]),
-      );
-      red_max[local_index] = merged.max_abs;
-      red_sum[local_index] = merged.scaled_sum_sq;
-    }
-    workgroupBarrier();
-  }
-  if (local_index == 0u) {
-    partials[partial_index] = vec2<f32>(red_max[0], red_sum[0]);
-    atomicMax(&max_bits[slot], atomicLoad(&red_bits));
+// Publishes one invocation's moments as its partial and raises the slot's max (no barriers: they
+// cost more than the arithmetic on CPU-emulated GPUs).
+fn publish_stats(m: Moments, bits: u32, slot: u32, partial_index: u32) {
+  partials[partial_index] = vec2<f32>(m.max_abs, m.scaled_sum_sq);
+  if (bits != 0u) {
+    atomicMax(&max_bits[slot], bits);
   }
 }

@@ -1,5 +1,5 @@
 // B·∂loss/∂W_l = Σ_b ∂ℓ_b/∂z_l a_{l-1}ᵀ, an n × n matrix reduced to its statistics and never
-// stored; tiled 16 × 16 over (i, j), summing over the batch.
+// stored; PER_INVOCATION entries per invocation, summing over the batch.
 
 override N: u32 = 1u;
 override BATCH: u32 = 1u;
@@ -10,18 +10,13 @@ override TRACKED: bool = false;
 @group(0) @binding(2) var<storage, read> act_prev: array<f32>;
 @group(0) @binding(3) var<storage, read> grad: array<f32>;
 
-var<workgroup> tile_d: array<array<f32, 16>, 16>;
-var<workgroup> tile_a: array<array<f32, 16>, 16>;
-
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(WORKGROUP)
 fn main(
   @builtin(workgroup_id) wg: vec3<u32>,
-  @builtin(local_invocation_id) lid: vec3<u32>,
   @builtin(local_invocation_index) lidx: u32,
   @builtin(num_workgroups) groups: vec3<u32>,
 ) {
-  let column = wg.x * TILE + lid.x;
-  let row = wg.y * TILE + lid.y;
+  let invocation = invocation_index(wg, groups, lidx);
   var shift = 1.0;
   var exponent = 0;
   if (TRACKED) {
@@ -30,38 +25,27 @@ fn main(
     exponent = slot_exponent(params.in_slot) + k + slot_exponent(params.aux_slot);
   }
 
-  var acc = 0.0;
-  let d_unit = wg.y * TILE + lid.x;
-  for (var b0 = 0u; b0 < BATCH; b0 += TILE) {
-    let example = b0 + lid.y;
-    var dz = 0.0;
-    var a = 0.0;
-    if (example < BATCH) {
-      if (d_unit < N) {
-        let index = example * N + d_unit;
-        dz = grad[index] * shift * activation_der_from_output(act[index]);
-      }
-      if (column < N) {
-        a = act_prev[example * N + column];
-      }
-    }
-    tile_d[lid.y][lid.x] = dz;
-    tile_a[lid.y][lid.x] = a;
-    workgroupBarrier();
-    for (var kk = 0u; kk < TILE; kk++) {
-      acc += tile_d[kk][lid.y] * tile_a[kk][lid.x];
-    }
-    workgroupBarrier();
-  }
-
   var m = Moments(0.0, 0.0);
   var bits = 0u;
-  if (row < N && column < N) {
+  for (var r = 0u; r < PER_INVOCATION; r++) {
+    let index = invocation * PER_INVOCATION + r;
+    if (index >= N * N) {
+      break;
+    }
+    let row = index / N;
+    let column = index % N;
+    var acc = 0.0;
+    for (var b = 0u; b < BATCH; b++) {
+      let dz = grad[b * N + row] * shift * activation_der_from_output(act[b * N + row]);
+      acc += dz * act_prev[b * N + column];
+    }
     m = moments_add(m, acc);
-    bits = abs_bits(acc);
+    bits = max(bits, abs_bits(acc));
   }
-  publish_stats(lidx, m, bits, params.out_slot, params.partial_base + wg.y * groups.x + wg.x);
-  if (lidx == 0u && wg.x == 0u && wg.y == 0u) {
+  if (invocation * PER_INVOCATION < N * N) {
+    publish_stats(m, bits, params.out_slot, params.partial_base + invocation);
+  }
+  if (invocation == 0u) {
     exponents[params.out_slot] = exponent;
   }
 }

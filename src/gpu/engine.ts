@@ -11,13 +11,20 @@ import { assembleResult, type RunResult, type RunSummaries, type TensorSummary }
 import { acquireGpu, BufferSet, type GpuContext } from "./device";
 import { type CompiledKernel, compileKernel, KERNELS, type Kernel } from "./kernels";
 import { PARAMS_BYTES, ParamsWriter } from "./params";
-import { type BufferPlan, DEFAULT_MEMORY_BUDGET, type LayeredArray, planBuffers, TILE } from "./plan";
+import {
+  type BufferPlan,
+  DEFAULT_MEMORY_BUDGET,
+  elementGrid,
+  type LayeredArray,
+  PER_INVOCATION,
+  planBuffers,
+} from "./plan";
 
 export interface GpuRunOptions {
   /** Most bytes of GPU buffers the run may allocate (default 1 GiB). */
   memoryBudgetBytes?: number;
-  /** Largest single buffer, below the adapter's own limits: splits layered arrays sooner (tests). */
-  maxBufferBytes?: number;
+  /** Largest buffer of activations or weights, below the adapter's limits: splits them sooner (tests). */
+  maxLayerBufferBytes?: number;
 }
 
 /** Exponent standing for "no term" in a max of powers of two (targets of zeros). */
@@ -29,13 +36,12 @@ const { STORAGE, COPY_DST, COPY_SRC, MAP_READ, UNIFORM, QUERY_RESOLVE } = GPUBuf
 export async function runOnGpu(config: RunConfig, options: GpuRunOptions = {}): Promise<RunResult> {
   const started = performance.now();
   const gpu = await acquireGpu();
-  const cap = options.maxBufferBytes ?? Number.POSITIVE_INFINITY;
-  const limits = {
-    ...gpu.limits,
-    maxBufferSize: Math.min(gpu.limits.maxBufferSize, cap),
-    maxStorageBufferBindingSize: Math.min(gpu.limits.maxStorageBufferBindingSize, cap),
-  };
-  const plan = planBuffers(config, limits, options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET);
+  const plan = planBuffers(
+    config,
+    gpu.limits,
+    options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET,
+    options.maxLayerBufferBytes,
+  );
   const { device } = gpu;
   const buffers = new BufferSet(device);
   const querySet = gpu.timestamps ? device.createQuerySet({ type: "timestamp", count: 6 }) : null;
@@ -242,11 +248,12 @@ class RunEncoder {
   }
 
   private get shape() {
-    return { N: this.config.width, BATCH: this.config.batch };
+    return { N: this.config.width, BATCH: this.config.batch, PER_INVOCATION: PER_INVOCATION.tensor };
   }
 
   private get tensorGrid(): number[] {
-    return [Math.ceil(this.config.width / TILE), Math.ceil(this.config.batch / TILE)];
+    const { x, y } = elementGrid(this.config.width * this.config.batch, PER_INVOCATION.tensor);
+    return [x, y];
   }
 
   private uploadOrthogonalWeights(): void {
@@ -372,8 +379,14 @@ class RunEncoder {
       ),
     );
     const backward = this.compile(KERNELS.backward, { ...this.shape, ACTIVATION: activation, TRACKED: tracked });
-    const weightGrad = this.compile(KERNELS.weightGrad, { ...this.shape, ACTIVATION: activation, TRACKED: tracked });
-    const weightGrid = [Math.ceil(n / TILE), Math.ceil(n / TILE)];
+    const weightGrad = this.compile(KERNELS.weightGrad, {
+      ...this.shape,
+      PER_INVOCATION: PER_INVOCATION.weightGrad,
+      ACTIVATION: activation,
+      TRACKED: tracked,
+    });
+    const { x, y } = elementGrid(n * n, PER_INVOCATION.weightGrad);
+    const weightGrid = [x, y];
     for (let l = L; l >= 1; l--) {
       const weightParams = {
         inSlot: gradSlot(l),

@@ -7,7 +7,23 @@ import type { RunConfig } from "../core/config";
 
 /** Bytes of GPU buffers a run may use unless told otherwise. */
 export const DEFAULT_MEMORY_BUDGET = 1 << 30;
-export const TILE = 16;
+/** Invocations per workgroup (WORKGROUP in shaders/common.wgsl). */
+export const WORKGROUP = 64;
+/** Outputs per invocation (override PER_INVOCATION): activation-sized tensors, weight gradients. */
+export const PER_INVOCATION = { tensor: 4, weightGrad: 16 } as const;
+const MAX_GROUPS_PER_DIMENSION = 65535;
+
+/**
+ * The 2-D dispatch for `count` outputs, `perInvocation` each: one statistics partial per
+ * invocation that has outputs.
+ */
+export function elementGrid(count: number, perInvocation: number): { x: number; y: number; partials: number } {
+  const partials = Math.ceil(count / perInvocation);
+  const groups = Math.ceil(partials / WORKGROUP);
+  const x = Math.min(groups, MAX_GROUPS_PER_DIMENSION);
+  const y = Math.ceil(groups / x);
+  return { x, y, partials };
+}
 
 /** A valid config whose buffers the adapter cannot hold: the bytes needed and the limit. */
 export class CapacityError extends Error {
@@ -39,9 +55,9 @@ export interface LayeredArray {
 export interface BufferPlan {
   activations: LayeredArray;
   weights: LayeredArray;
-  /** Partials per activation or gradient tensor (one per 16 × 16 workgroup over batch × width). */
+  /** Partials per activation or gradient tensor (one per workgroup over batch × width). */
   partialsPerLayer: number;
-  /** Partials per weight-gradient matrix (one per 16 × 16 workgroup over width × width). */
+  /** Partials per weight-gradient matrix (one per workgroup over width × width). */
   partialsPerWeight: number;
   /** Slots: activations 0..L, gradients L+1..2L+1, weight gradients 2L+2..3L+1. */
   slots: number;
@@ -74,19 +90,22 @@ export function planBuffers(
   config: RunConfig,
   limits: AdapterLimits,
   budget = DEFAULT_MEMORY_BUDGET,
-  dispatches = 3 * config.depth + 8,
+  layerBufferCap = Number.POSITIVE_INFINITY,
 ): BufferPlan {
+  const dispatches = 3 * config.depth + 8;
+  const layerLimits = {
+    ...limits,
+    maxBufferSize: Math.min(limits.maxBufferSize, layerBufferCap),
+    maxStorageBufferBindingSize: Math.min(limits.maxStorageBufferBindingSize, layerBufferCap),
+  };
   const { depth, width: n, batch } = config;
   const tensorBytes = 4 * n * batch;
-  const activations = layered(depth + 1, tensorBytes, limits, "activations");
-  const weights = layered(depth, 4 * n * n, limits, "weights");
-  const partialsPerLayer = Math.ceil(n / TILE) * Math.ceil(batch / TILE);
-  const partialsPerWeight = Math.ceil(n / TILE) ** 2;
+  const activations = layered(depth + 1, tensorBytes, layerLimits, "activations");
+  const weights = layered(depth, 4 * n * n, layerLimits, "weights");
+  const partialsPerLayer = elementGrid(n * batch, PER_INVOCATION.tensor).partials;
+  const partialsPerWeight = elementGrid(n * n, PER_INVOCATION.weightGrad).partials;
   const slots = 3 * depth + 2;
   const partialBytes = 8 * ((2 * depth + 2) * partialsPerLayer + depth * partialsPerWeight);
-  if (partialBytes > limits.maxStorageBufferBindingSize) {
-    throw new CapacityError(partialBytes, limits.maxStorageBufferBindingSize, "the statistics' partial sums");
-  }
   const bytes = {
     weights: layeredBytes(weights),
     activations: layeredBytes(activations),
@@ -102,6 +121,9 @@ export function planBuffers(
       .map(([role, b]) => `${role} ${b}`)
       .join(", ");
     throw new CapacityError(totalBytes, budget, `depth ${depth} × width ${n} × batch ${batch} (${parts})`);
+  }
+  if (partialBytes > limits.maxStorageBufferBindingSize) {
+    throw new CapacityError(partialBytes, limits.maxStorageBufferBindingSize, "the statistics' partial sums");
   }
   return { activations, weights, partialsPerLayer, partialsPerWeight, slots, partialBytes, bytes, totalBytes };
 }

@@ -212,11 +212,11 @@ describe("GPU memory", () => {
     const whole = await runOnGpu(config);
     // One layer of activations is 19·7·4 = 532 bytes and of weights 19²·4 = 1444 bytes (strides 768
     // and 1536): a 4 KiB cap puts 5 activation layers and 2 weight layers in each buffer.
-    const split = await runOnGpu(config, { maxBufferBytes: 4096 });
+    const split = await runOnGpu(config, { maxLayerBufferBytes: 4096 });
     expect(split.log10ActRms).toEqual(whole.log10ActRms);
     expect(split.log10GradRms).toEqual(whole.log10GradRms);
     expect(split.log10WeightGradNorm).toEqual(whole.log10WeightGradNorm);
-    const tooSmall = await runOnGpu(config, { maxBufferBytes: 1024 }).catch((e: unknown) => e);
+    const tooSmall = await runOnGpu(config, { maxLayerBufferBytes: 1024 }).catch((e: unknown) => e);
     expect(tooSmall).toBeInstanceOf(CapacityError);
     expect((tooSmall as CapacityError).message).toMatch(
       /^one layer of weights needs 1444 bytes .* limit of 1024 bytes$/,

@@ -12,8 +12,15 @@ export interface OpenPage {
   close: () => Promise<void>;
 }
 
+export interface OpenOptions {
+  /** Remove navigator.gpu before the page's scripts run, as in a browser without WebGPU. */
+  withoutWebGpu?: boolean;
+  viewport?: { width: number; height: number };
+  colorScheme?: "light" | "dark";
+}
+
 /** Builds the page if dist/ is missing, serves it on a free loopback port and opens it. */
-export async function openBuiltPage(path = "/"): Promise<OpenPage> {
+export async function openBuiltPage(path = "/", options: OpenOptions = {}): Promise<OpenPage> {
   if (!existsSync("dist/index.html")) await build({ logLevel: "warn" });
   const server: PreviewServer = await preview({
     preview: { host: "127.0.0.1", port: 0, strictPort: false },
@@ -24,7 +31,15 @@ export async function openBuiltPage(path = "/"): Promise<OpenPage> {
   let browser: Browser | null = null;
   try {
     browser = await chromium.launch({ executablePath: findChromium(), args: chromiumArgs(), headless: true });
-    const page = await browser.newPage();
+    const page = await browser.newPage({
+      viewport: options.viewport ?? { width: 1280, height: 900 },
+      colorScheme: options.colorScheme ?? "light",
+    });
+    if (options.withoutWebGpu) {
+      await page.addInitScript(() => {
+        delete (Navigator.prototype as { gpu?: unknown }).gpu;
+      });
+    }
     const errors: string[] = [];
     page.on("console", (message) => {
       if (message.type() === "error") errors.push(message.text());

@@ -1,0 +1,191 @@
+/**
+ * A one-line reading of a result for the page: does the gradient vanish or explode through the
+ * chain, how fast per layer, and at which layer plain float32 training breaks.
+ */
+import type { RunResult } from "./result";
+
+/** log10 of float32's largest finite value, (2 − 2⁻²³)·2¹²⁷ ≈ 3.4028e38: ≈ 38.53. */
+export const LOG10_FLOAT32_MAX = Math.log10(3.4028234663852886e38);
+/** log10 of float32's smallest normal value, 2⁻¹²⁶ ≈ 1.1755e-38 (below it, many GPUs flush to zero): ≈ −37.93. */
+export const LOG10_FLOAT32_MIN_NORMAL = -126 * Math.log10(2);
+/** A change of at least this many decades through the chain counts as vanishing or exploding. */
+export const DECADES_THRESHOLD = 3;
+
+/** Where float32 training breaks: the first layer whose values overflow or underflow, and in which pass. */
+export interface Float32Limit {
+  layer: number;
+  kind: "overflow" | "underflow";
+  pass: "forward" | "backward";
+}
+
+/** The reading of a result: its kind, one plain-text sentence, and the numbers behind it. */
+export interface Verdict {
+  kind: "vanishing" | "exploding" | "stable" | "broken";
+  text: string;
+  /** log10(gradRms at layer 1 / gradRms at layer L) (layer 0 for L = 1): decades gained towards the input. */
+  gradientRatioLog10: number | null;
+  /** Least-squares slope of log10ActRms against l over its finite entries: 10^slope is the growth per layer. */
+  actSlope: number | null;
+  /** Least-squares slope of log10GradRms against l over its finite entries (l increasing, i.e. forward). */
+  gradSlope: number | null;
+  float32Limit: Float32Limit | null;
+}
+
+/** Least-squares slope of values[l] against l over the finite entries; null with fewer than 2. */
+export function logSlope(values: readonly (number | null)[]): number | null {
+  const points: [number, number][] = [];
+  values.forEach((y, l) => {
+    if (y !== null && Number.isFinite(y)) points.push([l, y]);
+  });
+  if (points.length < 2) return null;
+  const meanX = points.reduce((sum, [x]) => sum + x, 0) / points.length;
+  const meanY = points.reduce((sum, [, y]) => sum + y, 0) / points.length;
+  let sxy = 0;
+  let sxx = 0;
+  for (const [x, y] of points) {
+    sxy += (x - meanX) * (y - meanY);
+    sxx += (x - meanX) ** 2;
+  }
+  return sxy / sxx;
+}
+
+/** log10GradRms[1] − log10GradRms[L] (layer 0 instead of 1 when L = 1); null unless both are finite. */
+export function gradientRatioLog10(result: RunResult): number | null {
+  const depth = result.log10GradRms.length - 1;
+  const near = result.log10GradRms[depth === 1 ? 0 : 1] ?? null;
+  const far = result.log10GradRms[depth] ?? null;
+  return near === null || far === null ? null : near - far;
+}
+
+/**
+ * log10ActRms at its last finite layer minus at its first: how many decades the activations grow
+ * (negative: shrink) through the part of the chain that float32 could represent; null with fewer than 2.
+ */
+export function activationChangeLog10(result: RunResult): number | null {
+  const finite = result.log10ActRms.filter((v): v is number => v !== null && Number.isFinite(v));
+  return finite.length < 2 ? null : (finite.at(-1) as number) - (finite[0] as number);
+}
+
+/**
+ * Where float32 training breaks. float32 numerics: the first forward layer that is non-finite
+ * (overflow) or all zero (underflow), else the first backward one (counting down from L). tracked
+ * numerics, from the true magnitudes: the first forward layer whose log10ActRms is above
+ * LOG10_FLOAT32_MAX (overflow) or below LOG10_FLOAT32_MIN_NORMAL (underflow), else the first
+ * backward layer (counting down from L) whose log10GradRms is.
+ */
+export function float32Limit(result: RunResult): Float32Limit | null {
+  if (result.config.numerics === "tracked") return trackedLimit(result);
+  const { firstNonFinite, firstAllZero } = result;
+  const forward = earliest(firstNonFinite.forward, firstAllZero.forward, (a, b) => a <= b);
+  if (forward) return { ...forward, pass: "forward" };
+  const backward = earliest(firstNonFinite.backward, firstAllZero.backward, (a, b) => a >= b);
+  return backward ? { ...backward, pass: "backward" } : null;
+}
+
+/** The earlier of an overflow layer and an underflow layer in a pass's order, or null if neither. */
+function earliest(
+  overflow: number | null,
+  underflow: number | null,
+  before: (a: number, b: number) => boolean,
+): { layer: number; kind: Float32Limit["kind"] } | null {
+  if (overflow !== null && (underflow === null || before(overflow, underflow)))
+    return { layer: overflow, kind: "overflow" };
+  return underflow === null ? null : { layer: underflow, kind: "underflow" };
+}
+
+/** The first layer, in the given order, whose log10 magnitude leaves float32's normal range. */
+function leavesFloat32(values: readonly (number | null)[], layers: number[]): Omit<Float32Limit, "pass"> | null {
+  for (const layer of layers) {
+    const value = values[layer] ?? null;
+    if (value === null) continue;
+    if (value > LOG10_FLOAT32_MAX) return { layer, kind: "overflow" };
+    if (value < LOG10_FLOAT32_MIN_NORMAL) return { layer, kind: "underflow" };
+  }
+  return null;
+}
+
+function trackedLimit(result: RunResult): Float32Limit | null {
+  const layers = result.log10ActRms.map((_, l) => l);
+  const forward = leavesFloat32(result.log10ActRms, layers);
+  if (forward) return { ...forward, pass: "forward" };
+  const backward = leavesFloat32(result.log10GradRms, layers.reverse());
+  return backward ? { ...backward, pass: "backward" } : null;
+}
+
+/**
+ * The kind, in this order: with a gradient ratio r of at least DECADES_THRESHOLD decades, exploding
+ * if r ≥ 3 (the gradient grows towards layer 1) and vanishing if r ≤ −3; otherwise, with an
+ * activation change c (activationChangeLog10) of at least 3 decades, exploding if c ≥ 3 and vanishing
+ * if c ≤ −3; otherwise broken if the run hit a non-finite value or has no gradient ratio; else stable.
+ */
+export function verdictKind(result: RunResult): Verdict["kind"] {
+  const ratio = gradientRatioLog10(result);
+  if (ratio !== null && Math.abs(ratio) >= DECADES_THRESHOLD) return ratio > 0 ? "exploding" : "vanishing";
+  const change = activationChangeLog10(result);
+  if (change !== null && Math.abs(change) >= DECADES_THRESHOLD) return change > 0 ? "exploding" : "vanishing";
+  const nonFinite = result.firstNonFinite.forward !== null || result.firstNonFinite.backward !== null;
+  return nonFinite || ratio === null ? "broken" : "stable";
+}
+
+/** The reading of a result: kind, slopes, gradient ratio, float32 limit and one plain-text sentence. */
+export function verdict(result: RunResult): Verdict {
+  const reading: Omit<Verdict, "text"> = {
+    kind: verdictKind(result),
+    gradientRatioLog10: gradientRatioLog10(result),
+    actSlope: logSlope(result.log10ActRms),
+    gradSlope: logSlope(result.log10GradRms),
+    float32Limit: float32Limit(result),
+  };
+  return { ...reading, text: verdictText(result, reading) };
+}
+
+/** A power of ten's exponent with one decimal ("-38.2", "0.0"). */
+export function formatExponent(log10: number): string {
+  const text = log10.toFixed(1);
+  return text === "-0.0" ? "0.0" : text;
+}
+
+/** A growth factor per layer with three significant digits ("1.50", "0.500"). */
+export function formatFactor(factor: number): string {
+  return Number.isFinite(factor) ? factor.toPrecision(3) : String(factor);
+}
+
+/** "grow ×1.50 per layer", "shrink ×0.500 per layer" or "keep their size (×1.00 per layer)". */
+function growth(slope: number, direction: string): string {
+  const factor = formatFactor(10 ** slope);
+  if (factor === "1.00") return `keep their size (×1.00 per layer ${direction})`;
+  return `${slope > 0 ? "grow" : "shrink"} ×${factor} per layer ${direction}`;
+}
+
+function leadClause(result: RunResult, ratio: number | null): string {
+  const depth = result.log10GradRms.length - 1;
+  const near = depth === 1 ? 0 : 1;
+  if (ratio !== null)
+    return `gradient at layer ${near} is 10^${formatExponent(ratio)} of the gradient at layer ${depth}`;
+  if (result.firstNonFinite.backward !== null) return "gradients are not finite";
+  if (result.firstAllZero.backward !== null) return `gradients are zero from layer ${result.firstAllZero.backward}`;
+  return "gradients have no finite values to compare";
+}
+
+/** The growth per layer of the activations (forward) and of the gradients (backward, towards layer 1). */
+function slopeClause(actSlope: number | null, gradSlope: number | null): string {
+  const activations =
+    actSlope === null ? "activations have no finite values" : `activations ${growth(actSlope, "forward")}`;
+  // Backward the gradient changes by 10^−gradSlope per layer; without finite values the lead clause says why.
+  return gradSlope === null ? activations : `${activations}, gradients ${growth(-gradSlope, "backward")}`;
+}
+
+function limitClause(limit: Float32Limit | null, numerics: RunResult["config"]["numerics"]): string {
+  const [stays, overflows, sees] =
+    numerics === "tracked" ? ["would stay", "would overflow", "would see"] : ["stays", "overflows", "sees"];
+  if (limit === null) return `float32 training ${stays} in range at every layer`;
+  const values = limit.pass === "forward" ? "activations" : "gradients";
+  if (limit.kind === "overflow") return `float32 training ${overflows} at layer ${limit.layer} (${values})`;
+  return `float32 training ${sees} zero ${values} from layer ${limit.layer}`;
+}
+
+function verdictText(result: RunResult, reading: Omit<Verdict, "text">): string {
+  const lead = leadClause(result, reading.gradientRatioLog10);
+  const slopes = slopeClause(reading.actSlope, reading.gradSlope);
+  return `${lead}: ${reading.kind}; ${slopes}; ${limitClause(reading.float32Limit, result.config.numerics)}`;
+}

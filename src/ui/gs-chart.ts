@@ -1,0 +1,632 @@
+/**
+ * <gs-chart>: one run's per-layer magnitudes (activation RMS, gradient RMS, weight-gradient norm)
+ * against the layer, with float32 overflow / all-zero markers and, for tracked runs, float32's range.
+ *
+ * The y values are the log10 magnitudes themselves on a linear scale whose ticks read as powers of
+ * ten: tracked runs reach 10^±1400 and beyond, which a uPlot "log" scale (float64) cannot hold.
+ */
+import { css, html, LitElement, type PropertyValues, unsafeCSS } from "lit";
+import { customElement, property, query } from "lit/decorators.js";
+import uPlot from "uplot";
+import uPlotCss from "uplot/dist/uPlot.min.css?inline";
+import type { RunResult } from "../core/result";
+
+/** log10 of float32's largest finite value, (2 − 2⁻²³)·2¹²⁷ ≈ 3.4028e38. */
+export const LOG10_F32_MAX = Math.log10(3.4028234663852886e38);
+/** log10 of float32's smallest normal value, 2⁻¹²⁶ ≈ 1.1755e-38. */
+export const LOG10_F32_MIN_NORMAL = -126 * Math.log10(2);
+
+/** The three plotted series, named as in `data`. */
+export type ChartSeries = "act" | "grad" | "weightGrad";
+const SERIES: readonly ChartSeries[] = ["act", "grad", "weightGrad"];
+const SERIES_LABELS: Record<ChartSeries, string> = {
+  act: "activation RMS",
+  grad: "gradient RMS",
+  weightGrad: "weight-gradient norm",
+};
+
+/** The columnar arrays the chart plots: x = layer 0..L, y = log10 magnitudes, null where absent. */
+export interface ChartData {
+  layers: number[];
+  act: (number | null)[];
+  grad: (number | null)[];
+  weightGrad: (number | null)[];
+}
+
+/** A labelled vertical line at a layer: float32 trouble in the run, or where it leaves float32's range. */
+export interface ChartMarker {
+  layer: number;
+  label: string;
+  kind: "nonFinite" | "allZero" | "range";
+}
+
+const FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+const AXIS_FONT = `12px ${FONT_FAMILY}`;
+const MARKER_FONT_PX = 11;
+/** Height in CSS pixels of one row of marker labels above the plot, and the labels' side padding. */
+const LABEL_ROW_PX = 17;
+const LABEL_PAD = 3;
+const SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹";
+const INTEGER_INCRS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10_000, 20_000, 50_000];
+
+/** 10^k with k in superscript digits, for an integer tick k: 10⁻³⁸, 10⁰, 10²¹⁹. */
+export function powerOfTenLabel(exponent: number): string {
+  const digits = String(Math.round(exponent) || 0);
+  return `10${[...digits].map((c) => (c === "-" ? "⁻" : SUPERSCRIPT_DIGITS[Number(c)])).join("")}`;
+}
+
+/** A log10 magnitude x as "10^x", x to 4 significant digits (integers past 9999); "—" for null. */
+export function formatMagnitude(log10: number | null | undefined): string {
+  if (log10 === null || log10 === undefined || !Number.isFinite(log10)) return "—";
+  if (log10 === 0) return "10^0";
+  const decimals = Math.min(8, Math.max(0, 3 - Math.floor(Math.log10(Math.abs(log10)))));
+  const text = log10.toFixed(decimals);
+  return `10^${text === "-0" ? "0" : text}`;
+}
+
+/** The markers of a run: first non-finite and all-zero layers, and where tracked activations leave float32. */
+export function chartMarkers(result: RunResult | null): ChartMarker[] {
+  if (!result) return [];
+  const markers: ChartMarker[] = [];
+  const add = (pair: RunResult["firstNonFinite"], kind: ChartMarker["kind"], what: string) => {
+    const { forward, backward } = pair;
+    if (forward !== null && forward === backward) {
+      markers.push({ layer: forward, kind, label: `${what} (forward and backward) at ${forward}` });
+      return;
+    }
+    if (forward !== null) markers.push({ layer: forward, kind, label: `${what} (forward) at ${forward}` });
+    if (backward !== null) markers.push({ layer: backward, kind, label: `${what} (backward) at ${backward}` });
+  };
+  add(result.firstNonFinite, "nonFinite", "float32 overflow");
+  add(result.firstAllZero, "allZero", "all zero");
+  if (result.config.numerics === "tracked") {
+    const act = result.log10ActRms;
+    const above = act.findIndex((v) => v !== null && v > LOG10_F32_MAX);
+    const below = act.findIndex((v) => v !== null && v < LOG10_F32_MIN_NORMAL);
+    const leaves = "activation leaves float32 range";
+    if (above >= 0) markers.push({ layer: above, kind: "range", label: `${leaves} (overflow) at ${above}` });
+    if (below >= 0) markers.push({ layer: below, kind: "range", label: `${leaves} (underflow) at ${below}` });
+  }
+  return markers.sort((a, b) => a.layer - b.layer);
+}
+
+/** A sentence for screen readers: depth, each series' first and last finite values, the markers. */
+export function chartSummary(result: RunResult | null): string {
+  if (!result) return "Per-layer magnitudes: no run yet";
+  const data = chartData(result);
+  const parts = SERIES.map((name) => {
+    const values = data[name];
+    const first = values.findIndex((v) => v !== null);
+    if (first < 0) return `${SERIES_LABELS[name]} not finite or zero at every layer`;
+    let last = values.length - 1;
+    while (values[last] === null) last--;
+    const from = `${formatMagnitude(values[first])} at layer ${first}`;
+    return `${SERIES_LABELS[name]} from ${from} to ${formatMagnitude(values[last])} at layer ${last}`;
+  });
+  const markers = chartMarkers(result).map((m) => m.label);
+  const { depth, numerics } = result.config;
+  return [`Per-layer magnitudes for ${depth} layers, ${numerics} numerics`, ...parts, ...markers].join("; ");
+}
+
+/** The columnar arrays of a result. */
+export function chartData(result: RunResult | null): ChartData {
+  if (!result) return { layers: [], act: [], grad: [], weightGrad: [] };
+  return {
+    layers: result.log10ActRms.map((_, l) => l),
+    act: [...result.log10ActRms],
+    grad: [...result.log10GradRms],
+    weightGrad: [...result.log10WeightGradNorm],
+  };
+}
+
+/** The theme colours, read from the CSS custom properties. */
+interface Palette {
+  series: Record<ChartSeries, string>;
+  fg: string;
+  grid: string;
+  bg: string;
+  band: string;
+  bandEdge: string;
+  marker: Record<ChartMarker["kind"], string>;
+}
+
+/** What the canvas currently shows; the draw hooks read it. */
+interface Plotted {
+  markers: ChartMarker[];
+  tracked: boolean;
+}
+
+const measureContext = document.createElement("canvas").getContext("2d");
+
+/** Width in CSS pixels of text in the axis font. */
+function textWidth(text: string): number {
+  if (!measureContext) return text.length * 7;
+  measureContext.font = AXIS_FONT;
+  return measureContext.measureText(text).width;
+}
+
+@customElement("gs-chart")
+export class GsChart extends LitElement {
+  static override styles = [
+    unsafeCSS(uPlotCss),
+    css`
+      :host {
+        display: block;
+        --gs-act: #0072b2;
+        --gs-grad: #d55e00;
+        --gs-wgrad: #009e73;
+        --gs-chart-fg: #1f2937;
+        --gs-chart-grid: rgba(31, 41, 55, 0.1);
+        --gs-chart-bg: #ffffff;
+        --gs-f32-band: rgba(217, 119, 6, 0.1);
+        --gs-f32-edge: #b45309;
+        --gs-marker-overflow: #b91c1c;
+        --gs-marker-zero: #4b5563;
+        background: var(--gs-chart-bg);
+        color: var(--gs-chart-fg);
+      }
+      @media (prefers-color-scheme: dark) {
+        :host {
+          --gs-act: #56b4e9;
+          --gs-grad: #f0a040;
+          --gs-wgrad: #3ecf9a;
+          --gs-chart-fg: #e5e7eb;
+          --gs-chart-grid: rgba(229, 231, 235, 0.12);
+          --gs-chart-bg: #111827;
+          --gs-f32-band: rgba(251, 191, 36, 0.1);
+          --gs-f32-edge: #fbbf24;
+          --gs-marker-overflow: #f87171;
+          --gs-marker-zero: #9ca3af;
+        }
+      }
+      .uplot { width: 100%; }
+      .u-legend { font: 13px ${unsafeCSS(FONT_FAMILY)}; }
+      .u-legend th[tabindex]:focus-visible { outline: 2px solid var(--gs-act); outline-offset: 1px; border-radius: 3px; }
+      .u-legend.u-inline tr { margin-right: 10px; }
+      .u-legend .u-value { font-variant-numeric: tabular-nums; min-width: 5.5em; text-align: left; }
+      .u-legend tr:first-child .u-value { min-width: 2.5em; }
+      .empty { padding: 2rem 1rem; text-align: center; opacity: 0.75; }
+    `,
+  ];
+
+  /** The run to draw; null shows an empty state. */
+  @property({ attribute: false }) result: RunResult | null = null;
+
+  @query(".plot") private plotHost!: HTMLDivElement;
+  @query(".legend") private legendHost!: HTMLDivElement;
+
+  private plot: uPlot | null = null;
+  private prepared: ChartData = chartData(null);
+  private preparedMarkers: ChartMarker[] = [];
+  private plotted: Plotted = { markers: [], tracked: false };
+  /** Rows of marker labels reserved above the plot area. */
+  private labelRows = 0;
+  private palette: Palette | null = null;
+  private frame = 0;
+  private resizeFrame = 0;
+  private framePromise: Promise<void> | null = null;
+  private resolveFrame: (() => void) | null = null;
+  private resizeObserver: ResizeObserver | null = null;
+  private readonly darkQuery = window.matchMedia("(prefers-color-scheme: dark)");
+  private readonly onSchemeChange = () => this.refreshTheme();
+
+  /** The plotted arrays: layers 0..L and each series' log10 magnitudes, null as gaps. */
+  get data(): ChartData {
+    return this.prepared;
+  }
+
+  /** The vertical markers, in layer order, as drawn on the canvas. */
+  get markers(): ChartMarker[] {
+    return this.preparedMarkers;
+  }
+
+  /** The uPlot instance (null before the first draw), for tests and exports. */
+  get uplot(): uPlot | null {
+    return this.plot;
+  }
+
+  /** Whether a series is shown (the legend toggles it). */
+  seriesVisible(name: ChartSeries): boolean {
+    const index = SERIES.indexOf(name) + 1;
+    return this.plot ? this.plot.series[index]?.show !== false : true;
+  }
+
+  /** The chart canvas as a PNG, on the theme's background, with a legend strip below it. */
+  async toPNG(): Promise<Blob> {
+    await this.updateComplete;
+    const plot = this.plot;
+    if (!plot) throw new Error("gs-chart: nothing to export, no run has been drawn");
+    const source = plot.ctx.canvas;
+    const ratio = uPlot.pxRatio;
+    const strip = Math.round(28 * ratio);
+    const canvas = document.createElement("canvas");
+    canvas.width = source.width;
+    canvas.height = source.height + strip;
+    const ctx = canvas.getContext("2d");
+    if (!ctx) throw new Error("gs-chart: no 2D canvas context for the export");
+    const palette = this.readPalette();
+    ctx.fillStyle = palette.bg;
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.drawImage(source, 0, 0);
+    ctx.font = `${Math.round(12 * ratio)}px ${FONT_FAMILY}`;
+    ctx.textBaseline = "middle";
+    let x = plot.bbox.left;
+    const y = source.height + strip / 2;
+    for (const name of SERIES.filter((s) => this.seriesVisible(s))) {
+      ctx.strokeStyle = palette.series[name];
+      ctx.lineWidth = 2 * ratio;
+      ctx.beginPath();
+      ctx.moveTo(x, y);
+      ctx.lineTo(x + 18 * ratio, y);
+      ctx.stroke();
+      ctx.fillStyle = palette.fg;
+      ctx.fillText(SERIES_LABELS[name], x + 24 * ratio, y);
+      x += 24 * ratio + ctx.measureText(SERIES_LABELS[name]).width + 18 * ratio;
+    }
+    return new Promise((resolve, reject) =>
+      canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("gs-chart: PNG encoding failed"))), "image/png"),
+    );
+  }
+
+  /** Re-reads the colour custom properties and redraws (the page calls it after changing its theme). */
+  refreshTheme(): void {
+    this.palette = null;
+    this.destroyPlot();
+    this.scheduleDraw();
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Resize on the next frame: resizing inside the callback changes the host's height, which the
+    // observer would report again in the same frame ("ResizeObserver loop" error).
+    this.resizeObserver = new ResizeObserver(() => {
+      if (!this.resizeFrame) this.resizeFrame = requestAnimationFrame(() => this.resize());
+    });
+    this.resizeObserver.observe(this);
+    this.darkQuery.addEventListener("change", this.onSchemeChange);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.resizeObserver?.disconnect();
+    this.resizeObserver = null;
+    this.darkQuery.removeEventListener("change", this.onSchemeChange);
+    cancelAnimationFrame(this.frame);
+    cancelAnimationFrame(this.resizeFrame);
+    this.frame = this.resizeFrame = 0;
+    this.settleFrame();
+    this.destroyPlot();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has("result")) {
+      this.prepared = chartData(this.result);
+      this.preparedMarkers = chartMarkers(this.result);
+    }
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    if (changed.has("result")) this.scheduleDraw();
+  }
+
+  /** Resolves once rendered and the pending animation frame, if any, has drawn the canvas. */
+  protected override async getUpdateComplete(): Promise<boolean> {
+    const result = await super.getUpdateComplete();
+    while (this.framePromise) await this.framePromise;
+    return result;
+  }
+
+  override render() {
+    const label = chartSummary(this.result);
+    return html`
+      <div class="plot" role="img" aria-label=${label} ?hidden=${!this.result}></div>
+      <div class="legend" ?hidden=${!this.result}></div>
+      ${this.result ? null : html`<p class="empty">${label}</p>`}
+    `;
+  }
+
+  /** Draws on the next animation frame; bursts of result changes coalesce into one draw. */
+  private scheduleDraw(): void {
+    if (this.frame) return;
+    if (!this.framePromise) this.framePromise = new Promise((resolve) => (this.resolveFrame = resolve));
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      try {
+        this.draw();
+      } finally {
+        // uPlot commits on microtasks (and may re-lay out the label rows once): settle after them.
+        setTimeout(() => this.frame || this.settleFrame(), 0);
+      }
+    });
+  }
+
+  private settleFrame(): void {
+    this.resolveFrame?.();
+    this.resolveFrame = null;
+    this.framePromise = null;
+  }
+
+  /** Feeds the current arrays to uPlot, creating it on first use; scales re-range to the new L. */
+  private draw(): void {
+    if (!this.result) {
+      this.destroyPlot();
+      return;
+    }
+    const size = this.plotSize();
+    if (!size) return; // not laid out yet: the ResizeObserver draws when it is
+    this.plotted = { markers: this.preparedMarkers, tracked: this.result.config.numerics === "tracked" };
+    const columns = this.alignedData();
+    if (this.plot) this.plot.setData(columns, true);
+    else {
+      this.labelRows = Math.min(1, this.plotted.markers.length); // a guess; the first draw corrects it
+      this.createPlot(columns, size);
+    }
+  }
+
+  private alignedData(): uPlot.AlignedData {
+    const { layers, act, grad, weightGrad } = this.prepared;
+    return [layers, act, grad, weightGrad] as uPlot.AlignedData;
+  }
+
+  /** Width of the host; height 360 px, less on narrow screens. */
+  private plotSize(): { width: number; height: number } | null {
+    const width = Math.floor(this.getBoundingClientRect().width);
+    if (width < 50) return null;
+    return { width, height: Math.round(Math.min(360, Math.max(240, width * 0.6))) };
+  }
+
+  private resize(): void {
+    this.resizeFrame = 0;
+    const size = this.plotSize();
+    if (!size) return;
+    if (this.plot) {
+      if (size.width !== this.plot.width || size.height !== this.plot.height) this.plot.setSize(size);
+    } else if (this.result) this.scheduleDraw();
+  }
+
+  private destroyPlot(): void {
+    this.plot?.destroy();
+    this.plot = null;
+  }
+
+  private readPalette(): Palette {
+    if (this.palette) return this.palette;
+    const style = getComputedStyle(this);
+    const read = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
+    this.palette = {
+      series: {
+        act: read("--gs-act", "#0072b2"),
+        grad: read("--gs-grad", "#d55e00"),
+        weightGrad: read("--gs-wgrad", "#009e73"),
+      },
+      fg: read("--gs-chart-fg", "#1f2937"),
+      grid: read("--gs-chart-grid", "rgba(31,41,55,0.1)"),
+      bg: read("--gs-chart-bg", "#ffffff"),
+      band: read("--gs-f32-band", "rgba(217,119,6,0.1)"),
+      bandEdge: read("--gs-f32-edge", "#b45309"),
+      marker: {
+        nonFinite: read("--gs-marker-overflow", "#b91c1c"),
+        allZero: read("--gs-marker-zero", "#4b5563"),
+        range: read("--gs-f32-edge", "#b45309"),
+      },
+    };
+    return this.palette;
+  }
+
+  private createPlot(columns: uPlot.AlignedData, size: { width: number; height: number }): void {
+    const palette = this.readPalette();
+    const axis = (label: string): uPlot.Axis => ({
+      label,
+      font: AXIS_FONT,
+      labelFont: `600 12px ${FONT_FAMILY}`,
+      stroke: palette.fg,
+      grid: { stroke: palette.grid, width: 1 },
+      ticks: { stroke: palette.grid, width: 1, size: 5 },
+      incrs: INTEGER_INCRS,
+    });
+    const opts: uPlot.Options = {
+      ...size,
+      scales: { x: { time: false }, y: { range: (_u, min, max) => logRange(min, max) } },
+      axes: [
+        {
+          ...axis("layer l"),
+          size: 32,
+          labelSize: 22,
+          values: (_u, splits) => splits.map((v) => String(Math.round(v))),
+        },
+        {
+          ...axis("magnitude (log scale)"),
+          values: (_u, splits) => splits.map(powerOfTenLabel),
+          size: (_u, values) => Math.ceil(Math.max(30, ...(values ?? []).map(textWidth))) + 14,
+        },
+      ],
+      series: [
+        { label: "layer", value: (_u, v) => (v === null || v === undefined ? "—" : String(v)) },
+        ...SERIES.map((name) => ({
+          label: SERIES_LABELS[name],
+          stroke: palette.series[name],
+          width: 2,
+          spanGaps: false,
+          pxAlign: 0,
+          points: { show: true, size: 5, filter: (u: uPlot, i: number) => lonePoints(u.data[i] ?? []) },
+          value: (_u: uPlot, v: number | null) => formatMagnitude(v),
+        })),
+      ],
+      padding: [() => this.topPadding(), null, null, null],
+      cursor: { y: false, points: { size: 7 }, drag: { x: true, y: false } },
+      legend: {
+        live: true,
+        markers: { width: 0, fill: (_u, i) => palette.series[SERIES[i - 1] ?? "act"] },
+        mount: (_u, el) => this.legendHost.append(el),
+      },
+      hooks: {
+        drawClear: [(u) => this.drawBand(u)],
+        draw: [(u) => this.drawOverlay(u)],
+        setSeries: [(u) => this.syncLegendState(u)],
+      },
+    };
+    this.plot = new uPlot(opts, columns, this.plotHost);
+    this.makeLegendKeyboardUsable(this.plot);
+  }
+
+  /** Legend rows as toggle buttons: focusable, Enter or Space clicks, aria-pressed follows visibility. */
+  private makeLegendKeyboardUsable(u: uPlot): void {
+    const rows = this.legendHost.querySelectorAll<HTMLTableRowElement>("tr.u-series");
+    rows.forEach((row, i) => {
+      const label = row.querySelector("th");
+      if (i === 0 || !label) return;
+      label.tabIndex = 0;
+      label.setAttribute("role", "button");
+      label.addEventListener("keydown", (event) => {
+        if (event.key !== "Enter" && event.key !== " ") return;
+        event.preventDefault();
+        label.click();
+      });
+    });
+    this.syncLegendState(u);
+  }
+
+  private syncLegendState(u: uPlot): void {
+    const rows = this.legendHost.querySelectorAll<HTMLTableRowElement>("tr.u-series");
+    rows.forEach((row, i) => {
+      if (i > 0) row.querySelector("th")?.setAttribute("aria-pressed", String(u.series[i]?.show !== false));
+    });
+  }
+
+  /** Tracked runs: float32's range as a shaded band with edge lines, under the grid and series. */
+  private drawBand(u: uPlot): void {
+    if (!this.plotted.tracked) return;
+    const palette = this.readPalette();
+    const { ctx, bbox } = u;
+    const top = clamp(u.valToPos(LOG10_F32_MAX, "y", true), bbox.top, bbox.top + bbox.height);
+    const bottom = clamp(u.valToPos(LOG10_F32_MIN_NORMAL, "y", true), bbox.top, bbox.top + bbox.height);
+    if (bottom <= top) return;
+    ctx.save();
+    ctx.fillStyle = palette.band;
+    ctx.fillRect(bbox.left, top, bbox.width, bottom - top);
+    ctx.strokeStyle = palette.bandEdge;
+    ctx.lineWidth = uPlot.pxRatio;
+    ctx.setLineDash([2 * uPlot.pxRatio, 3 * uPlot.pxRatio]);
+    for (const edge of [LOG10_F32_MAX, LOG10_F32_MIN_NORMAL]) {
+      const y = Math.round(u.valToPos(edge, "y", true)) + 0.5;
+      if (y < bbox.top || y > bbox.top + bbox.height) continue;
+      ctx.beginPath();
+      ctx.moveTo(bbox.left, y);
+      ctx.lineTo(bbox.left + bbox.width, y);
+      ctx.stroke();
+    }
+    ctx.restore();
+  }
+
+  /**
+   * Where each marker's label goes: right of its line if it fits, else left, in the first row of the
+   * strip above the plot where it overlaps no earlier label. Canvas pixels; needs ctx.font set.
+   */
+  private layoutLabels(u: uPlot): { marker: ChartMarker; x: number; left: number; width: number; row: number }[] {
+    const ratio = uPlot.pxRatio;
+    const { ctx, bbox } = u;
+    const rowsEnd: number[] = []; // rightmost pixel used in each row
+    const placed = [];
+    for (const marker of this.plotted.markers) {
+      const x = Math.round(u.valToPos(marker.layer, "x", true)) + 0.5;
+      if (x < bbox.left - 1 || x > bbox.left + bbox.width + 1) continue;
+      const width = ctx.measureText(marker.label).width + 2 * LABEL_PAD * ratio;
+      const right = ctx.canvas.width - 2 * ratio;
+      const left = x + 3 * ratio + width <= right ? x + 3 * ratio : Math.max(0, x - 3 * ratio - width);
+      let row = rowsEnd.findIndex((end) => end < left);
+      if (row < 0) row = rowsEnd.length;
+      rowsEnd[row] = left + width + 6 * ratio;
+      placed.push({ marker, x, left, width, row });
+    }
+    return placed;
+  }
+
+  /** CSS pixels above the plot: the marker label rows, or room for the top tick label. */
+  private topPadding(): number {
+    return this.labelRows > 0 ? 4 + this.labelRows * LABEL_ROW_PX : 12;
+  }
+
+  /** The markers as dashed vertical lines reaching up to their labels, and the band's label. */
+  private drawOverlay(u: uPlot): void {
+    const palette = this.readPalette();
+    const ratio = uPlot.pxRatio;
+    const { ctx, bbox } = u;
+    ctx.save();
+    ctx.font = `${Math.round(MARKER_FONT_PX * ratio)}px ${FONT_FAMILY}`;
+    ctx.textAlign = "left";
+    ctx.textBaseline = "middle";
+    const placed = this.layoutLabels(u);
+    const rows = placed.reduce((most, p) => Math.max(most, p.row + 1), 0);
+    if (rows !== this.labelRows) {
+      // Reserve the rows above the plot and lay out again (x positions do not depend on them).
+      this.labelRows = rows;
+      queueMicrotask(() => this.plot === u && u.redraw(false, true));
+    }
+    const rowHeight = LABEL_ROW_PX * ratio;
+    const stripTop = bbox.top - this.labelRows * rowHeight;
+    for (const { marker, x, left, width, row } of placed) {
+      const colour = palette.marker[marker.kind];
+      const y = stripTop + (row + 0.5) * rowHeight;
+      ctx.strokeStyle = colour;
+      ctx.lineWidth = 1.5 * ratio;
+      ctx.setLineDash([5 * ratio, 4 * ratio]);
+      ctx.beginPath();
+      ctx.moveTo(x, Math.max(0, y - rowHeight / 2));
+      ctx.lineTo(x, bbox.top + bbox.height);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillStyle = palette.bg;
+      ctx.fillRect(left, y - rowHeight / 2 + ratio, width, rowHeight - 2 * ratio);
+      ctx.fillStyle = colour;
+      ctx.fillText(marker.label, left + LABEL_PAD * ratio, y);
+    }
+    if (this.plotted.tracked) this.drawBandLabel(u, palette);
+    ctx.restore();
+  }
+
+  /** "float32 range" inside the band, right-aligned under its upper edge, with a halo for legibility. */
+  private drawBandLabel(u: uPlot, palette: Palette): void {
+    const ratio = uPlot.pxRatio;
+    const { ctx, bbox } = u;
+    const bandTop = Math.max(u.valToPos(LOG10_F32_MAX, "y", true), bbox.top);
+    const bandBottom = Math.min(u.valToPos(LOG10_F32_MIN_NORMAL, "y", true), bbox.top + bbox.height);
+    const height = (MARKER_FONT_PX + 4) * ratio;
+    if (bandBottom - bandTop < height) return;
+    const text = "float32 range";
+    const x = bbox.left + bbox.width - 6 * ratio;
+    const y = bandTop + height / 2 + 2 * ratio;
+    ctx.textAlign = "right";
+    ctx.lineJoin = "round";
+    ctx.lineWidth = 3 * ratio;
+    ctx.strokeStyle = palette.bg;
+    ctx.strokeText(text, x, y);
+    ctx.fillStyle = palette.bandEdge;
+    ctx.fillText(text, x, y);
+  }
+}
+
+/** Indices of values with no neighbour to draw a line to (nulls on both sides), shown as dots. */
+function lonePoints(values: ArrayLike<number | null | undefined>): number[] {
+  const lone: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] != null && values[i - 1] == null && values[i + 1] == null) lone.push(i);
+  }
+  return lone;
+}
+
+function clamp(value: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, value));
+}
+
+/** The y range in decades: the data's, padded to whole decades, at least two decades tall. */
+function logRange(min: number | null, max: number | null): uPlot.Range.MinMax {
+  if (min === null || max === null || !Number.isFinite(min) || !Number.isFinite(max)) return [-1, 1];
+  const pad = Math.max(0.5, 0.04 * (max - min));
+  return [Math.floor(min - pad), Math.ceil(max + pad)];
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    "gs-chart": GsChart;
+  }
+}

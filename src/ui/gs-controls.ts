@@ -1,0 +1,215 @@
+/**
+ * <gs-controls>: a control for every field of the config. Sliders for continuous values (sizes and
+ * scales on logarithmic sliders), the exact number editable beside each, and a reseed button.
+ * Emits `gs-change` with one field's new raw value; shows the API's validation message inline.
+ */
+import { css, html, LitElement, nothing } from "lit";
+import { customElement, property } from "lit/decorators.js";
+import { ACTIVATION_NAMES } from "../core/activations";
+import { INIT_SCHEMES, INPUTS, type InitConfig, LIMITS, NUMERICS, TARGETS } from "../core/config";
+
+/** A field of the draft config, as the validation error names it. */
+export type ControlField =
+  | "depth"
+  | "width"
+  | "batch"
+  | "activation"
+  | "init.scheme"
+  | "init.scale"
+  | "init.sigma"
+  | "init.gain"
+  | "biasSigma"
+  | "input"
+  | "target"
+  | "seed"
+  | "numerics";
+
+export interface ControlChange {
+  field: ControlField;
+  value: unknown;
+  /** false while a slider is dragged, true when the value is settled (history gets an entry). */
+  commit: boolean;
+}
+
+/** The config as typed so far: the same shape as a config, values possibly invalid. */
+export type DraftConfig = Record<string, unknown> & { init: Record<string, unknown> };
+
+interface SliderSpec {
+  min: number;
+  max: number;
+  log: boolean;
+  integer: boolean;
+  /** Position 0 of a log slider stands for 0 (biasSigma). */
+  zeroAtMin?: boolean;
+}
+
+const SLIDERS: Partial<Record<ControlField, SliderSpec>> = {
+  depth: { ...LIMITS.depth, log: true, integer: true },
+  width: { ...LIMITS.width, log: true, integer: true },
+  batch: { ...LIMITS.batch, log: true, integer: true },
+  "init.scale": { min: 0, max: 2, log: false, integer: false },
+  "init.sigma": { min: 0.1, max: 10, log: true, integer: false },
+  "init.gain": { min: 0.1, max: 10, log: true, integer: false },
+  biasSigma: { min: 0.001, max: 10, log: true, integer: false, zeroAtMin: true },
+};
+
+const STEPS = 1000;
+
+/** Slider position 0..STEPS of a value. */
+export function sliderPosition(spec: SliderSpec, value: number): number {
+  if (!Number.isFinite(value)) return 0;
+  if (spec.zeroAtMin && value <= 0) return 0;
+  const clamped = Math.min(spec.max, Math.max(spec.min, value));
+  const t = spec.log
+    ? Math.log(clamped / spec.min) / Math.log(spec.max / spec.min)
+    : (clamped - spec.min) / (spec.max - spec.min);
+  return Math.round(t * STEPS);
+}
+
+/** The value at slider position 0..STEPS, rounded to what a person would type. */
+export function sliderValue(spec: SliderSpec, position: number): number {
+  const t = position / STEPS;
+  if (spec.zeroAtMin && position === 0) return 0;
+  const raw = spec.log ? spec.min * (spec.max / spec.min) ** t : spec.min + t * (spec.max - spec.min);
+  if (spec.integer) return Math.round(raw);
+  return Number(raw.toPrecision(3));
+}
+
+const LABELS: Record<ControlField, string> = {
+  depth: "Depth L (layers)",
+  width: "Width n",
+  batch: "Batch B",
+  activation: "Activation",
+  "init.scheme": "Initialization",
+  "init.scale": "Scale s (W = s·I)",
+  "init.sigma": "σ (entries N(0, σ²/n))",
+  "init.gain": "Gain k",
+  biasSigma: "Bias σ",
+  input: "Input x",
+  target: "Target y",
+  seed: "Seed",
+  numerics: "Numerics",
+};
+
+/** Which parameter an init scheme takes. */
+export function initParamField(scheme: unknown): "init.scale" | "init.sigma" | "init.gain" {
+  if (scheme === "identity") return "init.scale";
+  if (scheme === "gaussian") return "init.sigma";
+  return "init.gain";
+}
+
+const OPTIONS: Partial<Record<ControlField, readonly string[]>> = {
+  activation: ACTIVATION_NAMES,
+  "init.scheme": INIT_SCHEMES,
+  input: INPUTS,
+  target: TARGETS,
+  numerics: NUMERICS,
+};
+
+@customElement("gs-controls")
+export class GsControls extends LitElement {
+  static override styles = css`
+    :host { display: grid; gap: 0.75rem; }
+    .field { display: grid; gap: 0.2rem; }
+    label { font-weight: 600; font-size: 0.9rem; }
+    .row { display: flex; gap: 0.5rem; align-items: center; }
+    input[type="range"] { flex: 1; min-width: 0; accent-color: var(--gs-accent, #2563eb); }
+    input[type="number"], select { font: inherit; padding: 0.25rem 0.4rem; border-radius: 6px;
+      border: 1px solid var(--gs-border, #9ca3af); background: var(--gs-field, transparent); color: inherit; }
+    input[type="number"] { width: 7rem; }
+    select { width: 100%; }
+    button { font: inherit; padding: 0.3rem 0.7rem; border-radius: 6px; border: 1px solid var(--gs-border, #9ca3af);
+      background: var(--gs-field, transparent); color: inherit; cursor: pointer; }
+    .error { color: var(--gs-error, #b91c1c); font-size: 0.85rem; }
+    [aria-invalid="true"] { border-color: var(--gs-error, #b91c1c); }
+  `;
+
+  /** The config as typed so far. */
+  @property({ attribute: false }) draft: DraftConfig | null = null;
+  /** The validation error to show next to its field. */
+  @property({ attribute: false }) error: { field: string; message: string } | null = null;
+
+  private emit(field: ControlField, value: unknown, commit: boolean): void {
+    this.dispatchEvent(
+      new CustomEvent<ControlChange>("gs-change", { detail: { field, value, commit }, bubbles: true, composed: true }),
+    );
+  }
+
+  private value(field: ControlField): unknown {
+    const draft = this.draft;
+    if (!draft) return undefined;
+    if (field.startsWith("init.")) return draft.init[field.slice(5)];
+    return draft[field];
+  }
+
+  private errorFor(field: ControlField) {
+    if (!this.error) return nothing;
+    const matches = this.error.field === field || (field === "init.scheme" && this.error.field === "init");
+    return matches ? html`<div class="error" id="${field}-error" role="alert">${this.error.message}</div>` : nothing;
+  }
+
+  private invalid(field: ControlField): "true" | "false" {
+    return this.error?.field === field ? "true" : "false";
+  }
+
+  private numberField(field: ControlField) {
+    const spec = SLIDERS[field];
+    const raw = this.value(field);
+    const text = raw === undefined || raw === null ? "" : String(raw);
+    const readNumber = (input: HTMLInputElement) => (input.value.trim() === "" ? input.value : Number(input.value));
+    return html`<div class="field">
+      <label for="${field}">${LABELS[field]}</label>
+      <div class="row">
+        ${
+          spec
+            ? html`<input type="range" min="0" max="${STEPS}" step="1" aria-label="${LABELS[field]} slider"
+                data-field="${field}" .value=${String(sliderPosition(spec, Number(raw)))}
+                @input=${(e: Event) => this.emit(field, sliderValue(spec, Number((e.target as HTMLInputElement).value)), false)}
+                @change=${(e: Event) => this.emit(field, sliderValue(spec, Number((e.target as HTMLInputElement).value)), true)} />`
+            : nothing
+        }
+        <input id="${field}" type="number" step="any" .value=${text} aria-invalid=${this.invalid(field)}
+          aria-describedby="${field}-error"
+          @change=${(e: Event) => this.emit(field, readNumber(e.target as HTMLInputElement), true)} />
+        ${field === "seed" ? html`<button type="button" id="reseed" @click=${this.reseed}>Reseed</button>` : nothing}
+      </div>
+      ${this.errorFor(field)}
+    </div>`;
+  }
+
+  private selectField(field: ControlField) {
+    const options = OPTIONS[field] ?? [];
+    const current = String(this.value(field));
+    return html`<div class="field">
+      <label for="${field}">${LABELS[field]}</label>
+      <select id="${field}" aria-invalid=${this.invalid(field)} aria-describedby="${field}-error"
+        @change=${(e: Event) => this.emit(field, (e.target as HTMLSelectElement).value, true)}>
+        ${options.map((option) => html`<option value=${option} ?selected=${option === current}>${option}</option>`)}
+      </select>
+      ${this.errorFor(field)}
+    </div>`;
+  }
+
+  private reseed = () => {
+    const words = new Uint32Array(1);
+    crypto.getRandomValues(words);
+    this.emit("seed", words[0], true);
+  };
+
+  override render() {
+    if (!this.draft) return nothing;
+    const scheme = (this.draft.init as Partial<InitConfig>).scheme;
+    return html`
+      ${this.numberField("depth")} ${this.numberField("width")} ${this.numberField("batch")}
+      ${this.selectField("activation")} ${this.selectField("init.scheme")} ${this.numberField(initParamField(scheme))}
+      ${this.numberField("biasSigma")} ${this.selectField("input")} ${this.selectField("target")}
+      ${this.numberField("seed")} ${this.selectField("numerics")}
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    "gs-controls": GsControls;
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * <gs-lab>: the coordinator. Owns the config (as typed and as validated), the URL, the runs and the
+ * last result; the views (controls, presets, chart, verdict) only render what it hands them and
+ * report what the user did.
+ */
+import { css, html, LitElement, nothing } from "lit";
+import { customElement, query, state } from "lit/decorators.js";
+import { ConfigError, type RunConfig, validateConfig } from "../core/config";
+import { PRESETS } from "../core/presets";
+import type { RunResult } from "../core/result";
+import { configToSearch, searchToConfig } from "../core/settings";
+import { download, exportName, resultToCsv } from "./export";
+import type { GsChart } from "./gs-chart";
+import { type ControlChange, type DraftConfig, initParamField } from "./gs-controls";
+import { type BackendState, RunScheduler } from "./run-scheduler";
+import "./gs-chart";
+import "./gs-controls";
+import "./gs-presets";
+import "./gs-verdict";
+
+const toDraft = (config: RunConfig): DraftConfig => structuredClone(config) as unknown as DraftConfig;
+
+/** The draft with one field changed; a new init scheme keeps its parameter when the kind matches. */
+function applyChange(draft: DraftConfig, field: ControlChange["field"], value: unknown): DraftConfig {
+  const next = structuredClone(draft);
+  if (field === "init.scheme") {
+    const oldParam = initParamField(draft.init.scheme).slice(5);
+    const newParam = initParamField(value).slice(5);
+    next.init = { scheme: value, [newParam]: oldParam === newParam ? draft.init[oldParam] : 1 };
+  } else if (field.startsWith("init.")) {
+    next.init[field.slice(5)] = value;
+  } else {
+    next[field] = value;
+  }
+  return next;
+}
+
+/** The preset the config equals (seed aside), if any. */
+function matchingPreset(config: RunConfig): string | null {
+  const preset = PRESETS.find((p) => {
+    const candidate = validateConfig({ ...p.config, seed: config.seed });
+    return JSON.stringify(candidate) === JSON.stringify(config);
+  });
+  return preset?.id ?? null;
+}
+
+@customElement("gs-lab")
+export class GsLab extends LitElement {
+  static override styles = css`
+    :host { display: block; }
+    .layout { display: grid; grid-template-columns: minmax(16rem, 20rem) 1fr; gap: 1.5rem; align-items: start; }
+    @media (max-width: 52rem) { .layout { grid-template-columns: 1fr; } }
+    aside { position: sticky; top: 1rem; padding: 1rem; border-radius: 12px; border: 1px solid var(--gs-border, #d1d5db); }
+    main { display: grid; gap: 1rem; min-width: 0; }
+    .status { display: flex; flex-wrap: wrap; gap: 0.75rem; align-items: center; font-size: 0.9rem; min-height: 1.5rem; }
+    .busy { display: inline-flex; gap: 0.4rem; align-items: center; }
+    .busy::before { content: ""; width: 0.8rem; height: 0.8rem; border-radius: 50%; border: 2px solid currentColor;
+      border-right-color: transparent; animation: spin 0.8s linear infinite; }
+    @keyframes spin { to { transform: rotate(360deg); } }
+    @media (prefers-reduced-motion: reduce) { .busy::before { animation: none; } }
+    .notice { padding: 0.5rem 0.75rem; border-radius: 8px; background: var(--gs-notice, #fef3c7); color: #78350f; }
+    .error { padding: 0.5rem 0.75rem; border-radius: 8px; background: var(--gs-error-bg, #fee2e2); color: #7f1d1d; }
+    .exports { display: flex; gap: 0.5rem; flex-wrap: wrap; }
+    button { font: inherit; padding: 0.3rem 0.8rem; border-radius: 6px; border: 1px solid var(--gs-border, #9ca3af);
+      background: var(--gs-field, transparent); color: inherit; cursor: pointer; }
+    h2 { font-size: 1rem; margin: 0 0 0.5rem; }
+  `;
+
+  @state() private draft: DraftConfig;
+  @state() private config: RunConfig;
+  @state() private fieldError: { field: string; message: string } | null = null;
+  @state() private result: RunResult | null = null;
+  @state() private busy = false;
+  @state() private backend: BackendState | null = null;
+  @state() private notices: string[] = [];
+  @state() private runError: string | null = null;
+  @query("gs-chart") private chart!: GsChart;
+
+  private scheduler: RunScheduler | null = null;
+  private dragging = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor() {
+    super();
+    const { config, notices } = searchToConfig(location.search);
+    this.config = config;
+    this.draft = toDraft(config);
+    this.notices = notices;
+  }
+
+  /** The last validated config. */
+  get currentConfig(): RunConfig {
+    return this.config;
+  }
+
+  /** The last result shown. */
+  get lastResult(): RunResult | null {
+    return this.result;
+  }
+
+  /** Resolves once no run is in flight or waiting (for scripts and tests). */
+  whenIdle(): Promise<void> {
+    if (!this.busy) return this.updateComplete.then(() => undefined);
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.scheduler = new RunScheduler(
+      {
+        onResult: (result) => {
+          this.result = result;
+          this.runError = null;
+        },
+        onError: (message) => {
+          this.runError = message;
+        },
+        onBusy: (busy) => {
+          this.busy = busy;
+          if (!busy) {
+            this.updateComplete.then(() => {
+              for (const resolve of this.idleWaiters.splice(0)) resolve();
+            });
+          }
+        },
+        onBackend: (backend) => {
+          this.backend = backend;
+        },
+      },
+      { forceCpu: typeof navigator === "undefined" || !navigator.gpu },
+    );
+    if (!navigator.gpu) this.backend = { kind: "cpu", reason: "this browser has no WebGPU (navigator.gpu is missing)" };
+    window.addEventListener("popstate", this.onPopState);
+    this.busy = true;
+    this.scheduler.request(this.config);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    window.removeEventListener("popstate", this.onPopState);
+    this.scheduler?.dispose();
+  }
+
+  private onPopState = () => {
+    const { config, notices } = searchToConfig(location.search);
+    this.notices = notices;
+    this.setConfig(config, toDraft(config));
+  };
+
+  private setConfig(config: RunConfig, draft: DraftConfig): void {
+    this.config = config;
+    this.draft = draft;
+    this.fieldError = null;
+    this.busy = true;
+    this.scheduler?.request(config);
+  }
+
+  /** Writes the config into the URL: a new history entry for a settled change, in place while dragging. */
+  private writeUrl(commit: boolean): void {
+    const url = `${location.pathname}${configToSearch(this.config)}${location.hash}`;
+    const startOfDrag = !commit && !this.dragging;
+    if (commit && !this.dragging) history.pushState(null, "", url);
+    else if (startOfDrag) history.pushState(null, "", url);
+    else history.replaceState(null, "", url);
+    this.dragging = !commit;
+  }
+
+  private onChange = (event: CustomEvent<ControlChange>) => {
+    const { field, value, commit } = event.detail;
+    this.draft = applyChange(this.draft, field, value);
+    this.tryDraft(commit);
+  };
+
+  private tryDraft(commit: boolean): void {
+    try {
+      const config = validateConfig(this.draft);
+      this.setConfig(config, this.draft);
+      this.writeUrl(commit);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      this.fieldError = { field: error.field, message: error.message };
+    }
+  }
+
+  private onPreset = (event: CustomEvent<string>) => {
+    const preset = PRESETS.find((p) => p.id === event.detail);
+    if (!preset) return;
+    this.draft = toDraft(validateConfig({ ...preset.config, seed: this.config.seed }));
+    this.tryDraft(true);
+  };
+
+  private exportCsv = () => {
+    if (this.result)
+      download(new Blob([resultToCsv(this.result)], { type: "text/csv" }), exportName(this.result, "csv"));
+  };
+
+  private exportJson = () => {
+    if (this.result)
+      download(
+        new Blob([JSON.stringify(this.result, null, 2)], { type: "application/json" }),
+        exportName(this.result, "json"),
+      );
+  };
+
+  private exportPng = async () => {
+    if (this.result) download(await this.chart.toPNG(), exportName(this.result, "png"));
+  };
+
+  private renderStatus() {
+    const backend = this.backend;
+    const where =
+      backend?.kind === "webgpu"
+        ? html`<span>WebGPU: ${backend.adapter}</span>`
+        : backend?.kind === "cpu"
+          ? html`<span class="notice" role="status">WebGPU unavailable: ${backend.reason}. Running the float64 reference on the CPU.</span>`
+          : nothing;
+    const time = this.result
+      ? html`<span>last run ${this.result.timingMs.wall.toFixed(0)} ms on ${this.result.backend}</span>`
+      : nothing;
+    return html`<div class="status" aria-live="polite">
+      ${this.busy ? html`<span class="busy" role="status">running…</span>` : nothing} ${time} ${where}
+    </div>`;
+  }
+
+  override render() {
+    return html`
+      ${this.notices.map((notice) => html`<p class="notice" role="alert">${notice}</p>`)}
+      <div class="layout">
+        <aside aria-label="Network settings">
+          <gs-controls .draft=${this.draft} .error=${this.fieldError} @gs-change=${this.onChange}></gs-controls>
+        </aside>
+        <main>
+          <section aria-label="Presets">
+            <h2>The lecture and its cures</h2>
+            <gs-presets .active=${matchingPreset(this.config)} @gs-preset=${this.onPreset}></gs-presets>
+          </section>
+          ${this.renderStatus()}
+          ${this.runError ? html`<p class="error" role="alert">${this.runError}</p>` : nothing}
+          <gs-chart .result=${this.result}></gs-chart>
+          <gs-verdict .result=${this.result}></gs-verdict>
+          <div class="exports" role="group" aria-label="Export">
+            <button type="button" id="export-csv" ?disabled=${!this.result} @click=${this.exportCsv}>CSV</button>
+            <button type="button" id="export-json" ?disabled=${!this.result} @click=${this.exportJson}>JSON</button>
+            <button type="button" id="export-png" ?disabled=${!this.result} @click=${this.exportPng}>PNG</button>
+          </div>
+        </main>
+      </div>
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    "gs-lab": GsLab;
+  }
+}

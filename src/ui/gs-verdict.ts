@@ -1,0 +1,33 @@
+/** <gs-verdict>: the run's reading in one sentence — vanishing, exploding or stable, and where float32 breaks. */
+import { css, html, LitElement, nothing } from "lit";
+import { customElement, property } from "lit/decorators.js";
+import type { RunResult } from "../core/result";
+import { verdict } from "../core/verdict";
+
+@customElement("gs-verdict")
+export class GsVerdict extends LitElement {
+  static override styles = css`
+    :host { display: block; }
+    p { margin: 0; font-size: 1.05rem; }
+    .kind { font-weight: 700; text-transform: uppercase; letter-spacing: 0.04em; font-size: 0.8rem;
+      padding: 0.1rem 0.45rem; border-radius: 999px; margin-right: 0.5rem; vertical-align: 0.1em;
+      background: var(--gs-kind-bg, #e5e7eb); }
+    .vanishing { background: var(--gs-vanishing, #bfdbfe); color: #1e3a8a; }
+    .exploding, .broken { background: var(--gs-exploding, #fecaca); color: #7f1d1d; }
+    .stable { background: var(--gs-stable, #bbf7d0); color: #14532d; }
+  `;
+
+  @property({ attribute: false }) result: RunResult | null = null;
+
+  override render() {
+    if (!this.result) return nothing;
+    const reading = verdict(this.result);
+    return html`<p><span class="kind ${reading.kind}">${reading.kind}</span><span id="text">${reading.text}</span></p>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    "gs-verdict": GsVerdict;
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * Runs configs for the page, newest first: while a run is in flight only the latest request is
+ * kept. Runs go to the GPU engine when WebGPU works and to the float64 reference in a Web Worker
+ * when it does not; a failed GPU run (a lost device, say) falls back to the worker and the next
+ * request tries the GPU again.
+ */
+import type { RunConfig } from "../core/config";
+import type { RunResult } from "../core/result";
+import { acquireGpu } from "../gpu/device";
+import { runOnGpu } from "../gpu/engine";
+import { CapacityError } from "../gpu/plan";
+import type { ReferenceReply, ReferenceRequest } from "../workers/reference.worker";
+
+/** Multiply-adds above which the CPU fallback refuses a config (minutes of work in JavaScript). */
+export const CPU_WORK_LIMIT = 4e9;
+
+export type BackendState = { kind: "webgpu"; adapter: string } | { kind: "cpu"; reason: string };
+
+export interface SchedulerEvents {
+  onResult: (result: RunResult, config: RunConfig) => void;
+  onError: (message: string, config: RunConfig) => void;
+  onBusy: (busy: boolean) => void;
+  onBackend: (state: BackendState) => void;
+}
+
+/** Multiply-adds of one run: forward, backward and weight gradients, L·n²·B each. */
+export function runWork(config: RunConfig): number {
+  return 3 * config.depth * config.width * config.width * config.batch;
+}
+
+export class RunScheduler {
+  private inFlight = false;
+  private pending: RunConfig | null = null;
+  private worker: Worker | null = null;
+  private workerCall: { id: number; settle: (reply: ReferenceReply) => void } | null = null;
+  private nextId = 1;
+  private forceCpu: boolean;
+
+  constructor(
+    private readonly events: SchedulerEvents,
+    options: { forceCpu?: boolean } = {},
+  ) {
+    this.forceCpu = options.forceCpu ?? false;
+  }
+
+  /** Asks for a run of `config`; replaces any request still waiting. */
+  request(config: RunConfig): void {
+    this.pending = config;
+    // A CPU run can be abandoned: stop the worker so the newest request starts at once.
+    if (this.inFlight && this.workerCall) this.abandonWorker();
+    if (!this.inFlight) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.inFlight = true;
+    this.events.onBusy(true);
+    while (this.pending) {
+      const config = this.pending;
+      this.pending = null;
+      try {
+        const result = await this.runOnce(config);
+        if (result) this.events.onResult(result, config);
+      } catch (error) {
+        this.events.onError(error instanceof Error ? error.message : String(error), config);
+      }
+    }
+    this.inFlight = false;
+    this.events.onBusy(false);
+  }
+
+  private async runOnce(config: RunConfig): Promise<RunResult | null> {
+    if (!this.forceCpu) {
+      let adapter: string | null = null;
+      try {
+        adapter = (await acquireGpu()).adapterName;
+      } catch (error) {
+        this.forceCpu = true;
+        this.events.onBackend({ kind: "cpu", reason: (error as Error).message });
+      }
+      if (adapter !== null) {
+        try {
+          const result = await runOnGpu(config);
+          this.events.onBackend({ kind: "webgpu", adapter });
+          return result;
+        } catch (error) {
+          if (error instanceof CapacityError) throw error;
+          this.events.onBackend({
+            kind: "cpu",
+            reason: `the GPU run failed (${(error as Error).message}); retrying on the GPU next time`,
+          });
+        }
+      }
+    }
+    return this.runOnWorker(config);
+  }
+
+  private runOnWorker(config: RunConfig): Promise<RunResult | null> {
+    const work = runWork(config);
+    if (work > CPU_WORK_LIMIT) {
+      throw new Error(
+        `this config takes ${work.toExponential(1)} multiply-adds, too many for the CPU reference (limit ${CPU_WORK_LIMIT.toExponential(0)}); reduce depth, width or batch`,
+      );
+    }
+    this.worker ??= new Worker(new URL("../workers/reference.worker.ts", import.meta.url), { type: "module" });
+    const worker = this.worker;
+    const id = this.nextId++;
+    return new Promise<RunResult | null>((resolve, reject) => {
+      this.workerCall = {
+        id,
+        settle: (reply) => {
+          this.workerCall = null;
+          if ("result" in reply) resolve(reply.result);
+          else if (reply.error === "abandoned") resolve(null);
+          else reject(new Error(reply.error));
+        },
+      };
+      worker.onmessage = (event: MessageEvent<ReferenceReply>) => {
+        if (event.data.id === this.workerCall?.id) this.workerCall.settle(event.data);
+      };
+      worker.onerror = (event) => this.workerCall?.settle({ id, error: event.message || "the CPU worker failed" });
+      worker.postMessage({ id, config, subnormals: "flushed" } satisfies ReferenceRequest);
+    });
+  }
+
+  private abandonWorker(): void {
+    this.worker?.terminate();
+    this.worker = null;
+    this.workerCall?.settle({ id: this.workerCall.id, error: "abandoned" });
+  }
+
+  /** Stops the worker; the scheduler can still be used afterwards. */
+  dispose(): void {
+    this.pending = null;
+    if (this.workerCall) this.abandonWorker();
+    this.worker?.terminate();
+    this.worker = null;
+  }
+}

@@ -1,0 +1,263 @@
+import { describe, expect, it } from "vitest";
+import { type PartialConfig, validateConfig } from "../../src/core/config";
+import { lectureConfig } from "../../src/core/presets";
+import { runReference } from "../../src/core/reference";
+import type { RunResult, Subnormals } from "../../src/core/result";
+import {
+  activationChangeLog10,
+  formatExponent,
+  formatFactor,
+  LOG10_FLOAT32_MAX,
+  LOG10_FLOAT32_MIN_NORMAL,
+  logSlope,
+  type Verdict,
+  verdict,
+} from "../../src/core/verdict";
+
+const LOG10_1_5 = Math.log10(1.5);
+const LOG10_0_5 = Math.log10(0.5);
+const LOG10_0_9 = Math.log10(0.9);
+
+/** The verdict of a reference run of a config, with the run. */
+function read(config: PartialConfig, subnormals: Subnormals = "kept"): { result: RunResult; reading: Verdict } {
+  const result = runReference(validateConfig(config), { subnormals });
+  return { result, reading: verdict(result) };
+}
+
+/** A result with the given per-layer logs and flags, for the cases no small run produces. */
+function syntheticResult(
+  log10ActRms: (number | null)[],
+  log10GradRms: (number | null)[],
+  extra: Partial<RunResult> & { numerics?: "float32" | "tracked" } = {},
+): RunResult {
+  const depth = log10ActRms.length - 1;
+  return {
+    config: validateConfig({ depth, numerics: extra.numerics ?? "float32" }),
+    backend: "cpu",
+    loss: 1,
+    log10ActRms,
+    log10GradRms,
+    log10WeightGradNorm: log10ActRms.map((_, l) => (l === 0 ? null : 0)),
+    firstNonFinite: { forward: null, backward: null },
+    firstAllZero: { forward: null, backward: null },
+    subnormals: "kept",
+    timingMs: { wall: 0 },
+    ...extra,
+  };
+}
+
+describe("the lecture chain, W_l = s·I, a_l = s^l·x", () => {
+  it("1.5·I, depth 300, float32: exploding, overflows at layer 219, activations ×1.5 per layer", () => {
+    const { result, reading } = read(lectureConfig(1.5, 300));
+    expect(reading.kind).toBe("exploding");
+    expect(reading.float32Limit).toEqual({ layer: 219, kind: "overflow", pass: "forward" });
+    expect(result.firstNonFinite.forward).toBe(219);
+    // a_l is finite up to layer 218; its slope there is log10 1.5 up to float32 rounding.
+    expect(Math.abs((reading.actSlope as number) - LOG10_1_5)).toBeLessThan(1e-6);
+    // The backward pass starts from a_L = ∞: no gradient is finite, so no ratio and no gradient slope.
+    expect(reading.gradientRatioLog10).toBeNull();
+    expect(reading.gradSlope).toBeNull();
+    expect(activationChangeLog10(result)).toBeCloseTo(218 * LOG10_1_5, 5);
+    expect(reading.text).toBe(
+      "gradients are not finite: exploding; activations grow ×1.50 per layer forward; " +
+        "float32 training overflows at layer 219 (activations)",
+    );
+  });
+
+  it("0.5·I, depth 300, float32 with subnormals flushed: vanishing, zeros from layer 127 forward", () => {
+    const { result, reading } = read(lectureConfig(0.5, 300), "flushed");
+    expect(reading.kind).toBe("vanishing");
+    // 0.5^126 = 2⁻¹²⁶ is float32's smallest normal; 0.5^127 is flushed to zero.
+    expect(reading.float32Limit).toEqual({ layer: 127, kind: "underflow", pass: "forward" });
+    expect(result.firstAllZero).toEqual({ forward: 127, backward: 300 });
+    expect(Math.abs((reading.actSlope as number) - LOG10_0_5)).toBeLessThan(1e-9);
+    expect(reading.text).toBe(
+      "gradients are zero from layer 300: vanishing; activations shrink ×0.500 per layer forward; " +
+        "float32 training sees zero activations from layer 127",
+    );
+  });
+
+  it("0.5·I, depth 300, float32 with subnormals kept: zeros only from layer 150 (0.5^150 rounds to 0)", () => {
+    const { reading } = read(lectureConfig(0.5, 300), "kept");
+    expect(reading.kind).toBe("vanishing");
+    expect(reading.float32Limit).toEqual({ layer: 150, kind: "underflow", pass: "forward" });
+  });
+
+  it("0.9·I, depth 300, float32: vanishing by 299·log10 0.9 ≈ −13.7 decades, in float32's range", () => {
+    const { reading } = read(lectureConfig(0.9, 300));
+    expect(reading.kind).toBe("vanishing");
+    expect(reading.gradientRatioLog10).toBeCloseTo(299 * LOG10_0_9, 5);
+    expect(reading.actSlope).toBeCloseTo(LOG10_0_9, 6);
+    expect(reading.gradSlope).toBeCloseTo(-LOG10_0_9, 6);
+    expect(reading.float32Limit).toBeNull();
+    expect(reading.text).toBe(
+      "gradient at layer 1 is 10^-13.7 of the gradient at layer 300: vanishing; " +
+        "activations shrink ×0.900 per layer forward, gradients shrink ×0.900 per layer backward; " +
+        "float32 training stays in range at every layer",
+    );
+  });
+
+  it("1.5·I, depth 300, tracked: the same layer 219 from the magnitudes, and the whole gradient ratio", () => {
+    const { result, reading } = read({ ...lectureConfig(1.5, 300), numerics: "tracked" });
+    expect(result.firstNonFinite).toEqual({ forward: null, backward: null });
+    expect(reading.float32Limit).toEqual({ layer: 219, kind: "overflow", pass: "forward" });
+    expect(reading.kind).toBe("exploding");
+    // ∂ℓ/∂a_l = 1.5^(L−l)·a_L: the gradient at layer 1 is 1.5^299 times the one at layer L.
+    expect(reading.gradientRatioLog10).toBeCloseTo(299 * LOG10_1_5, 6);
+    expect(Math.abs((reading.actSlope as number) - LOG10_1_5)).toBeLessThan(1e-9);
+    expect(Math.abs((reading.gradSlope as number) + LOG10_1_5)).toBeLessThan(1e-9);
+    expect(reading.text).toBe(
+      "gradient at layer 1 is 10^52.7 of the gradient at layer 300: exploding; " +
+        "activations grow ×1.50 per layer forward, gradients grow ×1.50 per layer backward; " +
+        "float32 training would overflow at layer 219 (activations)",
+    );
+  });
+
+  it("0.5·I, depth 300, tracked: underflow at layer 127, where flushing float32 sees its zeros", () => {
+    const { reading } = read({ ...lectureConfig(0.5, 300), numerics: "tracked" });
+    expect(reading.float32Limit).toEqual({ layer: 127, kind: "underflow", pass: "forward" });
+    expect(reading.kind).toBe("vanishing");
+    expect(reading.gradientRatioLog10).toBeCloseTo(299 * LOG10_0_5, 6);
+    expect(reading.text).toContain("float32 training would see zero activations from layer 127");
+  });
+
+  it("1.5·I, depth 120: activations fit float32, the gradient overflows backward, at the same layer both ways", () => {
+    // ∂ℓ/∂a_l = 1.5^(2L−l)·x passes float32's top once 2L − l ≥ 219: at l = 21, counting down from L = 120.
+    const float32 = read(lectureConfig(1.5, 120));
+    const tracked = read({ ...lectureConfig(1.5, 120), numerics: "tracked" });
+    expect(float32.reading.float32Limit).toEqual({ layer: 21, kind: "overflow", pass: "backward" });
+    expect(tracked.reading.float32Limit).toEqual({ layer: 21, kind: "overflow", pass: "backward" });
+    expect(float32.reading.kind).toBe("exploding");
+    expect(float32.reading.text).toContain("float32 training overflows at layer 21 (gradients)");
+  });
+
+  it("depth 1 compares the gradient at layer 0 with layer 1", () => {
+    const { reading } = read(lectureConfig(1.5, 1));
+    expect(reading.gradientRatioLog10).toBeCloseTo(LOG10_1_5, 6);
+    expect(reading.kind).toBe("stable");
+    expect(reading.text.startsWith("gradient at layer 0 is 10^0.2 of the gradient at layer 1: stable; ")).toBe(true);
+  });
+});
+
+describe("initializations that keep the scale", () => {
+  it("xavier_normal + tanh, depth 50, n = 64: stable", () => {
+    // The numbers (seed 1): the gradient at layer 1 is 10^-0.68 of the one at layer 50, activations
+    // shrink ×0.970 per layer (tanh at gain 1 sits at the edge of chaos: the variance decays like
+    // 1/l instead of geometrically), gradients ×0.976 per layer backward: well inside 3 decades.
+    for (const numerics of ["float32", "tracked"] as const) {
+      const { reading } = read({ depth: 50, activation: "tanh", init: { scheme: "xavier_normal" }, numerics });
+      expect(reading.kind).toBe("stable");
+      expect(Math.abs(reading.gradientRatioLog10 as number)).toBeLessThan(1);
+      expect(reading.actSlope).toBeLessThan(0);
+      expect(reading.actSlope).toBeGreaterThan(-0.03);
+      expect(Math.abs(reading.gradSlope as number)).toBeLessThan(0.03);
+      expect(reading.float32Limit).toBeNull();
+    }
+  }, 30_000);
+
+  it("orthogonal + linear, depth 200, n = 64, tracked: stable, slopes 0 to 1e-6", () => {
+    const { reading } = read({ depth: 200, activation: "linear", init: { scheme: "orthogonal" }, numerics: "tracked" });
+    expect(reading.kind).toBe("stable");
+    expect(Math.abs(reading.actSlope as number)).toBeLessThanOrEqual(1e-6);
+    expect(Math.abs(reading.gradSlope as number)).toBeLessThanOrEqual(1e-6);
+    expect(Math.abs(reading.gradientRatioLog10 as number)).toBeLessThanOrEqual(1e-6);
+    expect(reading.float32Limit).toBeNull();
+    expect(reading.text).toBe(
+      "gradient at layer 1 is 10^0.0 of the gradient at layer 200: stable; " +
+        "activations keep their size (×1.00 per layer forward), gradients keep their size (×1.00 per layer backward); " +
+        "float32 training would stay in range at every layer",
+    );
+  }, 30_000);
+
+  it("orthogonal + linear, depth 200, n = 64, float32: stable too", () => {
+    const { reading } = read({ depth: 200, activation: "linear", init: { scheme: "orthogonal" } });
+    expect(reading.kind).toBe("stable");
+    expect(Math.abs(reading.actSlope as number)).toBeLessThanOrEqual(1e-6);
+  }, 30_000);
+});
+
+describe("verdict on synthetic results", () => {
+  const line = (depth: number, slope: number, at0 = 0) => Array.from({ length: depth + 1 }, (_, l) => at0 + slope * l);
+
+  it("draws the line at 3 decades, the gradient ratio before the activations", () => {
+    // ratio = g[1] − g[10] = −9·slope of the gradient's line.
+    expect(verdict(syntheticResult(line(10, 0), line(10, -0.34))).kind).toBe("exploding");
+    expect(verdict(syntheticResult(line(10, 0), line(10, 0.34))).kind).toBe("vanishing");
+    expect(verdict(syntheticResult(line(10, 0), line(10, 0.33))).kind).toBe("stable");
+    expect(verdict(syntheticResult(line(10, 0), line(10, -0.33))).kind).toBe("stable");
+    // A mild gradient ratio, but activations that grow 3 decades: exploding; shrink 3 decades: vanishing.
+    expect(verdict(syntheticResult(line(10, 0.31), line(10, 0))).kind).toBe("exploding");
+    expect(verdict(syntheticResult(line(10, -0.31), line(10, 0))).kind).toBe("vanishing");
+    expect(verdict(syntheticResult(line(10, 0.29), line(10, 0))).kind).toBe("stable");
+    // The gradient ratio wins when the two disagree.
+    expect(verdict(syntheticResult(line(10, 1), line(10, 1))).kind).toBe("vanishing");
+  });
+
+  it("is broken when float32 hit a non-finite value with no trend to explain it", () => {
+    const acts = [0, 0.1, 0.2, null, null];
+    const result = syntheticResult(acts, [null, null, null, null, null], {
+      firstNonFinite: { forward: 3, backward: 4 },
+    });
+    const reading = verdict(result);
+    expect(reading.kind).toBe("broken");
+    expect(reading.float32Limit).toEqual({ layer: 3, kind: "overflow", pass: "forward" });
+    expect(reading.text).toBe(
+      "gradients are not finite: broken; activations grow ×1.26 per layer forward; " +
+        "float32 training overflows at layer 3 (activations)",
+    );
+  });
+
+  it("finds the tracked limit forward first, then backward counting down from L", () => {
+    const above = LOG10_FLOAT32_MAX + 0.01;
+    const below = LOG10_FLOAT32_MIN_NORMAL - 0.01;
+    const tracked = { numerics: "tracked" as const };
+    const limit = (acts: (number | null)[], grads: (number | null)[]) =>
+      verdict(syntheticResult(acts, grads, tracked)).float32Limit;
+    expect(limit([0, 1, above, below], [0, 0, 0, 0])).toEqual({ layer: 2, kind: "overflow", pass: "forward" });
+    expect(limit([0, below, above, 0], [above, 0, 0, 0])).toEqual({ layer: 1, kind: "underflow", pass: "forward" });
+    expect(limit([0, 0, 0, 0], [above, below, 0, 0])).toEqual({ layer: 1, kind: "underflow", pass: "backward" });
+    expect(limit([0, null, 0, 0], [above, 0, null, 0])).toEqual({ layer: 0, kind: "overflow", pass: "backward" });
+    expect(limit([LOG10_FLOAT32_MAX, LOG10_FLOAT32_MIN_NORMAL], [0, 0])).toBeNull();
+  });
+
+  it("finds the float32 limit forward first (the earlier of overflow and zeros), then backward", () => {
+    const flags = (forward: [number | null, number | null], backward: [number | null, number | null]) =>
+      verdict(
+        syntheticResult(line(10, 0), line(10, 0), {
+          firstNonFinite: { forward: forward[0], backward: backward[0] },
+          firstAllZero: { forward: forward[1], backward: backward[1] },
+        }),
+      ).float32Limit;
+    expect(flags([7, 5], [9, 10])).toEqual({ layer: 5, kind: "underflow", pass: "forward" });
+    expect(flags([null, null], [4, 8])).toEqual({ layer: 8, kind: "underflow", pass: "backward" });
+    expect(flags([null, null], [8, 4])).toEqual({ layer: 8, kind: "overflow", pass: "backward" });
+    expect(flags([null, null], [null, null])).toBeNull();
+  });
+
+  it("fits slopes by least squares over the finite entries only", () => {
+    expect(logSlope([1, 3, 5, 7])).toBe(2);
+    expect(logSlope([null, 3, null, 7, Number.NaN])).toBe(2);
+    expect(logSlope([0, 1, 0, 1])).toBeCloseTo(0.2, 14); // Σ(x−x̄)(y−ȳ) / Σ(x−x̄)² = 1 / 5
+    expect(logSlope([1, null, null])).toBeNull();
+    expect(logSlope([])).toBeNull();
+  });
+
+  it("rounds exponents to one decimal and factors to three significant digits", () => {
+    expect(formatExponent(-38.2345)).toBe("-38.2");
+    expect(formatExponent(-0.04)).toBe("0.0");
+    expect(formatExponent(52.65)).toBe("52.6");
+    expect(formatFactor(10 ** LOG10_0_5)).toBe("0.500");
+    expect(formatFactor(1.5)).toBe("1.50");
+    expect(formatFactor(12345)).toBe("1.23e+4");
+  });
+
+  it("writes one line of plain text", () => {
+    const reading = verdict(syntheticResult(line(300, -0.3), line(300, 0.3), { numerics: "tracked" }));
+    expect(reading.text).not.toMatch(/[\n<>]/);
+    expect(reading.text).toBe(
+      "gradient at layer 1 is 10^-89.7 of the gradient at layer 300: vanishing; " +
+        "activations shrink ×0.501 per layer forward, gradients shrink ×0.501 per layer backward; " +
+        "float32 training would see zero activations from layer 127",
+    );
+  });
+});

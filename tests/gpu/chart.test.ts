@@ -1,0 +1,222 @@
+/** <gs-chart> in Chromium: data, markers, float32 band, legend toggles, hover read-out, PNG export, 4096 layers. */
+import { afterEach, beforeAll, describe, expect, test } from "vitest";
+import { cdp, commands, page } from "vitest/browser";
+import { type PartialConfig, validateConfig } from "../../src/core/config";
+import { lectureConfig } from "../../src/core/presets";
+import { runReference } from "../../src/core/reference";
+import type { RunResult } from "../../src/core/result";
+import "../../src/ui/gs-chart";
+import type { GsChart } from "../../src/ui/gs-chart";
+
+const mounted: HTMLElement[] = [];
+
+function reference(config: PartialConfig): RunResult {
+  return runReference(validateConfig(config), { subnormals: "flushed" });
+}
+
+/** A <gs-chart> of the given width showing a result, drawn. */
+async function mountChart(result: RunResult, width = 900): Promise<GsChart> {
+  const box = document.createElement("div");
+  box.style.width = `${width}px`;
+  box.style.padding = "8px";
+  document.body.append(box);
+  mounted.push(box);
+  const chart = document.createElement("gs-chart");
+  box.append(chart);
+  chart.result = result;
+  await chart.updateComplete;
+  expect(chart.uplot, "uPlot instance after the first draw").not.toBeNull();
+  return chart;
+}
+
+/** Waits for the next animation frame (uPlot commits some updates on one). */
+function nextFrame(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => resolve()));
+}
+
+function legendRows(chart: GsChart): HTMLTableRowElement[] {
+  return [...(chart.shadowRoot?.querySelectorAll<HTMLTableRowElement>(".legend tr.u-series") ?? [])];
+}
+
+function legendValues(chart: GsChart): string[] {
+  return legendRows(chart).map((row) => row.querySelector(".u-value")?.textContent ?? "");
+}
+
+beforeAll(async () => {
+  await page.viewport(1000, 900);
+});
+
+afterEach(() => {
+  for (const box of mounted.splice(0)) box.remove();
+});
+
+describe("gs-chart", () => {
+  test("plots the result's arrays and marks float32 overflow at 219 for 1.5·I", async () => {
+    const result = reference(lectureConfig(1.5, 300));
+    expect(result.firstNonFinite.forward).toBe(219);
+    const chart = await mountChart(result);
+    expect(chart.data.layers).toEqual(Array.from({ length: 301 }, (_, l) => l));
+    expect(chart.data.act).toEqual(result.log10ActRms);
+    expect(chart.data.grad).toEqual(result.log10GradRms);
+    expect(chart.data.weightGrad).toEqual(result.log10WeightGradNorm);
+    expect(chart.uplot?.data[1]).toEqual(result.log10ActRms);
+    expect(chart.markers).toContainEqual(
+      expect.objectContaining({ layer: 219, label: "float32 overflow (forward) at 219" }),
+    );
+    expect(chart.markers).toContainEqual(
+      expect.objectContaining({ layer: 300, label: "float32 overflow (backward) at 300" }),
+    );
+    const label = chart.shadowRoot?.querySelector('[role="img"]')?.getAttribute("aria-label") ?? "";
+    expect(label).toMatch(/^Per-layer magnitudes for 300 layers/);
+    expect(label).toContain("activation RMS from 10^0 at layer 0 to 10^38.39 at layer 218");
+    expect(label).toContain("float32 overflow (forward) at 219");
+    await page.screenshot({ element: chart, path: "../output/chart-lecture-1.5-float32.png" });
+  });
+
+  test("marks where 0.5·I's activations flush to all zero", async () => {
+    const result = reference(lectureConfig(0.5, 300));
+    const zero = result.firstAllZero.forward;
+    expect(zero).not.toBeNull();
+    const chart = await mountChart(result);
+    expect(chart.markers).toContainEqual(
+      expect.objectContaining({ layer: zero, label: `all zero (forward) at ${zero}` }),
+    );
+    expect(chart.markers.some((m) => m.label.startsWith("float32 overflow"))).toBe(false);
+    await page.screenshot({ element: chart, path: "../output/chart-lecture-0.5-float32.png" });
+  });
+
+  test("tracked 1.5·I at depth 2000: no overflow marker, leaves float32 range at 219, band drawn", async () => {
+    const result = reference({ ...lectureConfig(1.5, 2000), numerics: "tracked" });
+    expect(result.firstNonFinite).toEqual({ forward: null, backward: null });
+    const chart = await mountChart(result);
+    expect(chart.markers.some((m) => m.label.includes("float32 overflow"))).toBe(false);
+    const leaves = chart.markers.filter((m) => m.label.includes("leaves float32 range"));
+    expect(leaves.map((m) => m.layer)).toEqual([219]);
+    // The y scale reaches the tracked maximum (10^704 for the gradient) without overflowing.
+    const yMax = chart.uplot?.scales.y?.max ?? 0;
+    expect(yMax).toBeGreaterThan(Math.max(...result.log10GradRms.map((v) => v ?? 0)));
+    await page.screenshot({ element: chart, path: "../output/chart-lecture-1.5-tracked-2000.png" });
+  });
+
+  test("tracked 0.5·I: leaves float32 range below at 126, screenshot", async () => {
+    const result = reference({ ...lectureConfig(0.5, 1000), numerics: "tracked" });
+    const chart = await mountChart(result, 520);
+    const leaves = chart.markers.filter((m) => m.label.includes("leaves float32 range"));
+    // RMS of (0.5^l, 0.5^l) = 2^-l drops below 2^-126 at l = 127.
+    expect(leaves).toEqual([expect.objectContaining({ layer: 127, label: expect.stringContaining("(underflow)") })]);
+    await page.screenshot({ element: chart, path: "../output/chart-lecture-0.5-tracked-1000-narrow.png" });
+  });
+
+  test("the legend toggles a series by click and by keyboard", async () => {
+    const chart = await mountChart(reference({ ...lectureConfig(1.5, 300), numerics: "tracked" }));
+    const rows = legendRows(chart);
+    expect(rows).toHaveLength(4); // layer read-out + three series
+    const actLabel = rows[1]?.querySelector("th") as HTMLElement;
+    expect(actLabel.textContent).toContain("activation RMS");
+    expect(chart.seriesVisible("act")).toBe(true);
+    actLabel.click();
+    expect(chart.seriesVisible("act")).toBe(false);
+    expect(chart.seriesVisible("grad")).toBe(true);
+    expect(actLabel.getAttribute("aria-pressed")).toBe("false");
+    actLabel.focus();
+    actLabel.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    expect(chart.seriesVisible("act")).toBe(true);
+    expect(actLabel.getAttribute("aria-pressed")).toBe("true");
+    expect(actLabel.tabIndex).toBe(0);
+  });
+
+  test("the hover read-out shows the layer and each series as 10^x at the cursor", async () => {
+    const result = reference({ ...lectureConfig(1.5, 300), numerics: "tracked" });
+    const chart = await mountChart(result);
+    const u = chart.uplot!;
+    const rect = u.over.getBoundingClientRect();
+    const clientX = rect.left + u.valToPos(100, "x");
+    const clientY = rect.top + rect.height / 2;
+    u.over.dispatchEvent(new MouseEvent("mouseenter", { clientX, clientY, bubbles: true }));
+    u.over.dispatchEvent(new MouseEvent("mousemove", { clientX, clientY, bubbles: true }));
+    await nextFrame();
+    expect(u.cursor.idx).toBe(100);
+    const expected = (x: number | null | undefined) => (x === null || x === undefined ? "—" : `10^${x.toPrecision(4)}`);
+    expect(legendValues(chart)).toEqual([
+      "100",
+      expected(result.log10ActRms[100]),
+      expected(result.log10GradRms[100]),
+      expected(result.log10WeightGradNorm[100]),
+    ]);
+    expect(legendValues(chart)[1]).toBe("10^17.61"); // 100·log10(1.5) = 17.609
+    await page.screenshot({ element: chart, path: "../output/chart-hover-layer-100.png" });
+    // Layer 0 has no weight gradient: "—".
+    u.setCursor({ left: u.valToPos(0, "x"), top: rect.height / 2 });
+    await nextFrame();
+    expect(legendValues(chart)[0]).toBe("0");
+    expect(legendValues(chart)[3]).toBe("—");
+  });
+
+  test("follows a switch to the dark colour scheme", async () => {
+    const chart = await mountChart(reference({ ...lectureConfig(0.5, 1000), numerics: "tracked" }));
+    const session = cdp() as unknown as { send(method: string, params: object): Promise<unknown> };
+    const dark = { features: [{ name: "prefers-color-scheme", value: "dark" }] };
+    try {
+      await session.send("Emulation.setEmulatedMedia", dark);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await chart.updateComplete;
+      expect(getComputedStyle(chart).getPropertyValue("--gs-act").trim()).toBe("#56b4e9");
+      const swatch = legendRows(chart)[1]?.querySelector<HTMLElement>(".u-marker");
+      expect(swatch?.style.background).toBe("rgb(86, 180, 233)"); // the legend was rebuilt in the dark palette
+      await page.screenshot({ element: chart, path: "../output/chart-dark-0.5-tracked.png" });
+    } finally {
+      await session.send("Emulation.setEmulatedMedia", { features: [] });
+    }
+  });
+
+  test("toPNG returns a non-empty PNG", async () => {
+    const chart = await mountChart(reference(lectureConfig(1.5, 300)));
+    const blob = await chart.toPNG();
+    expect(blob.type).toBe("image/png");
+    expect(blob.size).toBeGreaterThan(2000);
+    const signature = new Uint8Array(await blob.slice(0, 8).arrayBuffer());
+    expect([...signature]).toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    const base64 = btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(""));
+    await commands.writeFile("tests/output/chart-export.png", base64, "base64");
+  });
+
+  test("a new result of another depth redraws with setData and re-ranges the x scale", async () => {
+    const chart = await mountChart(reference(lectureConfig(1.5, 300)));
+    const first = chart.uplot;
+    chart.result = reference(lectureConfig(0.9, 50));
+    chart.result = reference(lectureConfig(0.9, 80)); // a burst: one draw
+    await chart.updateComplete;
+    expect(chart.uplot).toBe(first);
+    expect(chart.uplot?.scales.x?.max).toBe(80);
+    expect(chart.uplot?.data[0]).toHaveLength(81);
+    chart.result = null;
+    await chart.updateComplete;
+    expect(chart.uplot).toBeNull();
+  });
+
+  test("follows the host's width, shorter on narrow screens", async () => {
+    const chart = await mountChart(reference(lectureConfig(1.5, 300)), 900);
+    expect(chart.uplot?.width).toBe(900);
+    expect(chart.uplot?.height).toBe(360);
+    (chart.parentElement as HTMLElement).style.width = "360px";
+    await nextFrame();
+    await nextFrame();
+    expect(chart.uplot?.width).toBe(360);
+    expect(chart.uplot?.height).toBe(240);
+  });
+
+  test("4096 layers render", async () => {
+    const result = reference({ ...lectureConfig(1.01, 4096), numerics: "tracked" });
+    const started = performance.now();
+    const chart = await mountChart(result);
+    const elapsed = performance.now() - started;
+    expect(chart.data.layers).toHaveLength(4097);
+    expect(chart.uplot?.scales.x?.max).toBe(4096);
+    expect(elapsed).toBeLessThan(2000);
+    const redraw = performance.now();
+    chart.uplot?.redraw();
+    expect(performance.now() - redraw).toBeLessThan(200);
+    await page.screenshot({ element: chart, path: "../output/chart-4096-tracked.png" });
+  });
+});

@@ -1,0 +1,238 @@
+/**
+ * The lab as a person uses it, in Chromium: presets, controls, the chart's data and markers, the
+ * URL, a browser without WebGPU, hostile URLs. Screenshots of every preset go to tests/output/.
+ */
+import { mkdirSync } from "node:fs";
+import type { Page } from "playwright";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { RunConfig } from "../../src/core/config";
+import { PRESETS } from "../../src/core/presets";
+import type { RunResult } from "../../src/core/result";
+import { type OpenPage, openBuiltPage } from "../support/page";
+
+const OUTPUT = "tests/output";
+
+interface LabState {
+  config: RunConfig;
+  result: RunResult | null;
+  markers: { layer: number; label: string }[];
+  act: (number | null)[];
+  search: string;
+  text: string;
+}
+
+/** Waits for the lab to finish its runs, then reads what it shows. */
+async function labState(page: Page): Promise<LabState> {
+  await page.evaluate(() => window.gradscope.lab()?.whenIdle());
+  return page.evaluate(() => {
+    /** Text of a node and every shadow root below it, as a person reads the page. */
+    const deepText = (node: Node): string => {
+      if (node.nodeType === Node.TEXT_NODE) return node.textContent ?? "";
+      const element = node as Element;
+      const children = [...(element.shadowRoot?.childNodes ?? []), ...node.childNodes];
+      return children.map(deepText).join(" ");
+    };
+    const lab = window.gradscope.lab();
+    const chart = lab?.shadowRoot?.querySelector("gs-chart");
+    if (!lab || !chart) throw new Error("the lab or its chart is missing");
+    return {
+      config: lab.currentConfig,
+      result: lab.lastResult,
+      markers: chart.markers,
+      act: chart.data.act,
+      search: location.search,
+      text: deepText(lab).replace(/\s+/g, " "),
+    };
+  });
+}
+
+async function clickPreset(page: Page, id: string): Promise<LabState> {
+  await page.locator(`gs-presets button[data-preset="${id}"]`).click();
+  return labState(page);
+}
+
+/** Types a value into a control's number box and commits it, as a person pressing Enter would. */
+async function setNumber(page: Page, field: string, value: string): Promise<LabState> {
+  const input = page.locator(`gs-controls input[id="${field}"]`);
+  await input.fill(value);
+  await input.dispatchEvent("change");
+  return labState(page);
+}
+
+async function select(page: Page, field: string, value: string): Promise<LabState> {
+  await page.locator(`gs-controls select[id="${field}"]`).selectOption(value);
+  return labState(page);
+}
+
+const markerAt = (state: LabState, layer: number, text: RegExp) =>
+  state.markers.some((m) => m.layer === layer && text.test(m.label));
+
+describe("the lab", () => {
+  let opened: OpenPage;
+
+  beforeAll(async () => {
+    mkdirSync(OUTPUT, { recursive: true });
+    opened = await openBuiltPage();
+    await labState(opened.page);
+  });
+
+  afterAll(async () => {
+    await opened?.close();
+  });
+
+  test("1.5·I overflows at layer 219, 0.5·I reaches all zeros, tracked reaches the last layer", async () => {
+    const { page } = opened;
+    const explode = await clickPreset(page, "explode");
+    expect(explode.config).toMatchObject({
+      depth: 300,
+      width: 2,
+      activation: "linear",
+      init: { scheme: "identity", scale: 1.5 },
+    });
+    expect(explode.result?.firstNonFinite.forward).toBe(219);
+    expect(markerAt(explode, 219, /overflow/i)).toBe(true);
+    expect(explode.act[100]).toBeCloseTo(100 * Math.log10(1.5), 4);
+    expect(explode.act[219]).toBeNull();
+
+    const vanish = await clickPreset(page, "vanish");
+    const zeroLayer = vanish.result?.firstAllZero.forward as number;
+    expect(zeroLayer).toBe(vanish.result?.subnormals === "flushed" ? 127 : 150);
+    expect(markerAt(vanish, zeroLayer, /zero/i)).toBe(true);
+
+    await clickPreset(page, "explode");
+    const tracked = await select(page, "numerics", "tracked");
+    expect(tracked.config.numerics).toBe("tracked");
+    expect(tracked.act).toHaveLength(301);
+    expect(tracked.act.every((v) => v !== null)).toBe(true);
+    expect(tracked.act[300]).toBeCloseTo(300 * Math.log10(1.5), 3);
+    expect(tracked.markers.some((m) => /overflow \(forward\)/i.test(m.label) && !/range/i.test(m.label))).toBe(false);
+  });
+
+  test("every preset renders; screenshots in tests/output/", async () => {
+    const { page } = opened;
+    for (const preset of PRESETS) {
+      const state = await clickPreset(page, preset.id);
+      expect(state.result, preset.id).not.toBeNull();
+      expect(state.text).toContain(preset.caption);
+      await page.screenshot({ path: `${OUTPUT}/preset-${preset.id}.png`, fullPage: true });
+    }
+  });
+
+  test("depth, activation and init controls change the chart accordingly", async () => {
+    const { page } = opened;
+    await clickPreset(page, "xavier-tanh");
+    const deeper = await setNumber(page, "depth", "120");
+    expect(deeper.config.depth).toBe(120);
+    expect(deeper.act).toHaveLength(121);
+
+    const relu = await select(page, "activation", "relu");
+    expect(relu.config.activation).toBe("relu");
+    expect(relu.result?.config.activation).toBe("relu");
+    expect(relu.act).not.toEqual(deeper.act);
+
+    const identity = await select(page, "init.scheme", "identity");
+    expect(identity.config.init).toEqual({ scheme: "identity", scale: 1 });
+    const scaled = await setNumber(page, "init.scale", "1.1");
+    expect(scaled.config.init).toEqual({ scheme: "identity", scale: 1.1 });
+    // relu(1.1·a) = 1.1·relu(a) once a is non-negative: activations grow ×1.1 per layer from layer 1.
+    expect((scaled.act[101] as number) - (scaled.act[1] as number)).toBeCloseTo(100 * Math.log10(1.1), 3);
+
+    const slider = page.locator('gs-controls input[data-field="depth"]');
+    await slider.fill("500");
+    const dragged = await labState(page);
+    expect(dragged.config.depth).toBeGreaterThan(30);
+    expect(dragged.act).toHaveLength(dragged.config.depth + 1);
+  });
+
+  test("an invalid value shows the API's message next to its control and keeps the last run", async () => {
+    const { page } = opened;
+    const before = await clickPreset(page, "he-relu");
+    const after = await setNumber(page, "depth", "0");
+    expect(after.config).toEqual(before.config);
+    await expect
+      .poll(() => page.locator("gs-controls #depth-error").textContent())
+      .toBe("depth must be an integer in 1..4096, got 0");
+    const fixed = await setNumber(page, "depth", "40");
+    expect(fixed.config.depth).toBe(40);
+    expect(await page.locator("gs-controls #depth-error").count()).toBe(0);
+  });
+
+  test("reseed changes the curve and nothing else", async () => {
+    const { page } = opened;
+    const before = await clickPreset(page, "he-relu");
+    await page.locator("gs-controls #reseed").click();
+    const after = await labState(page);
+    expect(after.config.seed).not.toBe(before.config.seed);
+    expect({ ...after.config, seed: 0 }).toEqual({ ...before.config, seed: 0 });
+    expect(after.act).not.toEqual(before.act);
+    // Changing anything else keeps the seed.
+    const wider = await setNumber(page, "width", "48");
+    expect(wider.config.seed).toBe(after.config.seed);
+  });
+
+  test("the URL round-trips the state through reload and back/forward", async () => {
+    const { page } = opened;
+    const first = await clickPreset(page, "vanish");
+    expect(first.search).toContain("scale=0.5");
+    const second = await setNumber(page, "depth", "200");
+    expect(second.search).toContain("depth=200");
+    await page.reload();
+    await page.waitForFunction(() => typeof window.gradscope?.lab === "function" && window.gradscope.lab() !== null);
+    const reloaded = await labState(page);
+    expect(reloaded.config).toEqual(second.config);
+    await page.goBack();
+    const back = await labState(page);
+    expect(back.config).toEqual(first.config);
+    expect(back.act).toHaveLength(301);
+    await page.goForward();
+    const forward = await labState(page);
+    expect(forward.config).toEqual(second.config);
+  });
+
+  test("no console errors during any of this", () => {
+    expect(opened.errors).toEqual([]);
+  });
+});
+
+describe("the lab in unusual browsers", () => {
+  test("without WebGPU it runs on the CPU and says so", async () => {
+    const opened = await openBuiltPage("/?depth=120&width=16&batch=8", { withoutWebGpu: true });
+    try {
+      const state = await labState(opened.page);
+      expect(state.result?.backend).toBe("cpu");
+      expect(state.text).toMatch(/WebGPU unavailable/);
+      expect(state.act).toHaveLength(121);
+      const explode = await clickPreset(opened.page, "explode");
+      expect(explode.result?.backend).toBe("cpu");
+      expect(explode.result?.firstNonFinite.forward).toBe(219);
+      await opened.page.screenshot({ path: `${OUTPUT}/no-webgpu.png`, fullPage: true });
+      expect(opened.errors).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  test("hostile URL parameters leave a working page with a visible notice", async () => {
+    const hostile =
+      "/?depth=1e99&width=NaN&batch=-3&act=%3Cscript%3Ealert(1)%3C%2Fscript%3E&init=__proto__&seed=4294967296" +
+      "&numerics=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&bias=Infinity&unknown=1&scale=abc";
+    const opened = await openBuiltPage(hostile);
+    try {
+      let dialogs = 0;
+      opened.page.on("dialog", (dialog) => {
+        dialogs++;
+        void dialog.dismiss();
+      });
+      const state = await labState(opened.page);
+      expect(state.config).toMatchObject({ depth: 50, width: 64, batch: 64, activation: "tanh", numerics: "float32" });
+      expect(state.result).not.toBeNull();
+      expect(state.text).toMatch(/depth/);
+      expect(await opened.page.locator("gs-lab img, gs-lab script").count()).toBe(0);
+      expect(dialogs).toBe(0);
+      await opened.page.screenshot({ path: `${OUTPUT}/hostile-url.png`, fullPage: true });
+      expect(opened.errors).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  });
+});
