@@ -77,6 +77,7 @@ export class GsLab extends LitElement {
   @query("gs-chart") private chart!: GsChart;
 
   private scheduler: RunScheduler | null = null;
+  private runs = 0;
   private dragging = false;
   private idleWaiters: (() => void)[] = [];
 
@@ -91,6 +92,11 @@ export class GsLab extends LitElement {
   /** The last validated config. */
   get currentConfig(): RunConfig {
     return this.config;
+  }
+
+  /** Runs completed since the page opened (for measuring the update rate). */
+  get completedRuns(): number {
+    return this.runs;
   }
 
   /** The last result shown. */
@@ -109,6 +115,7 @@ export class GsLab extends LitElement {
     this.scheduler = new RunScheduler(
       {
         onResult: (result) => {
+          this.runs++;
           this.result = result;
           this.runError = null;
         },

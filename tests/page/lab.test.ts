@@ -189,6 +189,27 @@ describe("the lab", () => {
     expect(forward.config).toEqual(second.config);
   });
 
+  test("exports the result as CSV, JSON and the chart as PNG", async () => {
+    const { page } = opened;
+    const state = await clickPreset(page, "explode");
+    const save = async (id: string) => {
+      const [download] = await Promise.all([page.waitForEvent("download"), page.locator(`gs-lab #${id}`).click()]);
+      const path = await download.path();
+      return { name: download.suggestedFilename(), bytes: (await import("node:fs")).readFileSync(path) };
+    };
+    const csv = await save("export-csv");
+    expect(csv.name).toBe("gradscope-L300-n2-linear-identity.csv");
+    const lines = csv.bytes.toString("utf8").trim().split("\n");
+    expect(lines[0]).toBe("layer,log10_act_rms,log10_grad_rms,log10_weight_grad_norm");
+    expect(lines).toHaveLength(302);
+    expect(Number(lines[101]?.split(",")[1])).toBeCloseTo(state.act[100] as number, 10);
+    expect(lines[220]?.split(",")[1]).toBe("");
+    const json = await save("export-json");
+    expect(JSON.parse(json.bytes.toString("utf8")).firstNonFinite.forward).toBe(219);
+    const png = await save("export-png");
+    expect([...png.bytes.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+  });
+
   test("no console errors during any of this", () => {
     expect(opened.errors).toEqual([]);
   });
@@ -207,6 +228,45 @@ describe("the lab in unusual browsers", () => {
       expect(explode.result?.firstNonFinite.forward).toBe(219);
       await opened.page.screenshot({ path: `${OUTPUT}/no-webgpu.png`, fullPage: true });
       expect(opened.errors).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  test("on a phone in the dark colour scheme every control stays reachable", async () => {
+    const opened = await openBuiltPage("/?depth=120&width=16&batch=8", {
+      viewport: { width: 390, height: 844 },
+      colorScheme: "dark",
+    });
+    try {
+      const state = await labState(opened.page);
+      expect(state.result).not.toBeNull();
+      // One column: nothing wider than the screen, and each control can take the keyboard focus.
+      const overflow = await opened.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      for (const id of ["depth", "width", "batch", "activation", "init.scheme", "seed", "numerics", "reseed"]) {
+        const control = opened.page.locator(`gs-controls [id="${id}"]`);
+        await control.focus();
+        expect(await control.evaluate((el) => el === (el.getRootNode() as ShadowRoot).activeElement), id).toBe(true);
+      }
+      await opened.page.screenshot({ path: `${OUTPUT}/phone-dark.png`, fullPage: true });
+      expect(opened.errors).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  test("after a GPU device loss the lab falls back for a run, then recovers to the GPU", async () => {
+    const opened = await openBuiltPage("/?depth=40&width=8&batch=4");
+    try {
+      const first = await labState(opened.page);
+      expect(first.result?.backend).toBe("webgpu");
+      await opened.page.evaluate(() => window.gradscope.loseGpuDevice());
+      await setNumber(opened.page, "depth", "41");
+      const recovered = await setNumber(opened.page, "depth", "42");
+      expect(recovered.result?.backend).toBe("webgpu");
+      expect(recovered.act).toHaveLength(43);
+      expect(opened.errors.filter((e) => !/destroy|lost/i.test(e))).toEqual([]);
     } finally {
       await opened.close();
     }
