@@ -10,35 +10,19 @@ import { customElement, property, query } from "lit/decorators.js";
 import uPlot from "uplot";
 import uPlotCss from "uplot/dist/uPlot.min.css?inline";
 import type { RunResult } from "../core/result";
-
-/** log10 of float32's largest finite value, (2 − 2⁻²³)·2¹²⁷ ≈ 3.4028e38. */
-export const LOG10_F32_MAX = Math.log10(3.4028234663852886e38);
-/** log10 of float32's smallest normal value, 2⁻¹²⁶ ≈ 1.1755e-38. */
-export const LOG10_F32_MIN_NORMAL = -126 * Math.log10(2);
-
-/** The three plotted series, named as in `data`. */
-export type ChartSeries = "act" | "grad" | "weightGrad";
-const SERIES: readonly ChartSeries[] = ["act", "grad", "weightGrad"];
-const SERIES_LABELS: Record<ChartSeries, string> = {
-  act: "activation RMS",
-  grad: "gradient RMS",
-  weightGrad: "weight-gradient norm",
-};
-
-/** The columnar arrays the chart plots: x = layer 0..L, y = log10 magnitudes, null where absent. */
-export interface ChartData {
-  layers: number[];
-  act: (number | null)[];
-  grad: (number | null)[];
-  weightGrad: (number | null)[];
-}
-
-/** A labelled vertical line at a layer: float32 trouble in the run, or where it leaves float32's range. */
-export interface ChartMarker {
-  layer: number;
-  label: string;
-  kind: "nonFinite" | "allZero" | "range";
-}
+import { LOG10_FLOAT32_MAX, LOG10_FLOAT32_MIN_NORMAL } from "../core/verdict";
+import {
+  type ChartData,
+  type ChartMarker,
+  type ChartSeries,
+  chartData,
+  chartMarkers,
+  chartSummary,
+  formatMagnitude,
+  powerOfTenLabel,
+  SERIES,
+  SERIES_LABELS,
+} from "./chart-model";
 
 const FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 const AXIS_FONT = `12px ${FONT_FAMILY}`;
@@ -46,78 +30,7 @@ const MARKER_FONT_PX = 11;
 /** Height in CSS pixels of one row of marker labels above the plot, and the labels' side padding. */
 const LABEL_ROW_PX = 17;
 const LABEL_PAD = 3;
-const SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹";
 const INTEGER_INCRS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10_000, 20_000, 50_000];
-
-/** 10^k with k in superscript digits, for an integer tick k: 10⁻³⁸, 10⁰, 10²¹⁹. */
-export function powerOfTenLabel(exponent: number): string {
-  const digits = String(Math.round(exponent) || 0);
-  return `10${[...digits].map((c) => (c === "-" ? "⁻" : SUPERSCRIPT_DIGITS[Number(c)])).join("")}`;
-}
-
-/** A log10 magnitude x as "10^x", x to 4 significant digits (integers past 9999); "—" for null. */
-export function formatMagnitude(log10: number | null | undefined): string {
-  if (log10 === null || log10 === undefined || !Number.isFinite(log10)) return "—";
-  if (log10 === 0) return "10^0";
-  const decimals = Math.min(8, Math.max(0, 3 - Math.floor(Math.log10(Math.abs(log10)))));
-  const text = log10.toFixed(decimals);
-  return `10^${text === "-0" ? "0" : text}`;
-}
-
-/** The markers of a run: first non-finite and all-zero layers, and where tracked activations leave float32. */
-export function chartMarkers(result: RunResult | null): ChartMarker[] {
-  if (!result) return [];
-  const markers: ChartMarker[] = [];
-  const add = (pair: RunResult["firstNonFinite"], kind: ChartMarker["kind"], what: string) => {
-    const { forward, backward } = pair;
-    if (forward !== null && forward === backward) {
-      markers.push({ layer: forward, kind, label: `${what} (forward and backward) at ${forward}` });
-      return;
-    }
-    if (forward !== null) markers.push({ layer: forward, kind, label: `${what} (forward) at ${forward}` });
-    if (backward !== null) markers.push({ layer: backward, kind, label: `${what} (backward) at ${backward}` });
-  };
-  add(result.firstNonFinite, "nonFinite", "float32 overflow");
-  add(result.firstAllZero, "allZero", "all zero");
-  if (result.config.numerics === "tracked") {
-    const act = result.log10ActRms;
-    const above = act.findIndex((v) => v !== null && v > LOG10_F32_MAX);
-    const below = act.findIndex((v) => v !== null && v < LOG10_F32_MIN_NORMAL);
-    const leaves = "activation leaves float32 range";
-    if (above >= 0) markers.push({ layer: above, kind: "range", label: `${leaves} (overflow) at ${above}` });
-    if (below >= 0) markers.push({ layer: below, kind: "range", label: `${leaves} (underflow) at ${below}` });
-  }
-  return markers.sort((a, b) => a.layer - b.layer);
-}
-
-/** A sentence for screen readers: depth, each series' first and last finite values, the markers. */
-export function chartSummary(result: RunResult | null): string {
-  if (!result) return "Per-layer magnitudes: no run yet";
-  const data = chartData(result);
-  const parts = SERIES.map((name) => {
-    const values = data[name];
-    const first = values.findIndex((v) => v !== null);
-    if (first < 0) return `${SERIES_LABELS[name]} not finite or zero at every layer`;
-    let last = values.length - 1;
-    while (values[last] === null) last--;
-    const from = `${formatMagnitude(values[first])} at layer ${first}`;
-    return `${SERIES_LABELS[name]} from ${from} to ${formatMagnitude(values[last])} at layer ${last}`;
-  });
-  const markers = chartMarkers(result).map((m) => m.label);
-  const { depth, numerics } = result.config;
-  return [`Per-layer magnitudes for ${depth} layers, ${numerics} numerics`, ...parts, ...markers].join("; ");
-}
-
-/** The columnar arrays of a result. */
-export function chartData(result: RunResult | null): ChartData {
-  if (!result) return { layers: [], act: [], grad: [], weightGrad: [] };
-  return {
-    layers: result.log10ActRms.map((_, l) => l),
-    act: [...result.log10ActRms],
-    grad: [...result.log10GradRms],
-    weightGrad: [...result.log10WeightGradNorm],
-  };
-}
 
 /** The theme colours, read from the CSS custom properties. */
 interface Palette {
@@ -498,8 +411,8 @@ export class GsChart extends LitElement {
     if (!this.plotted.tracked) return;
     const palette = this.readPalette();
     const { ctx, bbox } = u;
-    const top = clamp(u.valToPos(LOG10_F32_MAX, "y", true), bbox.top, bbox.top + bbox.height);
-    const bottom = clamp(u.valToPos(LOG10_F32_MIN_NORMAL, "y", true), bbox.top, bbox.top + bbox.height);
+    const top = clamp(u.valToPos(LOG10_FLOAT32_MAX, "y", true), bbox.top, bbox.top + bbox.height);
+    const bottom = clamp(u.valToPos(LOG10_FLOAT32_MIN_NORMAL, "y", true), bbox.top, bbox.top + bbox.height);
     if (bottom <= top) return;
     ctx.save();
     ctx.fillStyle = palette.band;
@@ -507,7 +420,7 @@ export class GsChart extends LitElement {
     ctx.strokeStyle = palette.bandEdge;
     ctx.lineWidth = uPlot.pxRatio;
     ctx.setLineDash([2 * uPlot.pxRatio, 3 * uPlot.pxRatio]);
-    for (const edge of [LOG10_F32_MAX, LOG10_F32_MIN_NORMAL]) {
+    for (const edge of [LOG10_FLOAT32_MAX, LOG10_FLOAT32_MIN_NORMAL]) {
       const y = Math.round(u.valToPos(edge, "y", true)) + 0.5;
       if (y < bbox.top || y > bbox.top + bbox.height) continue;
       ctx.beginPath();
@@ -588,8 +501,8 @@ export class GsChart extends LitElement {
   private drawBandLabel(u: uPlot, palette: Palette): void {
     const ratio = uPlot.pxRatio;
     const { ctx, bbox } = u;
-    const bandTop = Math.max(u.valToPos(LOG10_F32_MAX, "y", true), bbox.top);
-    const bandBottom = Math.min(u.valToPos(LOG10_F32_MIN_NORMAL, "y", true), bbox.top + bbox.height);
+    const bandTop = Math.max(u.valToPos(LOG10_FLOAT32_MAX, "y", true), bbox.top);
+    const bandBottom = Math.min(u.valToPos(LOG10_FLOAT32_MIN_NORMAL, "y", true), bbox.top + bbox.height);
     const height = (MARKER_FONT_PX + 4) * ratio;
     if (bandBottom - bandTop < height) return;
     const text = "float32 range";

@@ -1,0 +1,102 @@
+/**
+ * What <gs-chart> draws, as plain data: the columns of a result, its markers, the labels of the
+ * magnitudes and a summary for screen readers. No DOM, no uPlot.
+ */
+import type { RunResult } from "../core/result";
+import { LOG10_FLOAT32_MAX, LOG10_FLOAT32_MIN_NORMAL } from "../core/verdict";
+
+const SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹";
+
+/** The three plotted series, named as in `data`. */
+export type ChartSeries = "act" | "grad" | "weightGrad";
+export const SERIES: readonly ChartSeries[] = ["act", "grad", "weightGrad"];
+export const SERIES_LABELS: Record<ChartSeries, string> = {
+  act: "activation RMS",
+  grad: "gradient RMS",
+  weightGrad: "weight-gradient norm",
+};
+
+/** The columnar arrays the chart plots: x = layer 0..L, y = log10 magnitudes, null where absent. */
+export interface ChartData {
+  layers: number[];
+  act: (number | null)[];
+  grad: (number | null)[];
+  weightGrad: (number | null)[];
+}
+
+/** A labelled vertical line at a layer: float32 trouble in the run, or where it leaves float32's range. */
+export interface ChartMarker {
+  layer: number;
+  label: string;
+  kind: "nonFinite" | "allZero" | "range";
+}
+
+/** 10^k with k in superscript digits, for an integer tick k: 10⁻³⁸, 10⁰, 10²¹⁹. */
+export function powerOfTenLabel(exponent: number): string {
+  const digits = String(Math.round(exponent) || 0);
+  return `10${[...digits].map((c) => (c === "-" ? "⁻" : SUPERSCRIPT_DIGITS[Number(c)])).join("")}`;
+}
+
+/** A log10 magnitude x as "10^x", x to 4 significant digits (integers past 9999); "—" for null. */
+export function formatMagnitude(log10: number | null | undefined): string {
+  if (log10 === null || log10 === undefined || !Number.isFinite(log10)) return "—";
+  if (log10 === 0) return "10^0";
+  const decimals = Math.min(8, Math.max(0, 3 - Math.floor(Math.log10(Math.abs(log10)))));
+  const text = log10.toFixed(decimals);
+  return `10^${text === "-0" ? "0" : text}`;
+}
+
+/** The markers of a run: first non-finite and all-zero layers, and where tracked activations leave float32. */
+export function chartMarkers(result: RunResult | null): ChartMarker[] {
+  if (!result) return [];
+  const markers: ChartMarker[] = [];
+  const add = (pair: RunResult["firstNonFinite"], kind: ChartMarker["kind"], what: string) => {
+    const { forward, backward } = pair;
+    if (forward !== null && forward === backward) {
+      markers.push({ layer: forward, kind, label: `${what} (forward and backward) at ${forward}` });
+      return;
+    }
+    if (forward !== null) markers.push({ layer: forward, kind, label: `${what} (forward) at ${forward}` });
+    if (backward !== null) markers.push({ layer: backward, kind, label: `${what} (backward) at ${backward}` });
+  };
+  add(result.firstNonFinite, "nonFinite", "float32 overflow");
+  add(result.firstAllZero, "allZero", "all zero");
+  if (result.config.numerics === "tracked") {
+    const act = result.log10ActRms;
+    const above = act.findIndex((v) => v !== null && v > LOG10_FLOAT32_MAX);
+    const below = act.findIndex((v) => v !== null && v < LOG10_FLOAT32_MIN_NORMAL);
+    const leaves = "activation leaves float32 range";
+    if (above >= 0) markers.push({ layer: above, kind: "range", label: `${leaves} (overflow) at ${above}` });
+    if (below >= 0) markers.push({ layer: below, kind: "range", label: `${leaves} (underflow) at ${below}` });
+  }
+  return markers.sort((a, b) => a.layer - b.layer);
+}
+
+/** A sentence for screen readers: depth, each series' first and last finite values, the markers. */
+export function chartSummary(result: RunResult | null): string {
+  if (!result) return "Per-layer magnitudes: no run yet";
+  const data = chartData(result);
+  const parts = SERIES.map((name) => {
+    const values = data[name];
+    const first = values.findIndex((v) => v !== null);
+    if (first < 0) return `${SERIES_LABELS[name]} not finite or zero at every layer`;
+    let last = values.length - 1;
+    while (values[last] === null) last--;
+    const from = `${formatMagnitude(values[first])} at layer ${first}`;
+    return `${SERIES_LABELS[name]} from ${from} to ${formatMagnitude(values[last])} at layer ${last}`;
+  });
+  const markers = chartMarkers(result).map((m) => m.label);
+  const { depth, numerics } = result.config;
+  return [`Per-layer magnitudes for ${depth} layers, ${numerics} numerics`, ...parts, ...markers].join("; ");
+}
+
+/** The columnar arrays of a result. */
+export function chartData(result: RunResult | null): ChartData {
+  if (!result) return { layers: [], act: [], grad: [], weightGrad: [] };
+  return {
+    layers: result.log10ActRms.map((_, l) => l),
+    act: [...result.log10ActRms],
+    grad: [...result.log10GradRms],
+    weightGrad: [...result.log10WeightGradNorm],
+  };
+}
