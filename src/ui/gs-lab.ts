@@ -49,9 +49,14 @@ export class GsLab extends LitElement {
   static override styles = css`
     :host { display: block; }
     .layout { display: grid; grid-template-columns: minmax(16rem, 20rem) 1fr; gap: 1.5rem; align-items: start; }
-    @media (max-width: 52rem) { .layout { grid-template-columns: 1fr; } }
-    aside { position: sticky; top: 1rem; padding: 1rem; border-radius: 12px; border: 1px solid var(--gs-border, #d1d5db); }
+    aside { position: sticky; top: 1rem; max-height: calc(100vh - 2rem); overflow-y: auto; padding: 1rem;
+      border-radius: 12px; border: 1px solid var(--gs-border, #d1d5db); }
     main { display: grid; gap: 1rem; min-width: 0; }
+    /* One column on narrow screens: the chart first, the controls below it, nothing sticky. */
+    @media (max-width: 52rem) {
+      .layout { grid-template-columns: 1fr; }
+      aside { position: static; order: 2; max-height: none; }
+    }
     .status { display: flex; flex-wrap: wrap; gap: 0.75rem; align-items: center; font-size: 0.9rem; min-height: 1.5rem; }
     .busy { display: inline-flex; gap: 0.4rem; align-items: center; }
     .busy::before { content: ""; width: 0.8rem; height: 0.8rem; border-radius: 50%; border: 2px solid currentColor;
@@ -59,6 +64,8 @@ export class GsLab extends LitElement {
     @keyframes spin { to { transform: rotate(360deg); } }
     @media (prefers-reduced-motion: reduce) { .busy::before { animation: none; } }
     .notice { padding: 0.5rem 0.75rem; border-radius: 8px; background: var(--gs-notice, #fef3c7); color: #78350f; }
+    .notices { display: grid; gap: 0.25rem; justify-items: start; margin-bottom: 1rem; }
+    .notices .notice { margin: 0; justify-self: stretch; }
     .error { padding: 0.5rem 0.75rem; border-radius: 8px; background: var(--gs-error-bg, #fee2e2); color: #7f1d1d; }
     .exports { display: flex; gap: 0.5rem; flex-wrap: wrap; }
     button { font: inherit; padding: 0.3rem 0.8rem; border-radius: 6px; border: 1px solid var(--gs-border, #9ca3af);
@@ -231,7 +238,16 @@ export class GsLab extends LitElement {
 
   override render() {
     return html`
-      ${this.notices.map((notice) => html`<p class="notice" role="alert">${notice}</p>`)}
+      ${
+        this.notices.length > 0
+          ? html`<div class="notices" role="alert">
+              ${this.notices.map((notice) => html`<p class="notice">${notice}</p>`)}
+              <button type="button" id="dismiss-notices" @click=${() => {
+                this.notices = [];
+              }}>Dismiss</button>
+            </div>`
+          : nothing
+      }
       <div class="layout">
         <aside aria-label="Network settings">
           <gs-controls .draft=${this.draft} .error=${this.fieldError} @gs-change=${this.onChange}></gs-controls>

@@ -290,6 +290,8 @@ describe("the lab in unusual browsers", () => {
       expect(await opened.page.locator("gs-lab img, gs-lab script").count()).toBe(0);
       expect(dialogs).toBe(0);
       await opened.page.screenshot({ path: `${OUTPUT}/hostile-url.png`, fullPage: true });
+      await opened.page.locator("gs-lab #dismiss-notices").click();
+      expect(await opened.page.locator("gs-lab .notice").count()).toBe(0);
       expect(opened.errors).toEqual([]);
     } finally {
       await opened.close();
