@@ -19,12 +19,9 @@ fn main(
   @builtin(num_workgroups) groups: vec3<u32>,
 ) {
   let invocation = invocation_index(wg, groups, lidx);
-  var shift = 1.0;
-  var exponent = 0;
+  var scale = GradientShift(1.0, 0);
   if (TRACKED) {
-    let k = normalizing_exponent(slot_max_bits(params.in_slot));
-    shift = pow2(-k);
-    exponent = slot_exponent(params.in_slot) + k;
+    scale = gradient_shift(params.in_slot);
   }
 
   var m = Moments(0.0, 0.0);
@@ -39,7 +36,7 @@ fn main(
     let row = example * N;
     var acc = 0.0;
     for (var i = 0u; i < N; i++) {
-      let dz = grad_in[row + i] * shift * activation_der_from_output(act[row + i]);
+      let dz = grad_in[row + i] * scale.shift * activation_der_from_output(act[row + i]);
       acc += dz * weights[i * N + unit];
     }
     grad_out[index] = acc;
@@ -50,6 +47,6 @@ fn main(
     publish_stats(m, bits, params.out_slot, params.partial_base + invocation);
   }
   if (invocation == 0u) {
-    exponents[params.out_slot] = exponent;
+    exponents[params.out_slot] = scale.exponent;
   }
 }

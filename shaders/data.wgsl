@@ -1,9 +1,7 @@
-// The inputs a_0 and targets y (batch × width), drawn from their streams, and a_0's statistics.
+// The inputs a_0 and targets y (batch × width, shaders/draws.wgsl), and a_0's statistics.
 
 override N: u32 = 1u;
 override BATCH: u32 = 1u;
-override INPUT_ONES: bool = false;
-override TARGET_ZEROS: bool = false;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read_write> inputs: array<f32>;
@@ -25,14 +23,8 @@ fn main(
     }
     let example = index / N;
     let unit = index % N;
-    var x = 1.0;
-    if (!INPUT_ONES) {
-      x = normal_entry(params.seed, STREAM_INPUTS, 0u, example, unit);
-    }
-    var y = 0.0;
-    if (!TARGET_ZEROS) {
-      y = normal_entry(params.seed, STREAM_TARGETS, 0u, example, unit);
-    }
+    let x = input_entry(params.seed, example, unit);
+    let y = target_entry(params.seed, example, unit);
     inputs[index] = x;
     targets[index] = y;
     m = moments_add(m, x);

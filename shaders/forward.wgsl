@@ -19,22 +19,9 @@ fn main(
 ) {
   let invocation = invocation_index(wg, groups, lidx);
 
-  // Tracked: true a_{l-1} = stored · 2^e_in; z is computed as a multiple of 2^exponent, first
-  // bringing the input's largest entry into [1, 2) (shift), then down to that exponent (drop).
-  var in_shift = 1.0;
-  var in_drop = 1.0;
-  var bias_scale = 1.0;
-  var exponent = 0;
+  var scale = ForwardScale(1.0, 1.0, 1.0, 0);
   if (TRACKED_FORWARD) {
-    let k = normalizing_exponent(slot_max_bits(params.in_slot));
-    let e_in = slot_exponent(params.in_slot);
-    exponent = e_in + k;
-    if (params.bias_sigma > 0.0) {
-      exponent = max(exponent, params.bias_exp);
-      bias_scale = pow2(-params.bias_exp) * pow2(params.bias_exp - exponent);
-    }
-    in_shift = pow2(-k);
-    in_drop = pow2(e_in + k - exponent);
+    scale = forward_scale(params.in_slot, params.bias_sigma, params.bias_exp);
   }
 
   var m = Moments(0.0, 0.0);
@@ -50,9 +37,9 @@ fn main(
     let w_row = unit * N;
     var acc = 0.0;
     for (var j = 0u; j < N; j++) {
-      acc += weights[w_row + j] * (act_in[a_row + j] * in_shift);
+      acc += weights[w_row + j] * (act_in[a_row + j] * scale.in_shift);
     }
-    let z = acc * in_drop + biases[(params.layer - 1u) * N + unit] * bias_scale;
+    let z = acc * scale.in_drop + biases[(params.layer - 1u) * N + unit] * scale.bias_scale;
     let a = activate(z);
     act_out[index] = a;
     m = moments_add(m, a);
@@ -62,6 +49,6 @@ fn main(
     publish_stats(m, bits, params.out_slot, params.partial_base + invocation);
   }
   if (invocation == 0u) {
-    exponents[params.out_slot] = exponent;
+    exponents[params.out_slot] = scale.exponent;
   }
 }

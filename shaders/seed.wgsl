@@ -17,17 +17,9 @@ fn main(
   @builtin(num_workgroups) groups: vec3<u32>,
 ) {
   let invocation = invocation_index(wg, groups, lidx);
-  var a_shift = 1.0;
-  var a_drop = 1.0;
-  var y_scale = 1.0;
-  var exponent = 0;
+  var scale = SeedScale(1.0, 1.0, 1.0, 0);
   if (TRACKED) {
-    let k = normalizing_exponent(slot_max_bits(params.in_slot));
-    let e_a = slot_exponent(params.in_slot);
-    exponent = max(e_a + k, params.target_exp);
-    a_shift = pow2(-k);
-    a_drop = pow2(e_a + k - exponent);
-    y_scale = pow2(-exponent);
+    scale = seed_scale(params.in_slot, params.target_exp);
   }
   var m = Moments(0.0, 0.0);
   var bits = 0u;
@@ -36,7 +28,7 @@ fn main(
     if (index >= BATCH * N) {
       break;
     }
-    let d = act_last[index] * a_shift * a_drop - targets[index] * y_scale;
+    let d = act_last[index] * scale.a_shift * scale.a_drop - targets[index] * scale.y_scale;
     grad_out[index] = d;
     m = moments_add(m, d);
     bits = max(bits, abs_bits(d));
@@ -45,6 +37,6 @@ fn main(
     publish_stats(m, bits, params.out_slot, params.partial_base + invocation);
   }
   if (invocation == 0u) {
-    exponents[params.out_slot] = exponent;
+    exponents[params.out_slot] = scale.exponent;
   }
 }

@@ -17,12 +17,10 @@ fn main(
   @builtin(num_workgroups) groups: vec3<u32>,
 ) {
   let invocation = invocation_index(wg, groups, lidx);
-  var shift = 1.0;
-  var exponent = 0;
+  var scale = GradientShift(1.0, 0);
   if (TRACKED) {
-    let k = normalizing_exponent(slot_max_bits(params.in_slot));
-    shift = pow2(-k);
-    exponent = slot_exponent(params.in_slot) + k + slot_exponent(params.aux_slot);
+    scale = gradient_shift(params.in_slot);
+    scale.exponent += slot_exponent(params.aux_slot);
   }
 
   var m = Moments(0.0, 0.0);
@@ -36,7 +34,7 @@ fn main(
     let column = index % N;
     var acc = 0.0;
     for (var b = 0u; b < BATCH; b++) {
-      let dz = grad[b * N + row] * shift * activation_der_from_output(act[b * N + row]);
+      let dz = grad[b * N + row] * scale.shift * activation_der_from_output(act[b * N + row]);
       acc += dz * act_prev[b * N + column];
     }
     m = moments_add(m, acc);
@@ -46,6 +44,6 @@ fn main(
     publish_stats(m, bits, params.out_slot, params.partial_base + invocation);
   }
   if (invocation == 0u) {
-    exponents[params.out_slot] = exponent;
+    exponents[params.out_slot] = scale.exponent;
   }
 }

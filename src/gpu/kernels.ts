@@ -7,6 +7,7 @@ import activationsWgsl from "../../shaders/activations.wgsl?raw";
 import backwardWgsl from "../../shaders/backward.wgsl?raw";
 import commonWgsl from "../../shaders/common.wgsl?raw";
 import dataWgsl from "../../shaders/data.wgsl?raw";
+import drawsWgsl from "../../shaders/draws.wgsl?raw";
 import forwardWgsl from "../../shaders/forward.wgsl?raw";
 import initBiasesWgsl from "../../shaders/init_biases.wgsl?raw";
 import initWeightsWgsl from "../../shaders/init_weights.wgsl?raw";
@@ -14,6 +15,7 @@ import philoxWgsl from "../../shaders/philox.wgsl?raw";
 import randomWgsl from "../../shaders/random.wgsl?raw";
 import reduceWgsl from "../../shaders/reduce.wgsl?raw";
 import seedWgsl from "../../shaders/seed.wgsl?raw";
+import scalingWgsl from "../../shaders/scaling.wgsl?raw";
 import statsWgsl from "../../shaders/stats.wgsl?raw";
 import weightGradWgsl from "../../shaders/weight_grad.wgsl?raw";
 
@@ -36,10 +38,10 @@ export interface Kernel {
 const params: Binding = { kind: "uniform", dynamic: true };
 const layer = (kind: BindingKind): Binding => ({ kind, dynamic: true });
 const whole = (kind: BindingKind): Binding => ({ kind });
-const random = [philoxWgsl, randomWgsl];
+const random = [philoxWgsl, randomWgsl, drawsWgsl];
 
 function kernel(name: string, parts: string[], bindings: Binding[], stats: boolean): Kernel {
-  return { name, code: [commonWgsl, ...parts, ...(stats ? [statsWgsl] : [])].join("\n"), bindings, stats };
+  return { name, code: [commonWgsl, ...(stats ? [statsWgsl, scalingWgsl] : []), ...parts].join("\n"), bindings, stats };
 }
 
 /** Every kernel of a run, in the order a run uses them. */

@@ -1,0 +1,27 @@
+/** Builds the bench's in-page helpers (bench/page-entry.ts, tfjs included) into one script. */
+import { resolve } from "node:path";
+import { build } from "vite";
+
+/** Path of the built script, for page.addScriptTag. */
+export const PAGE_BUNDLE = "bench/.build/bench-page.js";
+
+/** Bundles bench/page-entry.ts as a classic script into bench/.build/ (gitignored). */
+export async function buildPageBundle(): Promise<string> {
+  await build({
+    configFile: false,
+    logLevel: "warn",
+    build: {
+      target: "es2022",
+      outDir: "bench/.build",
+      emptyOutDir: true,
+      minify: false,
+      lib: {
+        entry: resolve("bench/page-entry.ts"),
+        formats: ["iife"],
+        name: "gradscopeBenchBundle",
+        fileName: () => "bench-page.js",
+      },
+    },
+  });
+  return PAGE_BUNDLE;
+}

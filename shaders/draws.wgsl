@@ -1,0 +1,37 @@
+// The tensors of a run as functions of their coordinates, mirroring src/core/init.ts and
+// src/core/reference.ts: the init kernels store them, the fused chain kernels regenerate them.
+
+// 0: identity (init_param = s), 1: normal (init_param = std), 2: uniform (init_param = bound).
+override INIT_KIND: u32 = 0u;
+override INPUT_ONES: bool = false;
+override TARGET_ZEROS: bool = false;
+
+// Entry (row, column) of W_layer: s·I, or a normal or uniform draw times its scale.
+fn weight_entry(seed: u32, init_param: f32, layer: u32, row: u32, column: u32) -> f32 {
+  switch INIT_KIND {
+    case 0u: { return select(0.0, init_param, row == column); }
+    case 1u: { return init_param * normal_entry(seed, STREAM_WEIGHTS, layer, row, column); }
+    default: { return init_param * symmetric_uniform_entry(seed, STREAM_WEIGHTS, layer, row, column); }
+  }
+}
+
+// b_layer[row] = biasSigma · N(0, 1), from the biases stream (row, column 0).
+fn bias_entry(seed: u32, bias_sigma: f32, layer: u32, row: u32) -> f32 {
+  return bias_sigma * normal_entry(seed, STREAM_BIASES, layer, row, 0u);
+}
+
+// x[example][unit]: 1, or N(0, 1) from the inputs stream (layer 0, row = example, column = unit).
+fn input_entry(seed: u32, example: u32, unit: u32) -> f32 {
+  if (INPUT_ONES) {
+    return 1.0;
+  }
+  return normal_entry(seed, STREAM_INPUTS, 0u, example, unit);
+}
+
+// y[example][unit]: 0, or N(0, 1) from the targets stream.
+fn target_entry(seed: u32, example: u32, unit: u32) -> f32 {
+  if (TARGET_ZEROS) {
+    return 0.0;
+  }
+  return normal_entry(seed, STREAM_TARGETS, 0u, example, unit);
+}
