@@ -33,6 +33,8 @@ export interface RunResult {
   /** How this backend's float32 arithmetic treats subnormals (decides where 0.5^l reaches zero). */
   subnormals: Subnormals;
   timingMs: TimingMs;
+  /** GPU backend: compute dispatches the run encoded. */
+  dispatches?: number;
 }
 
 /**

@@ -17,7 +17,9 @@ import {
   elementGrid,
   type LayeredArray,
   PER_INVOCATION,
-  planBuffers,
+  planRun,
+  type RunPath,
+  WORKGROUP,
 } from "./plan";
 
 export interface GpuRunOptions {
@@ -25,6 +27,8 @@ export interface GpuRunOptions {
   memoryBudgetBytes?: number;
   /** Largest buffer of activations or weights, below the adapter's limits: splits them sooner (tests). */
   maxLayerBufferBytes?: number;
+  /** "layered" or "fused" (see RunPath); by default chosen from the config's size. */
+  path?: RunPath;
 }
 
 /** Exponent standing for "no term" in a max of powers of two (targets of zeros). */
@@ -36,12 +40,8 @@ const { STORAGE, COPY_DST, COPY_SRC, MAP_READ, UNIFORM, QUERY_RESOLVE } = GPUBuf
 export async function runOnGpu(config: RunConfig, options: GpuRunOptions = {}): Promise<RunResult> {
   const started = performance.now();
   const gpu = await acquireGpu();
-  const plan = planBuffers(
-    config,
-    gpu.limits,
-    options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET,
-    options.maxLayerBufferBytes,
-  );
+  const budget = options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
+  const plan = planRun(config, gpu.limits, budget, options.maxLayerBufferBytes, options.path);
   const { device } = gpu;
   const buffers = new BufferSet(device);
   const querySet = gpu.timestamps ? device.createQuerySet({ type: "timestamp", count: 6 }) : null;
@@ -60,7 +60,7 @@ export async function runOnGpu(config: RunConfig, options: GpuRunOptions = {}): 
     const summaries = readSummaries(config, plan.slots, bytes);
     const gpuTimes = querySet ? readTimestamps(bytes, timestampOffset(plan.slots)) : undefined;
     const timing = { wall: performance.now() - started, ...(gpuTimes ? { gpu: gpuTimes } : {}) };
-    return assembleResult(config, "webgpu", summaries, gpu.subnormals, timing);
+    return { ...assembleResult(config, "webgpu", summaries, gpu.subnormals, timing), dispatches: run.dispatches };
   } finally {
     buffers.destroyAll();
     querySet?.destroy();
@@ -96,6 +96,14 @@ function readTimestamps(bytes: ArrayBuffer, offset: number): NonNullable<RunResu
   return { init: ms(0, 1), forward: ms(2, 3), backward: ms(4, 5), total: ms(0, 5) };
 }
 
+/** One dispatch: its pipeline, bind group, dynamic offsets and workgroup grid. */
+interface Step {
+  kernel: CompiledKernel;
+  group: GPUBindGroup;
+  offsets: number[];
+  grid: number[];
+}
+
 /** Where layer l of a layered array lives: which buffer, at which byte offset. */
 function locate(array: LayeredArray, layer: number): { index: number; offset: number } {
   const index = Math.floor(layer / array.layersPerBuffer);
@@ -118,7 +126,7 @@ class RunEncoder {
   private readonly paramsBuffer: GPUBuffer;
   private readonly bindGroups = new Map<string, GPUBindGroup>();
   private statsGroup: GPUBindGroup | null = null;
-  private readonly steps: { kernel: CompiledKernel; group: GPUBindGroup; offsets: number[]; grid: number[] }[][] = [];
+  private readonly steps: Step[][] = [];
 
   constructor(
     gpu: GpuContext,
@@ -132,8 +140,12 @@ class RunEncoder {
     const tensorBytes = 4 * n * batch;
     this.weightBuffers = this.layeredBuffers("weights", plan.weights, STORAGE | COPY_DST);
     this.actBuffers = this.layeredBuffers("activations", plan.activations, STORAGE);
-    this.gradBuffers = [0, 1].map((i) => buffers.create(`gradient ${i}`, tensorBytes, STORAGE));
-    this.biases = buffers.create("biases", 4 * n * depth, STORAGE);
+    this.gradBuffers =
+      plan.path === "fused"
+        ? [buffers.create("gradients", 2 * tensorBytes, STORAGE)]
+        : [0, 1].map((i) => buffers.create(`gradient ${i}`, tensorBytes, STORAGE));
+    if (this.weightBuffers.length === 0) this.weightBuffers.push(buffers.create("no weights", 4, STORAGE));
+    this.biases = buffers.create("biases", plan.bytes.biases, STORAGE);
     this.targets = buffers.create("targets", tensorBytes, STORAGE);
     this.maxBits = buffers.create("max bits", 4 * plan.slots, STORAGE | COPY_SRC | COPY_DST);
     this.exponents = buffers.create("exponents", 4 * plan.slots, STORAGE | COPY_SRC | COPY_DST);
@@ -154,7 +166,8 @@ class RunEncoder {
     const { device, plan } = this;
     const slots = plan.slots;
     this.uploadOrthogonalWeights();
-    this.steps.push(this.initSteps(), this.forwardSteps(), this.backwardSteps());
+    if (this.plan.path === "fused") this.steps.push(...this.fusedSteps());
+    else this.steps.push(this.initSteps(), this.forwardSteps(), this.backwardSteps());
     device.queue.writeBuffer(this.paramsBuffer, 0, this.params.toBytes());
 
     const encoder = device.createCommandEncoder({ label: "gradscope run" });
@@ -265,19 +278,90 @@ class RunEncoder {
     }
   }
 
-  private initSteps() {
+  /** The init as the draw kernels take it: INIT_KIND and its scalar, or null for orthogonal (uploaded). */
+  private get drawnInit(): { kind: number | null; param: number } {
+    const distribution = initDistribution(this.config.init, this.config.width);
+    switch (distribution.kind) {
+      case "identity":
+        return { kind: 0, param: distribution.scale };
+      case "normal":
+        return { kind: 1, param: distribution.std };
+      case "uniform":
+        return { kind: 2, param: distribution.bound };
+      default:
+        return { kind: null, param: 0 };
+    }
+  }
+
+  /** ⌈log₂ biasSigma⌉ for the tracked forward pass (0 without biases). */
+  private get biasExp(): number {
+    const exponent = biasExponent(this.config.biasSigma);
+    return Number.isFinite(exponent) ? exponent : 0;
+  }
+
+  /** The power of two of the targets in a − y: 0 for Gaussian targets, none for zeros. */
+  private get targetExp(): number {
+    return this.config.target === "zeros" ? NO_TERM_EXPONENT : 0;
+  }
+
+  /** Dispatches this run encodes. */
+  get dispatches(): number {
+    return this.steps.reduce((sum, pass) => sum + pass.length, 0);
+  }
+
+  /** The fused path: stored weights drawn if needed, then one dispatch per pass and the reduction. */
+  private fusedSteps() {
+    const { config, plan } = this;
+    const activation = ACTIVATIONS[config.activation];
+    const { kind, param } = this.drawnInit;
+    const common = {
+      ...this.shape,
+      ACTIVATION: activation.id,
+      STORED_WEIGHTS: plan.storedWeights,
+      INIT_KIND: kind ?? 0,
+      CHAIN_WORKGROUP: plan.partialsPerLayer,
+    };
+    const params = {
+      count: config.depth,
+      seed: config.seed,
+      initParam: param,
+      biasSigma: config.biasSigma,
+      biasExp: this.biasExp,
+      targetExp: this.targetExp,
+    };
+    const weights = { buffer: this.weightBuffers[0] as GPUBuffer };
+    const acts = { buffer: this.actBuffers[0] as GPUBuffer };
+    const targets = { buffer: this.targets };
+    const forward = this.compile(KERNELS.chainForward, {
+      ...common,
+      TRACKED_FORWARD: config.numerics === "tracked" && activation.positivelyHomogeneous,
+      INPUT_ONES: config.input === "ones",
+      TARGET_ZEROS: config.target === "zeros",
+    });
+    const backward = this.compile(KERNELS.chainBackward, { ...common, TRACKED: config.numerics === "tracked" });
+    return [
+      this.weightSteps(),
+      [this.step(KERNELS.chainForward, forward, params, [weights, acts, targets], [1])],
+      [
+        this.step(
+          KERNELS.chainBackward,
+          backward,
+          params,
+          [weights, acts, targets, { buffer: this.gradBuffers[0] as GPUBuffer }],
+          [1],
+        ),
+        this.reduceStep(),
+      ],
+    ];
+  }
+
+  /** Draws of the stored weights, one dispatch per weight buffer (none for orthogonal: uploaded). */
+  private weightSteps() {
     const { config, plan } = this;
     const n = config.width;
-    const steps = [];
-    const distribution = initDistribution(config.init, n);
-    if (distribution.kind !== "orthogonal") {
-      const kind = { identity: 0, normal: 1, uniform: 2 }[distribution.kind];
-      const param =
-        distribution.kind === "identity"
-          ? distribution.scale
-          : distribution.kind === "normal"
-            ? distribution.std
-            : distribution.bound;
+    const steps: Step[] = [];
+    const { kind, param } = this.drawnInit;
+    if (kind !== null && plan.storedWeights) {
       const compiled = this.compile(KERNELS.initWeights, { N: n, INIT_KIND: kind });
       this.weightBuffers.forEach((buffer, index) => {
         const first = index * plan.weights.layersPerBuffer;
@@ -293,6 +377,13 @@ class RunEncoder {
         steps.push(this.step(KERNELS.initWeights, compiled, params, [{ buffer }], grid));
       });
     }
+    return steps;
+  }
+
+  private initSteps() {
+    const { config } = this;
+    const n = config.width;
+    const steps = [...this.weightSteps()];
     if (config.biasSigma > 0) {
       const compiled = this.compile(KERNELS.initBiases, { N: n });
       const params = { count: config.depth, seed: config.seed, biasSigma: config.biasSigma };
@@ -331,7 +422,7 @@ class RunEncoder {
       ACTIVATION: activation.id,
       TRACKED_FORWARD: config.numerics === "tracked" && activation.positivelyHomogeneous,
     });
-    const biasExp = Number.isFinite(biasExponent(config.biasSigma)) ? biasExponent(config.biasSigma) : 0;
+    const biasExp = this.biasExp;
     const steps = [];
     for (let l = 1; l <= config.depth; l++) {
       const params = {
@@ -353,6 +444,18 @@ class RunEncoder {
     return steps;
   }
 
+  /** One workgroup per slot sums its partials (shaders/reduce.wgsl). */
+  private reduceStep() {
+    const { config, plan } = this;
+    const reduce = this.compile(KERNELS.reduce, {
+      LAYER_SLOTS: 2 * config.depth + 2,
+      P_LAYER: plan.partialsPerLayer,
+      P_WEIGHT: plan.partialsPerWeight,
+      SLOTS: plan.slots,
+    });
+    return this.step(KERNELS.reduce, reduce, {}, [{ buffer: this.sums }], [Math.ceil(plan.slots / WORKGROUP)]);
+  }
+
   private backwardSteps() {
     const { config, plan } = this;
     const L = config.depth;
@@ -367,7 +470,7 @@ class RunEncoder {
       inSlot: L,
       outSlot: gradSlot(L),
       partialBase: gradSlot(L) * plan.partialsPerLayer,
-      targetExp: config.target === "zeros" ? NO_TERM_EXPONENT : 0,
+      targetExp: this.targetExp,
     };
     steps.push(
       this.step(
@@ -404,13 +507,7 @@ class RunEncoder {
       const resources = [this.layer("weights", l), this.layer("activations", l), gradBuffer(l), gradBuffer(l - 1)];
       steps.push(this.step(KERNELS.backward, backward, params, resources, this.tensorGrid));
     }
-    const reduce = this.compile(KERNELS.reduce, {
-      LAYER_SLOTS: 2 * L + 2,
-      P_LAYER: plan.partialsPerLayer,
-      P_WEIGHT: plan.partialsPerWeight,
-      SLOTS: plan.slots,
-    });
-    steps.push(this.step(KERNELS.reduce, reduce, {}, [{ buffer: this.sums }], [plan.slots]));
+    steps.push(this.reduceStep());
     return steps;
   }
 }

@@ -5,6 +5,8 @@
  */
 import activationsWgsl from "../../shaders/activations.wgsl?raw";
 import backwardWgsl from "../../shaders/backward.wgsl?raw";
+import chainBackwardWgsl from "../../shaders/chain_backward.wgsl?raw";
+import chainForwardWgsl from "../../shaders/chain_forward.wgsl?raw";
 import commonWgsl from "../../shaders/common.wgsl?raw";
 import dataWgsl from "../../shaders/data.wgsl?raw";
 import drawsWgsl from "../../shaders/draws.wgsl?raw";
@@ -14,8 +16,8 @@ import initWeightsWgsl from "../../shaders/init_weights.wgsl?raw";
 import philoxWgsl from "../../shaders/philox.wgsl?raw";
 import randomWgsl from "../../shaders/random.wgsl?raw";
 import reduceWgsl from "../../shaders/reduce.wgsl?raw";
-import seedWgsl from "../../shaders/seed.wgsl?raw";
 import scalingWgsl from "../../shaders/scaling.wgsl?raw";
+import seedWgsl from "../../shaders/seed.wgsl?raw";
 import statsWgsl from "../../shaders/stats.wgsl?raw";
 import weightGradWgsl from "../../shaders/weight_grad.wgsl?raw";
 
@@ -74,6 +76,18 @@ export const KERNELS = {
     true,
   ),
   reduce: kernel("reduce", [reduceWgsl], [whole("storage")], true),
+  chainForward: kernel(
+    "chain_forward",
+    [...random, activationsWgsl, chainForwardWgsl],
+    [params, whole("read-only-storage"), whole("storage"), whole("storage")],
+    true,
+  ),
+  chainBackward: kernel(
+    "chain_backward",
+    [...random, activationsWgsl, chainBackwardWgsl],
+    [params, whole("read-only-storage"), whole("read-only-storage"), whole("read-only-storage"), whole("storage")],
+    true,
+  ),
 } as const;
 
 export interface CompiledKernel {

@@ -52,7 +52,41 @@ export interface LayeredArray {
   buffers: number;
 }
 
+/**
+ * How a run is dispatched: "layered", three dispatches per layer over layered buffers; "fused", the
+ * whole forward pass and the whole backward pass each in one single-workgroup dispatch, for narrow
+ * nets where per-dispatch cost would dominate (weights regenerated where they are used unless stored).
+ */
+export type RunPath = "layered" | "fused";
+
+/** Fused runs keep at most this many batch × width entries per layer (one 64-invocation workgroup). */
+export const FUSED_MAX_ENTRIES = 256;
+
+/** Invocations of a fused run's one workgroup: the larger of batch × width and width², 4 to 64. */
+export function fusedWorkgroupSize(config: RunConfig): number {
+  const entries = Math.max(config.width * config.batch, config.width * config.width);
+  return Math.min(WORKGROUP, Math.max(4, Math.ceil(entries / 4) * 4));
+}
+
+/** The path a config takes when the caller does not choose. */
+export function choosePath(config: RunConfig): RunPath {
+  return config.width * config.batch <= FUSED_MAX_ENTRIES ? "fused" : "layered";
+}
+
+/**
+ * Whether a fused run regenerates each weight where it is used: always for s·I (no draw); for random
+ * inits only with a batch of at most 2, since each weight is then drawn 2·B times; never for
+ * orthogonal (its QR needs the whole matrix).
+ */
+export function regeneratesWeights(config: RunConfig): boolean {
+  if (config.init.scheme === "orthogonal") return false;
+  return config.init.scheme === "identity" || config.batch <= 2;
+}
+
 export interface BufferPlan {
+  path: RunPath;
+  /** Fused runs: weights are stored (one buffer, n² floats per layer) rather than regenerated. */
+  storedWeights: boolean;
   activations: LayeredArray;
   weights: LayeredArray;
   /** Partials per activation or gradient tensor (one per workgroup over batch × width). */
@@ -91,6 +125,7 @@ export function planBuffers(
   limits: AdapterLimits,
   budget = DEFAULT_MEMORY_BUDGET,
   layerBufferCap = Number.POSITIVE_INFINITY,
+  path: RunPath = choosePath(config),
 ): BufferPlan {
   const dispatches = 3 * config.depth + 8;
   const layerLimits = {
@@ -100,17 +135,25 @@ export function planBuffers(
   };
   const { depth, width: n, batch } = config;
   const tensorBytes = 4 * n * batch;
-  const activations = layered(depth + 1, tensorBytes, layerLimits, "activations");
-  const weights = layered(depth, 4 * n * n, layerLimits, "weights");
-  const partialsPerLayer = elementGrid(n * batch, PER_INVOCATION.tensor).partials;
-  const partialsPerWeight = elementGrid(n * n, PER_INVOCATION.weightGrad).partials;
+  const fused = path === "fused";
+  const storedWeights = !fused || !regeneratesWeights(config);
+  // A fused run indexes whole buffers: its layers are packed, each array in a single buffer.
+  const packed = { ...layerLimits, minStorageBufferOffsetAlignment: 4 };
+  const activations = layered(depth + 1, tensorBytes, fused ? packed : layerLimits, "activations");
+  const weights = layered(storedWeights ? depth : 0, 4 * n * n, fused ? packed : layerLimits, "weights");
+  if (fused && (activations.buffers > 1 || weights.buffers > 1)) {
+    const bytes = Math.max(layeredBytes(activations), layeredBytes(weights));
+    throw new CapacityError(bytes, layerLimits.maxStorageBufferBindingSize, "a fused run's activations or weights");
+  }
+  const partialsPerLayer = fused ? fusedWorkgroupSize(config) : elementGrid(n * batch, PER_INVOCATION.tensor).partials;
+  const partialsPerWeight = fused ? fusedWorkgroupSize(config) : elementGrid(n * n, PER_INVOCATION.weightGrad).partials;
   const slots = 3 * depth + 2;
   const partialBytes = 8 * ((2 * depth + 2) * partialsPerLayer + depth * partialsPerWeight);
   const bytes = {
     weights: layeredBytes(weights),
     activations: layeredBytes(activations),
     gradients: 2 * tensorBytes,
-    biases: 4 * n * depth,
+    biases: fused ? 0 : 4 * n * depth,
     targets: tensorBytes,
     statistics: partialBytes + 3 * 4 * slots * 2,
     params: 256 * dispatches,
@@ -125,5 +168,36 @@ export function planBuffers(
   if (partialBytes > limits.maxStorageBufferBindingSize) {
     throw new CapacityError(partialBytes, limits.maxStorageBufferBindingSize, "the statistics' partial sums");
   }
-  return { activations, weights, partialsPerLayer, partialsPerWeight, slots, partialBytes, bytes, totalBytes };
+  return {
+    path,
+    storedWeights,
+    activations,
+    weights,
+    partialsPerLayer,
+    partialsPerWeight,
+    slots,
+    partialBytes,
+    bytes,
+    totalBytes,
+  };
+}
+
+/**
+ * The plan on the given path, or else on the path the config's size suggests, falling back from
+ * fused to layered when a fused run's single buffers cannot hold it.
+ */
+export function planRun(
+  config: RunConfig,
+  limits: AdapterLimits,
+  budget = DEFAULT_MEMORY_BUDGET,
+  layerBufferCap = Number.POSITIVE_INFINITY,
+  path?: RunPath,
+): BufferPlan {
+  if (path) return planBuffers(config, limits, budget, layerBufferCap, path);
+  try {
+    return planBuffers(config, limits, budget, layerBufferCap, choosePath(config));
+  } catch (error) {
+    if (!(error instanceof CapacityError) || choosePath(config) !== "fused") throw error;
+    return planBuffers(config, limits, budget, layerBufferCap, "layered");
+  }
 }

@@ -276,6 +276,57 @@ describe("GPU engine against the float64 reference", () => {
   });
 });
 
+describe("the fused path for narrow nets", () => {
+  /** Largest |a − b| over a series, and whether the nulls sit at the same layers. */
+  const compareSeries = (a: (number | null)[], b: (number | null)[]) => ({
+    nullsAgree: a.every((v, l) => (v === null) === (b[l] === null)),
+    worst: spread(a, b),
+  });
+
+  test("fused runs equal layered runs of the same config (every activation, both numerics)", async () => {
+    await requireGpu();
+    const cases = ACTIVATION_NAMES.flatMap((activation, i) =>
+      (["float32", "tracked"] as const).map((numerics, j) =>
+        validateConfig({
+          depth: 30 + 7 * i,
+          width: [2, 3, 17, 5, 9][i],
+          batch: [1, 2, 5, 3, 13][(i + j) % 5],
+          activation,
+          init: [{ scheme: "identity", scale: 1.2 }, { scheme: "he_uniform" }, { scheme: "orthogonal", gain: 1.1 }][
+            (i + j) % 3
+          ],
+          biasSigma: j === 0 ? 0 : 0.2,
+          input: j === 0 ? "ones" : "gaussian",
+          target: i % 2 === 0 ? "zeros" : "gaussian",
+          seed: 1000 + 17 * i + j,
+          numerics,
+        }),
+      ),
+    );
+    for (const config of cases) {
+      const fused = await runOnGpu(config, { path: "fused" });
+      const layered = await runOnGpu(config, { path: "layered" });
+      const label = JSON.stringify(config);
+      // The same float32 operations per entry in the same order: only the grouping of the partial
+      // sums of squares differs, a few float32 ulps of each statistic (≤ 1e-6 in log10).
+      for (const series of ["log10ActRms", "log10GradRms", "log10WeightGradNorm"] as const) {
+        const { nullsAgree, worst } = compareSeries(fused[series], layered[series]);
+        expect(nullsAgree, `${series} of ${label}`).toBe(true);
+        expect(worst, `${series} of ${label}`).toBeLessThan(1e-6);
+      }
+      expect(fused.firstNonFinite, label).toEqual(layered.firstNonFinite);
+      expect(fused.firstAllZero, label).toEqual(layered.firstAllZero);
+      expect(fused.dispatches, label).toBeLessThan(layered.dispatches as number);
+    }
+  });
+
+  test("the lecture at depth 4096 takes at most 4 dispatches", async () => {
+    const result = await runOnGpu(validateConfig({ ...lectureConfig(1.5, 4096), numerics: "tracked" }));
+    expect(result.dispatches).toBeLessThanOrEqual(4);
+    expect(Math.abs((result.log10ActRms[4096] as number) - 4096 * Math.log10(1.5))).toBeLessThan(1.1e-4);
+  });
+});
+
 describe("the lecture on the GPU", () => {
   const lecture = (scale: number, depth: number, numerics: "float32" | "tracked") =>
     validateConfig({ ...lectureConfig(scale, depth), numerics });
@@ -336,14 +387,17 @@ describe("GPU memory", () => {
       init: { scheme: "he_uniform" },
       biasSigma: 0.1,
     });
-    const whole = await runOnGpu(config);
+    const whole = await runOnGpu(config, { path: "layered" });
     // One layer of activations is 19·7·4 = 532 bytes and of weights 19²·4 = 1444 bytes (strides 768
     // and 1536): a 4 KiB cap puts 5 activation layers and 2 weight layers in each buffer.
-    const split = await runOnGpu(config, { maxLayerBufferBytes: 4096 });
+    const split = await runOnGpu(config, { path: "layered", maxLayerBufferBytes: 4096 });
     expect(split.log10ActRms).toEqual(whole.log10ActRms);
     expect(split.log10GradRms).toEqual(whole.log10GradRms);
     expect(split.log10WeightGradNorm).toEqual(whole.log10WeightGradNorm);
-    const tooSmall = await runOnGpu(config, { maxLayerBufferBytes: 1024 }).catch((e: unknown) => e);
+    // Without a chosen path, a fused run that cannot fit its single buffers falls back to layered.
+    const auto = await runOnGpu(config, { maxLayerBufferBytes: 4096 });
+    expect(auto.log10ActRms).toEqual(whole.log10ActRms);
+    const tooSmall = await runOnGpu(config, { path: "layered", maxLayerBufferBytes: 1024 }).catch((e: unknown) => e);
     expect(tooSmall).toBeInstanceOf(CapacityError);
     expect((tooSmall as CapacityError).message).toMatch(
       /^one layer of weights needs 1444 bytes .* limit of 1024 bytes$/,

@@ -1,0 +1,103 @@
+// The whole backward pass of a narrow net in one dispatch: one workgroup seeds ∂ℓ/∂a_L = a_L − y,
+// then for l = L..1 reduces B·∂loss/∂W_l to its statistics and computes ∂ℓ/∂a_{l-1} = W_lᵀ ∂ℓ/∂z_l,
+// ping-ponging between the two halves of `grads`. Slots as in shaders/reduce.wgsl.
+
+override N: u32 = 1u;
+// Invocations of the one workgroup: no more than the entries of a layer, since each barrier costs
+// in proportion to them on CPU-emulated GPUs (src/gpu/plan.ts, fusedWorkgroupSize).
+override CHAIN_WORKGROUP: u32 = 64u;
+override BATCH: u32 = 1u;
+override TRACKED: bool = false;
+override STORED_WEIGHTS: bool = false;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> weights: array<f32>;
+@group(0) @binding(2) var<storage, read> acts: array<f32>;
+@group(0) @binding(3) var<storage, read> targets: array<f32>;
+@group(0) @binding(4) var<storage, read_write> grads: array<f32>;
+
+fn layer_weight(layer: u32, row: u32, column: u32) -> f32 {
+  if (STORED_WEIGHTS) {
+    return weights[(layer - 1u) * N * N + row * N + column];
+  }
+  return weight_entry(params.seed, params.init_param, layer, row, column);
+}
+
+fn grad_slot(layer: u32) -> u32 {
+  return params.count + 1u + layer;
+}
+
+// Publishes a slot's statistics at its partials and, from invocation 0, its exponent.
+fn finish_slot(lidx: u32, m: Moments, bits: u32, slot: u32, exponent: i32) {
+  publish_stats(m, bits, slot, slot * CHAIN_WORKGROUP + lidx);
+  if (lidx == 0u) {
+    exponents[slot] = exponent;
+  }
+}
+
+@compute @workgroup_size(CHAIN_WORKGROUP)
+fn main(@builtin(local_invocation_index) lidx: u32) {
+  let count = BATCH * N;
+  var seed = SeedScale(1.0, 1.0, 1.0, 0);
+  if (TRACKED) {
+    seed = seed_scale(params.count, params.target_exp);
+  }
+  var m = Moments(0.0, 0.0);
+  var bits = 0u;
+  for (var index = lidx; index < count; index += CHAIN_WORKGROUP) {
+    let d = acts[params.count * count + index] * seed.a_shift * seed.a_drop - targets[index] * seed.y_scale;
+    grads[index] = d;
+    m = moments_add(m, d);
+    bits = max(bits, abs_bits(d));
+  }
+  finish_slot(lidx, m, bits, grad_slot(params.count), seed.exponent);
+  storageBarrier();
+  workgroupBarrier();
+
+  for (var step = 0u; step < params.count; step++) {
+    let layer = params.count - step;
+    let g_in = (step % 2u) * count;
+    let g_out = count - g_in;
+    let act_base = layer * count;
+    let prev_base = (layer - 1u) * count;
+    var shift = GradientShift(1.0, 0);
+    if (TRACKED) {
+      shift = gradient_shift(grad_slot(layer));
+    }
+
+    // B·∂loss/∂W_l[row][column] = Σ_b ∂ℓ_b/∂z_l[row] · a_{l-1}[b][column].
+    m = Moments(0.0, 0.0);
+    bits = 0u;
+    for (var entry = lidx; entry < N * N; entry += CHAIN_WORKGROUP) {
+      let row = entry / N;
+      let column = entry % N;
+      var acc = 0.0;
+      for (var b = 0u; b < BATCH; b++) {
+        let dz = grads[g_in + b * N + row] * shift.shift * activation_der_from_output(acts[act_base + b * N + row]);
+        acc += dz * acts[prev_base + b * N + column];
+      }
+      m = moments_add(m, acc);
+      bits = max(bits, abs_bits(acc));
+    }
+    finish_slot(lidx, m, bits, 2u * params.count + 1u + layer, shift.exponent + slot_exponent(layer - 1u));
+
+    // ∂ℓ/∂a_{l-1}[example][unit] = Σ_i ∂ℓ/∂z_l[example][i] · W_l[i][unit].
+    m = Moments(0.0, 0.0);
+    bits = 0u;
+    for (var index = lidx; index < count; index += CHAIN_WORKGROUP) {
+      let row = (index / N) * N;
+      let unit = index % N;
+      var acc = 0.0;
+      for (var i = 0u; i < N; i++) {
+        let dz = grads[g_in + row + i] * shift.shift * activation_der_from_output(acts[act_base + row + i]);
+        acc += dz * layer_weight(layer, i, unit);
+      }
+      grads[g_out + index] = acc;
+      m = moments_add(m, acc);
+      bits = max(bits, abs_bits(acc));
+    }
+    finish_slot(lidx, m, bits, grad_slot(layer - 1u), shift.exponent);
+    storageBarrier();
+    workgroupBarrier();
+  }
+}
