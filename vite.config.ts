@@ -23,7 +23,15 @@ export default defineConfig({
       },
       {
         extends: true,
+        test: { name: "node", include: ["tests/node/**/*.test.ts"], environment: "node", testTimeout: 120_000 },
+      },
+      {
+        extends: true,
         test: { name: "timings", include: ["bench/**/*.run.ts"], environment: "node", testTimeout: 900_000 },
+      },
+      {
+        extends: true,
+        test: { name: "bench", include: ["bench/sweep.main.ts"], environment: "node", testTimeout: 1_800_000 },
       },
       {
         extends: true,

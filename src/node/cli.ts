@@ -1,0 +1,62 @@
+/**
+ * `gradscope run --depth 300 --width 2 ... [--backend webgpu|cpu]`: runs one config and prints the
+ * result JSON. Options are the lab's URL parameters (src/core/settings.ts) written as flags.
+ */
+import { configToSearch, SETTINGS, searchToConfig } from "../core/settings";
+import { installNodeWebGpu } from "./webgpu";
+
+const USAGE = `usage: gradscope run [--backend webgpu|cpu] ${SETTINGS.map((s) => `[--${s.key} V]`).join(" ")}
+Prints SPEC.md's result as JSON. Without a GPU, WebGPU can run on SwiftShader: see README.md.`;
+
+/** Splits "--key value" pairs into URL parameters and the backend; throws on anything else. */
+export function parseArgs(args: string[]): { search: string; backend: "webgpu" | "cpu" } {
+  const params = new URLSearchParams();
+  let backend: "webgpu" | "cpu" = "webgpu";
+  for (let i = 0; i < args.length; i += 2) {
+    const flag = args[i] as string;
+    const value = args[i + 1];
+    if (!flag.startsWith("--") || value === undefined)
+      throw new Error(`expected --name value, got ${JSON.stringify(flag)}`);
+    const key = flag.slice(2);
+    if (key === "backend") {
+      if (value !== "webgpu" && value !== "cpu")
+        throw new Error(`--backend must be webgpu or cpu, got ${JSON.stringify(value)}`);
+      backend = value;
+    } else if (SETTINGS.some((s) => s.key === key)) params.append(key, value);
+    else
+      throw new Error(`unknown option --${key} (options: --backend, ${SETTINGS.map((s) => `--${s.key}`).join(", ")})`);
+  }
+  return { search: `?${params}`, backend };
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command !== "run") {
+    console.error(USAGE);
+    return command === undefined || command === "--help" ? 0 : 2;
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs(rest);
+  } catch (error) {
+    console.error(`gradscope: ${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { config, notices } = searchToConfig(parsed.search);
+  if (notices.length > 0) {
+    console.error(`gradscope: ${notices.join("\ngradscope: ")}`);
+    return 2;
+  }
+  if (parsed.backend === "webgpu") installNodeWebGpu();
+  try {
+    // The engine reads the WebGPU globals as it loads: import it once they are installed.
+    const { run } = await import("../api");
+    const result = await run(config, { backend: parsed.backend });
+    console.log(JSON.stringify(result));
+    return 0;
+  } catch (error) {
+    console.error(`gradscope: ${(error as Error).message} (config ${configToSearch(config) || "defaults"})`);
+    return 1;
+  }
+}
