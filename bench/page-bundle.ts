@@ -5,7 +5,7 @@ import { build } from "vite";
 /** Path of the built script, for page.addScriptTag. */
 export const PAGE_BUNDLE = "bench/.build/bench-page.js";
 
-/** Bundles bench/page-entry.ts as a classic script into bench/.build/ (gitignored). */
+/** Bundles bench/page-entry.ts as a classic script into bench/.build/ (ignored by git and biome). */
 export async function buildPageBundle(): Promise<string> {
   await build({
     configFile: false,

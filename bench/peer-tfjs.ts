@@ -4,6 +4,7 @@
  * random target, gradients with respect to every W, and every layer's weight-gradient norm read back.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import "@tensorflow/tfjs-backend-webgpu";
 
 export interface PeerShape {
@@ -43,8 +44,8 @@ export async function runPeer(shape: PeerShape, runs: number): Promise<PeerRun[]
   const x = tf.randomNormal([batch, n], 0, 1, "float32", 1_000_001);
   const target = tf.randomNormal([batch, n], 0, 1, "float32", 1_000_002);
   const lossOf = (): tf.Scalar => {
-    let a: tf.Tensor2D = x as tf.Tensor2D;
-    for (const w of weights) a = tf.tanh(tf.matMul(a, w));
+    let a = x as tf.Tensor2D;
+    for (const w of weights) a = tf.tanh(tf.matMul(a, w)) as tf.Tensor2D;
     return tf.mean(tf.squaredDifference(a, target));
   };
   try {

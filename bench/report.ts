@@ -8,6 +8,8 @@ export interface BenchRow {
   note?: string;
   flops: number;
   dispatches: number | null;
+  /** Our engine's path for this config: "layered" or "fused". */
+  path?: string;
   peakGpuBytes: number | null;
   refused?: string;
   /** Our engine: GPU pass time (timestamp total, else wall), median over `repeats` after a warm-up. */
@@ -29,6 +31,7 @@ export interface BenchRow {
 }
 
 const fixed = (value: number | undefined, digits = 0) => (value === undefined ? "–" : value.toFixed(digits));
+const significant = (value: number | undefined) => (value === undefined ? "–" : value.toPrecision(3));
 const mib = (bytes: number | null) => (bytes === null ? "–" : (bytes / 2 ** 20).toFixed(2));
 
 /** The rows as a fixed-width text table. */
@@ -48,6 +51,7 @@ export function formatTable(rows: BenchRow[]): string {
     "runs",
     "tfjs GFLOP/s",
     "tfjs/ours",
+    "path",
     "dispatches",
     "GPU MiB",
   ];
@@ -58,22 +62,25 @@ export function formatTable(rows: BenchRow[]): string {
           String(r.depth),
           String(r.width),
           String(r.batch),
-          fixed(r.oursMs, 1),
-          r.oursClock === "timestamp-query" ? "ts" : "wall",
+          r.oursMs === undefined ? "error" : fixed(r.oursMs, 1),
+          r.oursMs === undefined ? "–" : r.oursClock === "timestamp-query" ? "ts" : "wall",
           fixed(r.oursWallMs, 1),
-          fixed(r.repeats),
-          fixed(r.oursGflops, 3),
-          fixed(r.fractionOfPeak === undefined ? undefined : 100 * r.fractionOfPeak, 2),
+          r.repeats === 0 ? "w" : fixed(r.repeats),
+          significant(r.oursGflops),
+          significant(r.fractionOfPeak === undefined ? undefined : 100 * r.fractionOfPeak),
           r.cpuMs === undefined ? "skip" : fixed(r.cpuMs, 1),
-          fixed(r.peerMs, 1),
-          fixed(r.peerRepeats),
-          fixed(r.peerGflops, 3),
+          r.peerMs === undefined ? "error" : fixed(r.peerMs, 1),
+          r.peerRepeats === 0 ? "w" : fixed(r.peerRepeats),
+          significant(r.peerGflops),
           fixed(r.peerOverOurs, 2),
+          r.path ?? "–",
           String(r.dispatches ?? "–"),
           mib(r.peakGpuBytes),
         ],
   );
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l.length > 4 ? (l[i] ?? "") : "").length)));
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...lines.map((l) => (l.length > 4 ? (l[i] ?? "") : "").length)),
+  );
   const pad = (cells: string[]) =>
     cells.length === 4 && cells[3]?.startsWith("refused")
       ? `${cells
@@ -89,16 +96,19 @@ interface Series {
   colour: string;
   dash?: string;
   points: [number, number][];
+  /** Points off the axis' fixed values: hollow markers with a label, not joined to the line. */
+  apart?: { x: number; y: number; label: string }[];
 }
 
 /** One log–log panel: time in ms against `axis`, one polyline per series. */
 function panel(title: string, axis: string, series: Series[]): string {
   const W = 520;
-  const H = 360;
-  const m = { left: 64, right: 16, top: 32, bottom: 48 };
-  const all = series.flatMap((s) => s.points);
+  const H = 400;
+  const m = { left: 64, right: 16, top: 32, bottom: 88 };
+  const all = series.flatMap((s) => [...s.points, ...(s.apart ?? []).map((p): [number, number] => [p.x, p.y])]);
   if (all.length === 0) return "";
-  const decade = (values: number[], f: (x: number) => number) => f(Math.log10(f === Math.floor ? Math.min(...values) : Math.max(...values)));
+  const decade = (values: number[], f: (x: number) => number) =>
+    f(Math.log10(f === Math.floor ? Math.min(...values) : Math.max(...values)));
   const xs = all.map((p) => p[0]);
   const ys = all.map((p) => p[1]);
   const x0 = decade(xs, Math.floor);
@@ -111,12 +121,16 @@ function panel(title: string, axis: string, series: Series[]): string {
   for (let d = x0; d <= x1; d++) {
     const x = px(10 ** d);
     grid.push(`<line x1="${x}" y1="${m.top}" x2="${x}" y2="${H - m.bottom}" class="grid"/>`);
-    grid.push(`<text x="${x}" y="${H - m.bottom + 18}" text-anchor="middle">10<tspan dy="-6" font-size="10">${d}</tspan></text>`);
+    grid.push(
+      `<text x="${x}" y="${H - m.bottom + 18}" text-anchor="middle">10<tspan dy="-6" font-size="10">${d}</tspan></text>`,
+    );
   }
   for (let d = y0; d <= y1; d++) {
     const y = py(10 ** d);
     grid.push(`<line x1="${m.left}" y1="${y}" x2="${W - m.right}" y2="${y}" class="grid"/>`);
-    grid.push(`<text x="${m.left - 8}" y="${y + 4}" text-anchor="end">10<tspan dy="-6" font-size="10">${d}</tspan></text>`);
+    grid.push(
+      `<text x="${m.left - 8}" y="${y + 4}" text-anchor="end">10<tspan dy="-6" font-size="10">${d}</tspan></text>`,
+    );
   }
   const lines = series
     .filter((s) => s.points.length > 0)
@@ -125,13 +139,19 @@ function panel(title: string, axis: string, series: Series[]): string {
       const dots = s.points
         .map(([x, y]) => `<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3.5" fill="${s.colour}"/>`)
         .join("");
-      return `<polyline points="${pts.join(" ")}" fill="none" stroke="${s.colour}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/>${dots}`;
+      const apart = (s.apart ?? [])
+        .map(
+          (p) =>
+            `<circle cx="${px(p.x).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="4" fill="white" stroke="${s.colour}" stroke-width="2"/><text x="${(px(p.x) - 8).toFixed(1)}" y="${(py(p.y) + 4).toFixed(1)}" text-anchor="end" fill="${s.colour}" font-size="10">${p.label}</text>`,
+        )
+        .join("");
+      return `<polyline points="${pts.join(" ")}" fill="none" stroke="${s.colour}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/>${dots}${apart}`;
     });
   const legend = series
     .filter((s) => s.points.length > 0)
     .map(
       (s, i) =>
-        `<g transform="translate(${m.left + 12},${m.top + 14 + 18 * i})"><line x1="0" y1="-4" x2="22" y2="-4" stroke="${s.colour}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/><text x="28" y="0">${s.name}</text></g>`,
+        `<g transform="translate(${m.left + 210 * (i % 2)},${H - 34 + 18 * Math.floor(i / 2)})"><line x1="0" y1="-4" x2="22" y2="-4" stroke="${s.colour}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/><text x="28" y="0">${s.name}</text></g>`,
     );
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, sans-serif" font-size="12">
 <style>.grid{stroke:#ddd;stroke-width:1}</style>
@@ -140,7 +160,7 @@ ${grid.join("\n")}
 <rect x="${m.left}" y="${m.top}" width="${W - m.left - m.right}" height="${H - m.top - m.bottom}" fill="none" stroke="#888"/>
 ${lines.join("\n")}
 ${legend.join("\n")}
-<text x="${(W + m.left) / 2}" y="${H - 8}" text-anchor="middle">${axis} (log)</text>
+<text x="${(W + m.left) / 2}" y="${H - m.bottom + 36}" text-anchor="middle">${axis} (log)</text>
 <text transform="translate(14,${(H + m.top - m.bottom) / 2}) rotate(-90)" text-anchor="middle">ms per forward + backward run (log)</text>
 </svg>`;
 }
@@ -151,32 +171,43 @@ function axisPanel(rows: BenchRow[], axis: "depth" | "width" | "batch", title: s
   const pick = (value: (r: BenchRow) => number | undefined): [number, number][] =>
     on.flatMap((r) => {
       const v = value(r);
-      return v !== undefined && v > 0 ? [[r[axis], v] as [number, number]] : [];
+      return !r.note && v !== undefined && v > 0 ? [[r[axis], v] as [number, number]] : [];
+    });
+  const apart = (value: (r: BenchRow) => number | undefined) =>
+    on.flatMap((r) => {
+      const v = value(r);
+      return r.note && v !== undefined && v > 0 ? [{ x: r[axis], y: v, label: `L ${r.depth}` }] : [];
     });
   return panel(title, axis, [
-    { name: "gradscope, GPU passes", colour: "#1f6feb", points: pick((r) => r.oursMs) },
+    { name: "gradscope, GPU passes", colour: "#1f6feb", points: pick((r) => r.oursMs), apart: apart((r) => r.oursMs) },
     { name: "gradscope, wall", colour: "#1f6feb", dash: "5 4", points: pick((r) => r.oursWallMs) },
-    { name: "tfjs webgpu, wall", colour: "#d9480f", points: pick((r) => r.peerMs) },
-    { name: "float64 CPU reference", colour: "#666", dash: "2 3", points: pick((r) => r.cpuMs) },
+    { name: "tfjs webgpu, wall", colour: "#d9480f", points: pick((r) => r.peerMs), apart: apart((r) => r.peerMs) },
+    {
+      name: "float64 CPU reference",
+      colour: "#666",
+      dash: "2 3",
+      points: pick((r) => r.cpuMs),
+      apart: apart((r) => r.cpuMs),
+    },
   ]);
 }
 
 /** A self-contained HTML page: the plots, the table and the notes. */
 export function formatHtml(title: string, rows: BenchRow[], table: string, notes: string[]): string {
-  const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+  const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
   const width1024 = rows.find((r) => r.axis === "width" && r.note);
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:16px;color:#222}pre{font-size:11px}.plots{display:flex;flex-wrap:wrap;gap:8px}</style>
 </head><body>
-<h1 style="font-size:18px">${escape(title)}</h1>
+<h1 style="font-size:18px">${escapeHtml(title)}</h1>
 <div class="plots">
 ${axisPanel(rows, "depth", "time vs depth (width 2, batch 1)")}
-${axisPanel(rows, "width", `time vs width (depth 100, batch 64${width1024 ? `; width ${width1024.width} at depth ${width1024.depth}` : ""})`)}
+${axisPanel(rows, "width", `time vs width (depth 100, batch 64${width1024 ? `; hollow: width ${width1024.width} at depth ${width1024.depth}` : ""})`)}
 ${axisPanel(rows, "batch", "time vs batch (depth 100, width 64)")}
 </div>
-<pre>${escape(table)}</pre>
-<ul>${notes.map((n) => `<li>${escape(n)}</li>`).join("")}</ul>
+<pre>${escapeHtml(table)}</pre>
+<ul>${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>
 </body></html>
 `;
 }

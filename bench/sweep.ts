@@ -1,9 +1,9 @@
 /**
- * The bench's fixed sweep and what each config costs by formula: flops, dispatches and the GPU
+ * The bench's fixed sweep and what each config costs by formula: flops and the GPU
  * bytes of the engine's buffer plan. Node side; the page only runs the configs.
  */
 import { type RunConfig, validateConfig } from "../src/core/config";
-import { type AdapterLimits, CapacityError, planBuffers } from "../src/gpu/plan";
+import { type AdapterLimits, CapacityError, planRun } from "../src/gpu/plan";
 
 export interface SweepPoint {
   /** Which axis this point belongs to: depth, width or batch. */
@@ -47,16 +47,6 @@ export function benchConfig(point: SweepPoint): RunConfig {
 export const flopsPerRun = (c: { depth: number; width: number; batch: number }) =>
   6 * c.depth * c.width * c.width * c.batch;
 
-/**
- * Dispatches of one run of our engine: one weight-init per weight buffer (none for orthogonal,
- * uploaded), one bias init when biasSigma > 0, data 1, forward L, seed 1, weight gradient L,
- * backward L, reduce 1 — that is 3L + 4 + weight buffers (+ 1 with biases).
- */
-export function dispatchesPerRun(config: RunConfig, weightBuffers: number): number {
-  const init = (config.init.scheme === "orthogonal" ? 0 : weightBuffers) + (config.biasSigma > 0 ? 1 : 0);
-  return init + 1 + config.depth + 1 + config.depth + config.depth + 1;
-}
-
 /** Limits used when the page does not report its adapter's. */
 export const DEFAULT_LIMITS: AdapterLimits = {
   maxBufferSize: 1 << 30,
@@ -64,14 +54,14 @@ export const DEFAULT_LIMITS: AdapterLimits = {
   minStorageBufferOffsetAlignment: 256,
 };
 
-/** Peak GPU bytes and dispatches from the engine's plan, or the CapacityError's message. */
+/** Peak GPU bytes and the path from the engine's plan, or the CapacityError's message. */
 export function planned(
   config: RunConfig,
   limits: AdapterLimits,
-): { totalBytes: number; dispatches: number } | { refused: string } {
+): { totalBytes: number; path: string } | { refused: string } {
   try {
-    const plan = planBuffers(config, limits);
-    return { totalBytes: plan.totalBytes, dispatches: dispatchesPerRun(config, plan.weights.buffers) };
+    const plan = planRun(config, limits);
+    return { totalBytes: plan.totalBytes, path: plan.path };
   } catch (error) {
     if (error instanceof CapacityError) return { refused: error.message };
     throw error;
