@@ -12,6 +12,7 @@ import { acquireGpu, BufferSet, type GpuContext } from "./device";
 import { type CompiledKernel, compileKernel, KERNELS, type Kernel } from "./kernels";
 import { PARAMS_BYTES, ParamsWriter } from "./params";
 import {
+  activationSlot,
   type BufferPlan,
   DEFAULT_MEMORY_BUDGET,
   elementGrid,
@@ -29,6 +30,8 @@ export interface GpuRunOptions {
   maxLayerBufferBytes?: number;
   /** "layered" or "fused" (see RunPath); by default chosen from the config's size. */
   path?: RunPath;
+  /** Layered path: keep activations only every ≈ √L layers (default: only when all would not fit). */
+  checkpoint?: boolean;
 }
 
 /** Exponent standing for "no term" in a max of powers of two (targets of zeros). */
@@ -41,7 +44,12 @@ export async function runOnGpu(config: RunConfig, options: GpuRunOptions = {}): 
   const started = performance.now();
   const gpu = await acquireGpu();
   const budget = options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
-  const plan = planRun(config, gpu.limits, budget, options.maxLayerBufferBytes, options.path);
+  const plan = planRun(config, gpu.limits, {
+    budget,
+    ...(options.maxLayerBufferBytes ? { layerBufferCap: options.maxLayerBufferBytes } : {}),
+    ...(options.path ? { path: options.path } : {}),
+    ...(options.checkpoint !== undefined ? { checkpoint: options.checkpoint } : {}),
+  });
   const { device } = gpu;
   const buffers = new BufferSet(device);
   const querySet = gpu.timestamps ? device.createQuerySet({ type: "timestamp", count: 6 }) : null;
@@ -136,7 +144,7 @@ class RunEncoder {
     private readonly querySet: GPUQuerySet | null,
   ) {
     this.device = gpu.device;
-    const { depth, width: n, batch } = config;
+    const { width: n, batch } = config;
     const tensorBytes = 4 * n * batch;
     this.weightBuffers = this.layeredBuffers("weights", plan.weights, STORAGE | COPY_DST);
     this.actBuffers = this.layeredBuffers("activations", plan.activations, STORAGE);
@@ -151,7 +159,7 @@ class RunEncoder {
     this.exponents = buffers.create("exponents", 4 * plan.slots, STORAGE | COPY_SRC | COPY_DST);
     this.partials = buffers.create("partials", plan.partialBytes, STORAGE);
     this.sums = buffers.create("sums", 4 * plan.slots, STORAGE | COPY_SRC);
-    this.paramsBuffer = buffers.create("params", 256 * (3 * depth + 8 + plan.weights.buffers), UNIFORM | COPY_DST);
+    this.paramsBuffer = buffers.create("params", plan.bytes.params + 256 * plan.weights.buffers, UNIFORM | COPY_DST);
   }
 
   private layeredBuffers(label: string, array: LayeredArray, usage: GPUBufferUsageFlags): GPUBuffer[] {
@@ -256,7 +264,7 @@ class RunEncoder {
   private layer(array: "weights" | "activations", layer: number) {
     const layout = array === "weights" ? this.plan.weights : this.plan.activations;
     const list = array === "weights" ? this.weightBuffers : this.actBuffers;
-    const { index, offset } = locate(layout, array === "weights" ? layer - 1 : layer);
+    const { index, offset } = locate(layout, array === "weights" ? layer - 1 : activationSlot(this.plan, layer));
     return { buffer: list[index] as GPUBuffer, layerBytes: layout.layerBytes, offset };
   }
 
@@ -414,7 +422,12 @@ class RunEncoder {
     return steps;
   }
 
-  private forwardSteps() {
+  private forwardSteps(): Step[] {
+    return Array.from({ length: this.config.depth }, (_, i) => this.forwardStep(i + 1));
+  }
+
+  /** a_l = g(W_l a_{l-1} + b_l), from wherever a_{l-1} is kept to where a_l is kept. */
+  private forwardStep(l: number): Step {
     const { config, plan } = this;
     const activation = ACTIVATIONS[config.activation];
     const compiled = this.compile(KERNELS.forward, {
@@ -422,26 +435,38 @@ class RunEncoder {
       ACTIVATION: activation.id,
       TRACKED_FORWARD: config.numerics === "tracked" && activation.positivelyHomogeneous,
     });
-    const biasExp = this.biasExp;
-    const steps = [];
-    for (let l = 1; l <= config.depth; l++) {
-      const params = {
-        layer: l,
-        inSlot: l - 1,
-        outSlot: l,
-        partialBase: l * plan.partialsPerLayer,
-        biasExp,
-        biasSigma: config.biasSigma,
-      };
-      const resources = [
-        this.layer("weights", l),
-        this.layer("activations", l - 1),
-        this.layer("activations", l),
-        { buffer: this.biases },
-      ];
-      steps.push(this.step(KERNELS.forward, compiled, params, resources, this.tensorGrid));
-    }
-    return steps;
+    const params = {
+      layer: l,
+      inSlot: l - 1,
+      outSlot: l,
+      partialBase: l * plan.partialsPerLayer,
+      biasExp: this.biasExp,
+      biasSigma: config.biasSigma,
+    };
+    const resources = [
+      this.layer("weights", l),
+      this.layer("activations", l - 1),
+      this.layer("activations", l),
+      { buffer: this.biases },
+    ];
+    return this.step(KERNELS.forward, compiled, params, resources, this.tensorGrid);
+  }
+
+  /**
+   * With checkpoints every k layers, the backward pass of layers c+1..c+k needs a_c..a_{c+k-1}: when
+   * it moves down to a new segment, that segment is computed again from its checkpoint a_c. The
+   * recomputed statistics overwrite the first pass's with the same values.
+   */
+  private recomputeSteps(layer: number, current: { segment: number | null }): Step[] {
+    const k = this.plan.checkpointInterval;
+    if (k === 0) return [];
+    const segment = k * Math.floor((layer - 1) / k);
+    if (segment === current.segment) return [];
+    const first = current.segment === null;
+    current.segment = segment;
+    if (first) return []; // the forward pass left the top segment in place
+    const last = Math.min(segment + k - 1, this.config.depth);
+    return Array.from({ length: last - segment }, (_, i) => this.forwardStep(segment + 1 + i));
   }
 
   /** One workgroup per slot sums its partials (shaders/reduce.wgsl). */
@@ -464,7 +489,7 @@ class RunEncoder {
     const activation = ACTIVATIONS[config.activation].id;
     const gradSlot = (l: number) => L + 1 + l;
     const gradBuffer = (l: number) => ({ buffer: this.gradBuffers[(L - l) % 2] as GPUBuffer });
-    const steps = [];
+    const steps: Step[] = [];
     const seed = this.compile(KERNELS.seed, { ...this.shape, TRACKED: tracked });
     const seedParams = {
       inSlot: L,
@@ -490,7 +515,9 @@ class RunEncoder {
     });
     const { x, y } = elementGrid(n * n, PER_INVOCATION.weightGrad);
     const weightGrid = [x, y];
+    const current = { segment: null as number | null };
     for (let l = L; l >= 1; l--) {
+      steps.push(...this.recomputeSteps(l, current));
       const weightParams = {
         inSlot: gradSlot(l),
         auxSlot: l - 1,

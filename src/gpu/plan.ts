@@ -85,6 +85,9 @@ export function regeneratesWeights(config: RunConfig): boolean {
 
 export interface BufferPlan {
   path: RunPath;
+  depth: number;
+  /** Layered path: a_l kept every this many layers and recomputed between (0: every layer kept). */
+  checkpointInterval: number;
   /** Fused runs: weights are stored (one buffer, n² floats per layer) rather than regenerated. */
   storedWeights: boolean;
   activations: LayeredArray;
@@ -119,15 +122,53 @@ export function layeredBytes(array: LayeredArray): number {
   return full * bufferBytes(array.layersPerBuffer) + (rest > 0 ? bufferBytes(rest) : 0);
 }
 
+export interface PlanOptions {
+  /** Most bytes of GPU buffers (default 1 GiB). */
+  budget?: number;
+  /** Largest buffer of activations or weights, below the adapter's limits (tests). */
+  layerBufferCap?: number;
+  /** Default: choosePath(config). */
+  path?: RunPath;
+  /**
+   * Layered path: keep a_l only every k ≈ √(L+1) layers and recompute the rest during the backward
+   * pass. Default: only when storing every layer would not fit the budget.
+   */
+  checkpoint?: boolean;
+}
+
+/** The checkpoint interval k for a depth: ⌈√(L + 1)⌉, at least 2. */
+export function checkpointInterval(depth: number): number {
+  return Math.max(2, Math.ceil(Math.sqrt(depth + 1)));
+}
+
+/**
+ * Where a_l is kept, as a layer index of the activations' layered array: with checkpoints every k
+ * layers, a_l for l = 0, k, 2k, … at l / k, the others at C + (l mod k) − 1 (C = checkpoints), where
+ * each segment's layers overwrite the previous segment's; without, at l.
+ */
+export function activationSlot(plan: BufferPlan, layer: number): number {
+  const k = plan.checkpointInterval;
+  if (k === 0) return layer;
+  const checkpoints = Math.ceil((plan.depth + 1) / k);
+  return layer % k === 0 ? layer / k : checkpoints + (layer % k) - 1;
+}
+
 /** The plan of a run, or a CapacityError naming the bytes needed and the limit it breaks. */
-export function planBuffers(
-  config: RunConfig,
-  limits: AdapterLimits,
-  budget = DEFAULT_MEMORY_BUDGET,
-  layerBufferCap = Number.POSITIVE_INFINITY,
-  path: RunPath = choosePath(config),
-): BufferPlan {
-  const dispatches = 3 * config.depth + 8;
+export function planBuffers(config: RunConfig, limits: AdapterLimits, options: PlanOptions = {}): BufferPlan {
+  const budget = options.budget ?? DEFAULT_MEMORY_BUDGET;
+  const path = options.path ?? choosePath(config);
+  if (options.checkpoint === undefined && path === "layered") {
+    try {
+      return planBuffers(config, limits, { ...options, checkpoint: false });
+    } catch (error) {
+      if (!(error instanceof CapacityError) || config.depth < 3) throw error;
+      return planBuffers(config, limits, { ...options, checkpoint: true });
+    }
+  }
+  const layerBufferCap = options.layerBufferCap ?? Number.POSITIVE_INFINITY;
+  const k = path === "layered" && options.checkpoint && config.depth >= 3 ? checkpointInterval(config.depth) : 0;
+  // Forward L, recomputation of at most L more when checkpointing, seed, backward 2L, draws, reduce.
+  const dispatches = (k > 0 ? 4 : 3) * config.depth + 8;
   const layerLimits = {
     ...limits,
     maxBufferSize: Math.min(limits.maxBufferSize, layerBufferCap),
@@ -139,7 +180,8 @@ export function planBuffers(
   const storedWeights = !fused || !regeneratesWeights(config);
   // A fused run indexes whole buffers: its layers are packed, each array in a single buffer.
   const packed = { ...layerLimits, minStorageBufferOffsetAlignment: 4 };
-  const activations = layered(depth + 1, tensorBytes, fused ? packed : layerLimits, "activations");
+  const activationLayers = k > 0 ? Math.ceil((depth + 1) / k) + k - 1 : depth + 1;
+  const activations = layered(activationLayers, tensorBytes, fused ? packed : layerLimits, "activations");
   const weights = layered(storedWeights ? depth : 0, 4 * n * n, fused ? packed : layerLimits, "weights");
   if (fused && (activations.buffers > 1 || weights.buffers > 1)) {
     const bytes = Math.max(layeredBytes(activations), layeredBytes(weights));
@@ -170,6 +212,8 @@ export function planBuffers(
   }
   return {
     path,
+    depth,
+    checkpointInterval: k,
     storedWeights,
     activations,
     weights,
@@ -186,18 +230,12 @@ export function planBuffers(
  * The plan on the given path, or else on the path the config's size suggests, falling back from
  * fused to layered when a fused run's single buffers cannot hold it.
  */
-export function planRun(
-  config: RunConfig,
-  limits: AdapterLimits,
-  budget = DEFAULT_MEMORY_BUDGET,
-  layerBufferCap = Number.POSITIVE_INFINITY,
-  path?: RunPath,
-): BufferPlan {
-  if (path) return planBuffers(config, limits, budget, layerBufferCap, path);
+export function planRun(config: RunConfig, limits: AdapterLimits, options: PlanOptions = {}): BufferPlan {
+  if (options.path) return planBuffers(config, limits, options);
   try {
-    return planBuffers(config, limits, budget, layerBufferCap, choosePath(config));
+    return planBuffers(config, limits, { ...options, path: choosePath(config) });
   } catch (error) {
     if (!(error instanceof CapacityError) || choosePath(config) !== "fused") throw error;
-    return planBuffers(config, limits, budget, layerBufferCap, "layered");
+    return planBuffers(config, limits, { ...options, path: "layered" });
   }
 }

@@ -11,7 +11,7 @@ import { runReference } from "../../src/core/reference";
 import type { RunResult, Subnormals } from "../../src/core/result";
 import { liveBufferBytes } from "../../src/gpu/device";
 import { runOnGpu } from "../../src/gpu/engine";
-import { CapacityError } from "../../src/gpu/plan";
+import { CapacityError, planBuffers } from "../../src/gpu/plan";
 import { requireGpu } from "./support";
 
 const WIDTHS = [1, 2, 3, 17, 63, 130];
@@ -402,6 +402,49 @@ describe("GPU memory", () => {
     expect((tooSmall as CapacityError).message).toMatch(
       /^one layer of weights needs 1444 bytes .* limit of 1024 bytes$/,
     );
+  });
+
+  test("checkpointed runs equal runs that keep every layer, bit for bit", async () => {
+    await requireGpu();
+    const cases = [
+      { depth: 24, width: 40, batch: 9, activation: "relu", init: { scheme: "he_normal" }, biasSigma: 0.1 },
+      { depth: 25, width: 33, batch: 12, activation: "tanh", numerics: "tracked" },
+      {
+        depth: 35,
+        width: 20,
+        batch: 20,
+        activation: "linear",
+        init: { scheme: "identity", scale: 1.1 },
+        numerics: "tracked",
+      },
+      { depth: 3, width: 70, batch: 5, activation: "sigmoid", init: { scheme: "orthogonal" } },
+    ] as const;
+    for (const partial of cases) {
+      const config = validateConfig(partial);
+      const kept = await runOnGpu(config, { path: "layered", checkpoint: false });
+      const recomputed = await runOnGpu(config, { path: "layered", checkpoint: true });
+      const label = JSON.stringify(partial);
+      expect(recomputed.log10ActRms, label).toEqual(kept.log10ActRms);
+      expect(recomputed.log10GradRms, label).toEqual(kept.log10GradRms);
+      expect(recomputed.log10WeightGradNorm, label).toEqual(kept.log10WeightGradNorm);
+      expect(recomputed.firstAllZero, label).toEqual(kept.firstAllZero);
+      expect(recomputed.dispatches as number, label).toBeGreaterThan(kept.dispatches as number);
+    }
+  });
+
+  test("a run that would not fit with every layer kept is checkpointed, not refused", async () => {
+    const { limits } = await requireGpu();
+    const config = validateConfig({ depth: 60, width: 40, batch: 300, activation: "tanh" });
+    const full = planBuffers(config, limits, { path: "layered", checkpoint: false });
+    const checkpointed = planBuffers(config, limits, { path: "layered", checkpoint: true });
+    expect(checkpointed.checkpointInterval).toBe(8);
+    // 61 activation layers of 48 kB kept, against 8 checkpoints and 7 segment layers.
+    expect(checkpointed.bytes.activations).toBeLessThan(full.bytes.activations / 3);
+    const budget = Math.floor((full.totalBytes + checkpointed.totalBytes) / 2);
+    const unbounded = await runOnGpu(config);
+    const bounded = await runOnGpu(config, { memoryBudgetBytes: budget });
+    expect(bounded.log10GradRms).toEqual(unbounded.log10GradRms);
+    expect(bounded.log10WeightGradNorm).toEqual(unbounded.log10WeightGradNorm);
   });
 
   test("repeated runs free everything they allocate", async () => {
