@@ -1,5 +1,5 @@
 /** The bench's in-page helpers, bundled by bench/page-bundle.ts and added to the built page. */
-import { measurePeak } from "./peak-fma";
+import { measurePeak } from "../src/gpu/peak";
 import { peerReady, runPeer } from "./peer-tfjs";
 
 /** The adapter's description and the limits the engine plans against. */

@@ -13,6 +13,7 @@ import { download, exportName, resultToCsv } from "./export";
 import type { GsChart } from "./gs-chart";
 import { type ControlChange, type DraftConfig, initParamField } from "./gs-controls";
 import { type BackendState, RunScheduler } from "./run-scheduler";
+import "./gs-bench";
 import "./gs-chart";
 import "./gs-controls";
 import "./gs-presets";
@@ -266,6 +267,10 @@ export class GsLab extends LitElement {
             <button type="button" id="export-json" ?disabled=${!this.result} @click=${this.exportJson}>JSON</button>
             <button type="button" id="export-png" ?disabled=${!this.result} @click=${this.exportPng}>PNG</button>
           </div>
+          <details>
+            <summary>Benchmark this GPU</summary>
+            <gs-bench></gs-bench>
+          </details>
         </main>
       </div>
     `;

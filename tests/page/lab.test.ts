@@ -210,6 +210,29 @@ describe("the lab", () => {
     expect([...png.bytes.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
   });
 
+  test("the benchmark panel measures this GPU's peak and the quick sweep", async () => {
+    const { page } = opened;
+    await page.locator("gs-lab details summary").click();
+    await page.locator("gs-bench #run-bench").click();
+    await page.waitForFunction(
+      () => {
+        const bench = window.gradscope.lab()?.shadowRoot?.querySelector("gs-bench");
+        return bench !== null && bench !== undefined && !bench.results.running && bench.results.rows.length > 0;
+      },
+      undefined,
+      { timeout: 110_000 },
+    );
+    const results = await page.evaluate(() => window.gradscope.lab()?.shadowRoot?.querySelector("gs-bench")?.results);
+    expect(results?.peak?.gflops).toBeGreaterThan(0);
+    // The quick sweep: depth 10, 100, 1000, 4096 at width 2 (fused, 3 dispatches) and more.
+    const fused = results?.rows.filter((row) => row.path === "fused") ?? [];
+    expect(fused.map((row) => row.label)).toContain("L 4096, n 2, B 1");
+    expect(fused.every((row) => row.dispatches === 3)).toBe(true);
+    expect(results?.rows.every((row) => row.gpuMs > 0 && row.gflops > 0)).toBe(true);
+    expect(await page.locator("gs-bench tbody tr").count()).toBe(results?.rows.length);
+    await page.screenshot({ path: `${OUTPUT}/bench-panel.png`, fullPage: true });
+  }, 150_000);
+
   test("no console errors during any of this", () => {
     expect(opened.errors).toEqual([]);
   });

@@ -1,8 +1,8 @@
 /**
  * The adapter's measured arithmetic peak: GFLOP/s of independent vec4 multiply-add chains
- * (bench/peak_fma.wgsl), timed with timestamp queries where the adapter has them, else wall clock.
+ * (shaders/peak_fma.wgsl), timed with timestamp queries where the adapter has them, else wall clock.
  */
-import peakFmaWgsl from "./peak_fma.wgsl?raw";
+import peakFmaWgsl from "../../shaders/peak_fma.wgsl?raw";
 
 const WORKGROUP = 64;
 const WORKGROUPS = 512;
