@@ -1,6 +1,6 @@
 // One layer backward: ∂ℓ/∂z_l = ∂ℓ/∂a_l ⊙ g'(a_l), then ∂ℓ/∂a_{l-1} = W_lᵀ ∂ℓ/∂z_l for the whole
-// batch, PER_INVOCATION outputs per invocation, with its statistics. Tracked numerics first scale ∂ℓ/∂a_l by
-// 2^−k so its largest entry is in [1, 2), and carry k in the exponent.
+// batch, a 4 × 4 block of (example, unit) per invocation, with its statistics. Tracked numerics
+// first scale ∂ℓ/∂a_l by 2^−k so its largest entry is in [1, 2), and carry k in the exponent.
 
 override N: u32 = 1u;
 override BATCH: u32 = 1u;
@@ -12,41 +12,65 @@ override TRACKED: bool = false;
 @group(0) @binding(3) var<storage, read> grad_in: array<f32>;
 @group(0) @binding(4) var<storage, read_write> grad_out: array<f32>;
 
+// ∂ℓ/∂z_l of one entry, scaled as the block's input is.
+fn dz(row: u32, i: u32, shift: f32) -> f32 {
+  return grad_in[row + i] * shift * activation_der_from_output(act[row + i]);
+}
+
 @compute @workgroup_size(WORKGROUP)
 fn main(
   @builtin(workgroup_id) wg: vec3<u32>,
   @builtin(local_invocation_index) lidx: u32,
   @builtin(num_workgroups) groups: vec3<u32>,
 ) {
-  let invocation = invocation_index(wg, groups, lidx);
+  let block = invocation_index(wg, groups, lidx);
   var scale = GradientShift(1.0, 0);
   if (TRACKED) {
     scale = gradient_shift(params.in_slot);
   }
+  if (block == 0u) {
+    exponents[params.out_slot] = scale.exponent;
+  }
+  if (block >= block_count(BATCH, N)) {
+    return;
+  }
+  let origin = block_origin(block, N);
+  // Columns and rows past the edge repeat the last one; their sums are never stored.
+  let u0 = min(origin.y, N - 1u);
+  let u1 = min(origin.y + 1u, N - 1u);
+  let u2 = min(origin.y + 2u, N - 1u);
+  let u3 = min(origin.y + 3u, N - 1u);
+  let e0 = min(origin.x, BATCH - 1u) * N;
+  let e1 = min(origin.x + 1u, BATCH - 1u) * N;
+  let e2 = min(origin.x + 2u, BATCH - 1u) * N;
+  let e3 = min(origin.x + 3u, BATCH - 1u) * N;
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  for (var i = 0u; i < N; i++) {
+    let row = i * N;
+    let w = vec4<f32>(weights[row + u0], weights[row + u1], weights[row + u2], weights[row + u3]);
+    acc0 += dz(e0, i, scale.shift) * w;
+    acc1 += dz(e1, i, scale.shift) * w;
+    acc2 += dz(e2, i, scale.shift) * w;
+    acc3 += dz(e3, i, scale.shift) * w;
+  }
+  var sums = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
 
   var m = Moments(0.0, 0.0);
   var bits = 0u;
-  for (var r = 0u; r < PER_INVOCATION; r++) {
-    let index = invocation * PER_INVOCATION + r;
-    if (index >= BATCH * N) {
-      break;
+  for (var r = 0u; r < 4u; r++) {
+    for (var c = 0u; c < 4u; c++) {
+      let example = origin.x + r;
+      let unit = origin.y + c;
+      if (example < BATCH && unit < N) {
+        let g = sums[r][c];
+        grad_out[example * N + unit] = g;
+        m = moments_add(m, g);
+        bits = max(bits, abs_bits(g));
+      }
     }
-    let example = index / N;
-    let unit = index % N;
-    let row = example * N;
-    var acc = 0.0;
-    for (var i = 0u; i < N; i++) {
-      let dz = grad_in[row + i] * scale.shift * activation_der_from_output(act[row + i]);
-      acc += dz * weights[i * N + unit];
-    }
-    grad_out[index] = acc;
-    m = moments_add(m, acc);
-    bits = max(bits, abs_bits(acc));
   }
-  if (invocation * PER_INVOCATION < BATCH * N) {
-    publish_stats(m, bits, params.out_slot, params.partial_base + invocation);
-  }
-  if (invocation == 0u) {
-    exponents[params.out_slot] = scale.exponent;
-  }
+  publish_stats(m, bits, params.out_slot, params.partial_base + block);
 }

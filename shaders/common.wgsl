@@ -16,14 +16,24 @@ struct Params {
   stride: u32,
 }
 
-// Invocations per workgroup of every per-element kernel, and outputs per invocation; each
-// invocation leaves one statistics partial (src/gpu/plan.ts's elementGrid mirrors both).
+// Invocations per workgroup of the per-layer kernels. Each invocation computes one 4 × 4 block of
+// its output (4 examples × 4 units, or 4 rows × 4 columns of a weight gradient), reusing each
+// loaded value four times, and leaves one statistics partial (src/gpu/plan.ts's blockGrid).
 const WORKGROUP: u32 = 64u;
-override PER_INVOCATION: u32 = 4u;
 
 // The linear index of an invocation in a 2-D grid of workgroups (65535 at most per dimension).
 fn invocation_index(wg: vec3<u32>, groups: vec3<u32>, lidx: u32) -> u32 {
   return (wg.y * groups.x + wg.x) * WORKGROUP + lidx;
+}
+
+// The first row and column of block `block` of a rows × cols matrix cut into 4 × 4 blocks.
+fn block_origin(block: u32, cols: u32) -> vec2<u32> {
+  let blocks_across = (cols + 3u) / 4u;
+  return vec2<u32>((block / blocks_across) * 4u, (block % blocks_across) * 4u);
+}
+
+fn block_count(rows: u32, cols: u32) -> u32 {
+  return ((rows + 3u) / 4u) * ((cols + 3u) / 4u);
 }
 
 // 2^e exactly for e in −126..127; 0 below (a factor that small is beneath float32's resolution).

@@ -13,24 +13,25 @@ fn main(
   @builtin(local_invocation_index) lidx: u32,
   @builtin(num_workgroups) groups: vec3<u32>,
 ) {
-  let invocation = invocation_index(wg, groups, lidx);
+  let block = invocation_index(wg, groups, lidx);
+  if (block >= block_count(BATCH, N)) {
+    return;
+  }
+  let origin = block_origin(block, N);
   var m = Moments(0.0, 0.0);
   var bits = 0u;
-  for (var r = 0u; r < PER_INVOCATION; r++) {
-    let index = invocation * PER_INVOCATION + r;
-    if (index >= BATCH * N) {
-      break;
+  for (var r = 0u; r < 4u; r++) {
+    for (var c = 0u; c < 4u; c++) {
+      let example = origin.x + r;
+      let unit = origin.y + c;
+      if (example < BATCH && unit < N) {
+        let x = input_entry(params.seed, example, unit);
+        inputs[example * N + unit] = x;
+        targets[example * N + unit] = target_entry(params.seed, example, unit);
+        m = moments_add(m, x);
+        bits = max(bits, abs_bits(x));
+      }
     }
-    let example = index / N;
-    let unit = index % N;
-    let x = input_entry(params.seed, example, unit);
-    let y = target_entry(params.seed, example, unit);
-    inputs[index] = x;
-    targets[index] = y;
-    m = moments_add(m, x);
-    bits = max(bits, abs_bits(x));
   }
-  if (invocation * PER_INVOCATION < BATCH * N) {
-    publish_stats(m, bits, params.out_slot, params.partial_base + invocation);
-  }
+  publish_stats(m, bits, params.out_slot, params.partial_base + block);
 }

@@ -1,5 +1,6 @@
-// One layer forward: a_l = g(W_l a_{l-1} + b_l) for the whole batch, PER_INVOCATION outputs per invocation,
-// with a_l's statistics. In tracked numerics the input is rescaled by powers of two (see SPEC.md).
+// One layer forward: a_l = g(W_l a_{l-1} + b_l) for the whole batch, a 4 × 4 block of (example,
+// unit) per invocation, with a_l's statistics. In tracked numerics the input is rescaled by powers
+// of two (shaders/scaling.wgsl).
 
 override N: u32 = 1u;
 override BATCH: u32 = 1u;
@@ -17,38 +18,54 @@ fn main(
   @builtin(local_invocation_index) lidx: u32,
   @builtin(num_workgroups) groups: vec3<u32>,
 ) {
-  let invocation = invocation_index(wg, groups, lidx);
-
+  let block = invocation_index(wg, groups, lidx);
   var scale = ForwardScale(1.0, 1.0, 1.0, 0);
   if (TRACKED_FORWARD) {
     scale = forward_scale(params.in_slot, params.bias_sigma, params.bias_exp);
   }
+  if (block == 0u) {
+    exponents[params.out_slot] = scale.exponent;
+  }
+  if (block >= block_count(BATCH, N)) {
+    return;
+  }
+  let origin = block_origin(block, N);
+  // Rows past the edge repeat the last row; their sums are computed and never stored.
+  let w0 = min(origin.y, N - 1u) * N;
+  let w1 = min(origin.y + 1u, N - 1u) * N;
+  let w2 = min(origin.y + 2u, N - 1u) * N;
+  let w3 = min(origin.y + 3u, N - 1u) * N;
+  let a0 = min(origin.x, BATCH - 1u) * N;
+  let a1 = min(origin.x + 1u, BATCH - 1u) * N;
+  let a2 = min(origin.x + 2u, BATCH - 1u) * N;
+  let a3 = min(origin.x + 3u, BATCH - 1u) * N;
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  for (var j = 0u; j < N; j++) {
+    let w = vec4<f32>(weights[w0 + j], weights[w1 + j], weights[w2 + j], weights[w3 + j]);
+    acc0 += w * (act_in[a0 + j] * scale.in_shift);
+    acc1 += w * (act_in[a1 + j] * scale.in_shift);
+    acc2 += w * (act_in[a2 + j] * scale.in_shift);
+    acc3 += w * (act_in[a3 + j] * scale.in_shift);
+  }
+  var sums = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
 
   var m = Moments(0.0, 0.0);
   var bits = 0u;
-  for (var r = 0u; r < PER_INVOCATION; r++) {
-    let index = invocation * PER_INVOCATION + r;
-    if (index >= BATCH * N) {
-      break;
+  for (var r = 0u; r < 4u; r++) {
+    for (var c = 0u; c < 4u; c++) {
+      let example = origin.x + r;
+      let unit = origin.y + c;
+      if (example < BATCH && unit < N) {
+        let z = sums[r][c] * scale.in_drop + biases[(params.layer - 1u) * N + unit] * scale.bias_scale;
+        let a = activate(z);
+        act_out[example * N + unit] = a;
+        m = moments_add(m, a);
+        bits = max(bits, abs_bits(a));
+      }
     }
-    let example = index / N;
-    let unit = index % N;
-    let a_row = example * N;
-    let w_row = unit * N;
-    var acc = 0.0;
-    for (var j = 0u; j < N; j++) {
-      acc += weights[w_row + j] * (act_in[a_row + j] * scale.in_shift);
-    }
-    let z = acc * scale.in_drop + biases[(params.layer - 1u) * N + unit] * scale.bias_scale;
-    let a = activate(z);
-    act_out[index] = a;
-    m = moments_add(m, a);
-    bits = max(bits, abs_bits(a));
   }
-  if (invocation * PER_INVOCATION < BATCH * N) {
-    publish_stats(m, bits, params.out_slot, params.partial_base + invocation);
-  }
-  if (invocation == 0u) {
-    exponents[params.out_slot] = scale.exponent;
-  }
+  publish_stats(m, bits, params.out_slot, params.partial_base + block);
 }

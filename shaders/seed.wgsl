@@ -16,27 +16,32 @@ fn main(
   @builtin(local_invocation_index) lidx: u32,
   @builtin(num_workgroups) groups: vec3<u32>,
 ) {
-  let invocation = invocation_index(wg, groups, lidx);
+  let block = invocation_index(wg, groups, lidx);
   var scale = SeedScale(1.0, 1.0, 1.0, 0);
   if (TRACKED) {
     scale = seed_scale(params.in_slot, params.target_exp);
   }
-  var m = Moments(0.0, 0.0);
-  var bits = 0u;
-  for (var r = 0u; r < PER_INVOCATION; r++) {
-    let index = invocation * PER_INVOCATION + r;
-    if (index >= BATCH * N) {
-      break;
-    }
-    let d = act_last[index] * scale.a_shift * scale.a_drop - targets[index] * scale.y_scale;
-    grad_out[index] = d;
-    m = moments_add(m, d);
-    bits = max(bits, abs_bits(d));
-  }
-  if (invocation * PER_INVOCATION < BATCH * N) {
-    publish_stats(m, bits, params.out_slot, params.partial_base + invocation);
-  }
-  if (invocation == 0u) {
+  if (block == 0u) {
     exponents[params.out_slot] = scale.exponent;
   }
+  if (block >= block_count(BATCH, N)) {
+    return;
+  }
+  let origin = block_origin(block, N);
+  var m = Moments(0.0, 0.0);
+  var bits = 0u;
+  for (var r = 0u; r < 4u; r++) {
+    for (var c = 0u; c < 4u; c++) {
+      let example = origin.x + r;
+      let unit = origin.y + c;
+      if (example < BATCH && unit < N) {
+        let index = example * N + unit;
+        let d = act_last[index] * scale.a_shift * scale.a_drop - targets[index] * scale.y_scale;
+        grad_out[index] = d;
+        m = moments_add(m, d);
+        bits = max(bits, abs_bits(d));
+      }
+    }
+  }
+  publish_stats(m, bits, params.out_slot, params.partial_base + block);
 }

@@ -14,10 +14,9 @@ import { PARAMS_BYTES, ParamsWriter } from "./params";
 import {
   activationSlot,
   type BufferPlan,
+  blockGrid,
   DEFAULT_MEMORY_BUDGET,
-  elementGrid,
   type LayeredArray,
-  PER_INVOCATION,
   planRun,
   type RunPath,
   WORKGROUP,
@@ -269,11 +268,11 @@ class RunEncoder {
   }
 
   private get shape() {
-    return { N: this.config.width, BATCH: this.config.batch, PER_INVOCATION: PER_INVOCATION.tensor };
+    return { N: this.config.width, BATCH: this.config.batch };
   }
 
   private get tensorGrid(): number[] {
-    const { x, y } = elementGrid(this.config.width * this.config.batch, PER_INVOCATION.tensor);
+    const { x, y } = blockGrid(this.config.batch, this.config.width);
     return [x, y];
   }
 
@@ -509,11 +508,10 @@ class RunEncoder {
     const backward = this.compile(KERNELS.backward, { ...this.shape, ACTIVATION: activation, TRACKED: tracked });
     const weightGrad = this.compile(KERNELS.weightGrad, {
       ...this.shape,
-      PER_INVOCATION: PER_INVOCATION.weightGrad,
       ACTIVATION: activation,
       TRACKED: tracked,
     });
-    const { x, y } = elementGrid(n * n, PER_INVOCATION.weightGrad);
+    const { x, y } = blockGrid(n, n);
     const weightGrid = [x, y];
     const current = { segment: null as number | null };
     for (let l = L; l >= 1; l--) {

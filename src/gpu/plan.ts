@@ -9,16 +9,14 @@ import type { RunConfig } from "../core/config";
 export const DEFAULT_MEMORY_BUDGET = 1 << 30;
 /** Invocations per workgroup (WORKGROUP in shaders/common.wgsl). */
 export const WORKGROUP = 64;
-/** Outputs per invocation (override PER_INVOCATION): activation-sized tensors, weight gradients. */
-export const PER_INVOCATION = { tensor: 4, weightGrad: 16 } as const;
 const MAX_GROUPS_PER_DIMENSION = 65535;
 
 /**
- * The 2-D dispatch for `count` outputs, `perInvocation` each: one statistics partial per
- * invocation that has outputs.
+ * The 2-D dispatch for a rows × cols output cut into 4 × 4 blocks, one block per invocation
+ * (block_count in shaders/common.wgsl): one statistics partial per block.
  */
-export function elementGrid(count: number, perInvocation: number): { x: number; y: number; partials: number } {
-  const partials = Math.ceil(count / perInvocation);
+export function blockGrid(rows: number, cols: number): { x: number; y: number; partials: number } {
+  const partials = Math.ceil(rows / 4) * Math.ceil(cols / 4);
   const groups = Math.ceil(partials / WORKGROUP);
   const x = Math.min(groups, MAX_GROUPS_PER_DIMENSION);
   const y = Math.ceil(groups / x);
@@ -187,8 +185,8 @@ export function planBuffers(config: RunConfig, limits: AdapterLimits, options: P
     const bytes = Math.max(layeredBytes(activations), layeredBytes(weights));
     throw new CapacityError(bytes, layerLimits.maxStorageBufferBindingSize, "a fused run's activations or weights");
   }
-  const partialsPerLayer = fused ? fusedWorkgroupSize(config) : elementGrid(n * batch, PER_INVOCATION.tensor).partials;
-  const partialsPerWeight = fused ? fusedWorkgroupSize(config) : elementGrid(n * n, PER_INVOCATION.weightGrad).partials;
+  const partialsPerLayer = fused ? fusedWorkgroupSize(config) : blockGrid(batch, n).partials;
+  const partialsPerWeight = fused ? fusedWorkgroupSize(config) : blockGrid(n, n).partials;
   const slots = 3 * depth + 2;
   const partialBytes = 8 * ((2 * depth + 2) * partialsPerLayer + depth * partialsPerWeight);
   const bytes = {
