@@ -26,6 +26,8 @@ export interface ReferenceOptions {
   weights?: (layer: number) => Float64Array;
   /** Replaces the drawn inputs a_0 (batch × width). */
   input?: Float64Array;
+  /** Receives each layer's pre-activations z_l (batch × width, in the layer's scale), l = 1..L. */
+  onPreActivation?: (layer: number, z: Float64Array) => void;
   /** Receives ∂ℓ_b/∂a_{l-1} and B·∂loss/∂W_l of each layer l = L..1, as values times 2^exponent2. */
   onGradient?: (
     layer: number,
@@ -133,14 +135,17 @@ export function runReference(config: RunConfig, options: ReferenceOptions = {}):
       biasScale = 2 ** -exponent;
     }
     const out = new Float64Array(batch * n);
+    const preActivations = options.onPreActivation ? new Float64Array(batch * n) : null;
     for (let b = 0; b < batch; b++) {
       for (let i = 0; i < n; i++) {
         let sum = 0;
         for (let j = 0; j < n; j++) sum += (w[i * n + j] as number) * (input[b * n + j] as number);
         const z = round(sum * inScale + (bias[i] as number) * biasScale);
+        if (preActivations) preActivations[b * n + i] = z;
         out[b * n + i] = round(activation.output(z));
       }
     }
+    if (preActivations) options.onPreActivation?.(l, preActivations);
     acts.push(out);
     actExp.push(exponent);
     summaries.act.push(summarize(out, exponent));

@@ -111,11 +111,36 @@ function forwardUnderflow(config: RunConfig, reference: RunResult): number | nul
   return layer < 0 ? null : layer;
 }
 
+/**
+ * relu and leaky_relu take their derivative from the sign of a_l. Where a pre-activation sits within
+ * float32 rounding of 0, the GPU and the reference may disagree on that sign, and every gradient
+ * below that layer differs by far more than rounding. KINK_MARGIN is 100× the relative difference
+ * the GPU's activations show (≈ 1e-7): a |z| under KINK_MARGIN · RMS(z_l) may flip, one above cannot.
+ * Returns the highest layer holding such a z (the backward pass meets it first), or null.
+ */
+const KINK_MARGIN = 1e-5;
+
+function nearKink(config: RunConfig, subnormals: Subnormals): number | null {
+  if (config.activation !== "relu" && config.activation !== "leaky_relu") return null;
+  let highest: number | null = null;
+  runReference(config, {
+    subnormals,
+    onPreActivation: (layer, z) => {
+      let sumSq = 0;
+      for (const v of z) sumSq += v * v;
+      const threshold = KINK_MARGIN * Math.sqrt(sumSq / z.length);
+      if (z.some((v) => Math.abs(v) < threshold && v !== 0)) highest = layer;
+    },
+  });
+  return highest;
+}
+
 /** Holds one GPU result to the reference, statistic by statistic, with the tolerance argued below. */
 function expectAgreement(config: RunConfig, gpu: RunResult, reference: RunResult, perturbed: RunResult[]): void {
   const label = JSON.stringify(config);
   const float32 = config.numerics === "float32";
   const underflow = forwardUnderflow(config, reference);
+  const kink = nearKink(config, gpu.subnormals);
   for (const series of SERIES) {
     if (underflow !== null && series !== "log10ActRms") continue;
     // Tolerance, in log10: the GPU computes in float32 (products and sums rounded, weights drawn to
@@ -130,6 +155,9 @@ function expectAgreement(config: RunConfig, gpu: RunResult, reference: RunResult
       const got = gpu[series][l];
       const stable = perturbed.every((p) => (p[series][l] === null) === (want === null));
       if (!stable || (underflow !== null && l >= underflow - 1)) return;
+      // Below a near-kink layer k the gradients (l < k) and weight gradients (l ≤ k) may differ.
+      if (kink !== null && ((series === "log10GradRms" && l < kink) || (series === "log10WeightGradNorm" && l <= kink)))
+        return;
       if (float32 && (zoneAround(reference[series], l) || (want === null && nearLimit(got)))) return;
       // B·∂loss/∂W_l sums products with a_{l-1}: where a_{l-1} is in a limit zone, so is each product.
       if (float32 && series === "log10WeightGradNorm" && zoneAround(reference.log10ActRms, l - 1)) return;
@@ -152,7 +180,7 @@ function expectAgreement(config: RunConfig, gpu: RunResult, reference: RunResult
       const candidates = [reference, ...perturbed].map((r) => r[key][pass]);
       const consistent =
         candidates.includes(got) ||
-        (underflow !== null && pass === "backward") ||
+        ((underflow !== null || kink !== null) && pass === "backward") ||
         (got !== null &&
           zoneAround(reference[series], before(got)) &&
           (want === null || zoneAround(gpu[series], before(want)))) ||
@@ -162,7 +190,7 @@ function expectAgreement(config: RunConfig, gpu: RunResult, reference: RunResult
   }
   // loss = (count / 2B)·10^(2·log10GradRms[L]): it inherits twice that statistic's tolerance.
   const L = config.depth;
-  if (underflow !== null || (float32 && zoneAround(reference.log10GradRms, L))) return;
+  if (underflow !== null || kink === L || (float32 && zoneAround(reference.log10GradRms, L))) return;
   const lossTolerance =
     2 * (2e-4 + 10 * Math.max(...perturbed.map((p) => spread(p.log10GradRms, reference.log10GradRms))));
   if (reference.loss === null || reference.loss === 0) expect(gpu.loss, `loss of ${label}`).toBe(reference.loss);
@@ -242,6 +270,18 @@ const REGRESSIONS = [
     input: "gaussian",
     target: "gaussian",
     seed: 70574041,
+  },
+  // a leaky_relu pre-activation within rounding of 0 at layer 19: the derivative's sign flips
+  {
+    depth: 69,
+    width: 130,
+    batch: 5,
+    activation: "leaky_relu",
+    init: { scheme: "gaussian", sigma: 1.3760305067828804 },
+    input: "gaussian",
+    target: "gaussian",
+    seed: 4139792125,
+    numerics: "tracked",
   },
 ] as const;
 
