@@ -35,26 +35,19 @@ fn main(
     return;
   }
   let origin = block_origin(block, N);
-  // Columns and rows past the edge repeat the last one; their sums are never stored.
-  let u0 = min(origin.y, N - 1u);
-  let u1 = min(origin.y + 1u, N - 1u);
-  let u2 = min(origin.y + 2u, N - 1u);
-  let u3 = min(origin.y + 3u, N - 1u);
-  let e0 = min(origin.x, BATCH - 1u) * N;
-  let e1 = min(origin.x + 1u, BATCH - 1u) * N;
-  let e2 = min(origin.x + 2u, BATCH - 1u) * N;
-  let e3 = min(origin.x + 3u, BATCH - 1u) * N;
+  let u = clamped_rows(origin.y, N, 1u);
+  let e = clamped_rows(origin.x, BATCH, N);
   var acc0 = vec4<f32>(0.0);
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   for (var i = 0u; i < N; i++) {
     let row = i * N;
-    let w = vec4<f32>(weights[row + u0], weights[row + u1], weights[row + u2], weights[row + u3]);
-    acc0 += dz(e0, i, scale.shift) * w;
-    acc1 += dz(e1, i, scale.shift) * w;
-    acc2 += dz(e2, i, scale.shift) * w;
-    acc3 += dz(e3, i, scale.shift) * w;
+    let w = vec4<f32>(weights[row + u.x], weights[row + u.y], weights[row + u.z], weights[row + u.w]);
+    acc0 += dz(e.x, i, scale.shift) * w;
+    acc1 += dz(e.y, i, scale.shift) * w;
+    acc2 += dz(e.z, i, scale.shift) * w;
+    acc3 += dz(e.w, i, scale.shift) * w;
   }
   var sums = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
 

@@ -32,6 +32,13 @@ fn block_origin(block: u32, cols: u32) -> vec2<u32> {
   return vec2<u32>((block / blocks_across) * 4u, (block % blocks_across) * 4u);
 }
 
+// Indices first..first+3 times `stride`, those past `count` repeating the last one (their sums are
+// computed and never stored).
+fn clamped_rows(first: u32, count: u32, stride: u32) -> vec4<u32> {
+  let last = count - 1u;
+  return vec4<u32>(min(first, last), min(first + 1u, last), min(first + 2u, last), min(first + 3u, last)) * stride;
+}
+
 fn block_count(rows: u32, cols: u32) -> u32 {
   return ((rows + 3u) / 4u) * ((cols + 3u) / 4u);
 }

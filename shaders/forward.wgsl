@@ -30,25 +30,18 @@ fn main(
     return;
   }
   let origin = block_origin(block, N);
-  // Rows past the edge repeat the last row; their sums are computed and never stored.
-  let w0 = min(origin.y, N - 1u) * N;
-  let w1 = min(origin.y + 1u, N - 1u) * N;
-  let w2 = min(origin.y + 2u, N - 1u) * N;
-  let w3 = min(origin.y + 3u, N - 1u) * N;
-  let a0 = min(origin.x, BATCH - 1u) * N;
-  let a1 = min(origin.x + 1u, BATCH - 1u) * N;
-  let a2 = min(origin.x + 2u, BATCH - 1u) * N;
-  let a3 = min(origin.x + 3u, BATCH - 1u) * N;
+  let w = clamped_rows(origin.y, N, N);
+  let a = clamped_rows(origin.x, BATCH, N);
   var acc0 = vec4<f32>(0.0);
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   for (var j = 0u; j < N; j++) {
-    let w = vec4<f32>(weights[w0 + j], weights[w1 + j], weights[w2 + j], weights[w3 + j]);
-    acc0 += w * (act_in[a0 + j] * scale.in_shift);
-    acc1 += w * (act_in[a1 + j] * scale.in_shift);
-    acc2 += w * (act_in[a2 + j] * scale.in_shift);
-    acc3 += w * (act_in[a3 + j] * scale.in_shift);
+    let wj = vec4<f32>(weights[w.x + j], weights[w.y + j], weights[w.z + j], weights[w.w + j]);
+    acc0 += wj * (act_in[a.x + j] * scale.in_shift);
+    acc1 += wj * (act_in[a.y + j] * scale.in_shift);
+    acc2 += wj * (act_in[a.z + j] * scale.in_shift);
+    acc3 += wj * (act_in[a.w + j] * scale.in_shift);
   }
   var sums = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
 

@@ -34,26 +34,19 @@ fn main(
     return;
   }
   let origin = block_origin(block, N);
-  // Rows and columns past the edge repeat the last one; their sums are never counted.
-  let i0 = min(origin.x, N - 1u);
-  let i1 = min(origin.x + 1u, N - 1u);
-  let i2 = min(origin.x + 2u, N - 1u);
-  let i3 = min(origin.x + 3u, N - 1u);
-  let j0 = min(origin.y, N - 1u);
-  let j1 = min(origin.y + 1u, N - 1u);
-  let j2 = min(origin.y + 2u, N - 1u);
-  let j3 = min(origin.y + 3u, N - 1u);
+  let i = clamped_rows(origin.x, N, 1u);
+  let j = clamped_rows(origin.y, N, 1u);
   var acc0 = vec4<f32>(0.0);
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   for (var b = 0u; b < BATCH; b++) {
     let row = b * N;
-    let a = vec4<f32>(act_prev[row + j0], act_prev[row + j1], act_prev[row + j2], act_prev[row + j3]);
-    acc0 += dz(b, i0, scale.shift) * a;
-    acc1 += dz(b, i1, scale.shift) * a;
-    acc2 += dz(b, i2, scale.shift) * a;
-    acc3 += dz(b, i3, scale.shift) * a;
+    let a = vec4<f32>(act_prev[row + j.x], act_prev[row + j.y], act_prev[row + j.z], act_prev[row + j.w]);
+    acc0 += dz(b, i.x, scale.shift) * a;
+    acc1 += dz(b, i.y, scale.shift) * a;
+    acc2 += dz(b, i.z, scale.shift) * a;
+    acc3 += dz(b, i.w, scale.shift) * a;
   }
   var sums = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
 
