@@ -6,7 +6,9 @@ import { configToSearch, SETTINGS, searchToConfig } from "../core/settings";
 import { installNodeWebGpu } from "./webgpu";
 
 const USAGE = `usage: gradscope run [--backend webgpu|cpu] ${SETTINGS.map((s) => `[--${s.key} V]`).join(" ")}
-Prints SPEC.md's result as JSON. Without a GPU, WebGPU can run on SwiftShader: see README.md.`;
+       gradscope bench [--full]
+run prints SPEC.md's result as JSON; bench times the benchmark sweep on this machine's GPU.
+Without a GPU, WebGPU can run on SwiftShader: see README.md.`;
 
 /** Splits "--key value" pairs into URL parameters and the backend; throws on anything else. */
 export function parseArgs(args: string[]): { search: string; backend: "webgpu" | "cpu" } {
@@ -32,6 +34,11 @@ export function parseArgs(args: string[]): { search: string; backend: "webgpu" |
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === "bench") {
+    installNodeWebGpu();
+    const { bench } = await import("./bench");
+    return bench(rest);
+  }
   if (command !== "run") {
     console.error(USAGE);
     return command === undefined || command === "--help" ? 0 : 2;

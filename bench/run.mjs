@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// `npm run bench`: the sweep in the system Chromium (with the tfjs peer); `npm run bench -- --node`:
+// the sweep on Dawn's WebGPU in Node (`gradscope bench`), for a machine with a GPU and no browser.
+import { spawnSync } from "node:child_process";
+
+const args = process.argv.slice(2);
+const run = (command, commandArgs) => {
+  const child = spawnSync(command, commandArgs, { stdio: "inherit", shell: process.platform === "win32" });
+  if (child.status !== 0) process.exit(child.status ?? 1);
+};
+if (args.includes("--node")) {
+  run("npm", ["run", "build:node"]);
+  run(process.execPath, ["bin/gradscope.mjs", "bench", ...args.filter((arg) => arg !== "--node")]);
+} else {
+  run("npx", ["vite", "build"]);
+  run("npx", ["vitest", "run", "--project", "bench"]);
+}
