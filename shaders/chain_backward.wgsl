@@ -8,20 +8,11 @@ override N: u32 = 1u;
 override CHAIN_WORKGROUP: u32 = 64u;
 override BATCH: u32 = 1u;
 override TRACKED: bool = false;
-override STORED_WEIGHTS: bool = false;
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> weights: array<f32>;
 @group(0) @binding(2) var<storage, read> acts: array<f32>;
 @group(0) @binding(3) var<storage, read> targets: array<f32>;
 @group(0) @binding(4) var<storage, read_write> grads: array<f32>;
-
-fn layer_weight(layer: u32, row: u32, column: u32) -> f32 {
-  if (STORED_WEIGHTS) {
-    return weights[(layer - 1u) * N * N + row * N + column];
-  }
-  return weight_entry(params.seed, params.init_param, layer, row, column);
-}
 
 fn grad_slot(layer: u32) -> u32 {
   return params.count + 1u + layer;

@@ -8,19 +8,10 @@ override N: u32 = 1u;
 override CHAIN_WORKGROUP: u32 = 64u;
 override BATCH: u32 = 1u;
 override TRACKED_FORWARD: bool = false;
-override STORED_WEIGHTS: bool = false;
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> weights: array<f32>;
 @group(0) @binding(2) var<storage, read_write> acts: array<f32>;
 @group(0) @binding(3) var<storage, read_write> targets: array<f32>;
-
-fn layer_weight(layer: u32, row: u32, column: u32) -> f32 {
-  if (STORED_WEIGHTS) {
-    return weights[(layer - 1u) * N * N + row * N + column];
-  }
-  return weight_entry(params.seed, params.init_param, layer, row, column);
-}
 
 @compute @workgroup_size(CHAIN_WORKGROUP)
 fn main(@builtin(local_invocation_index) lidx: u32) {

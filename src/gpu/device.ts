@@ -86,34 +86,39 @@ async function probeSubnormals(device: GPUDevice): Promise<Subnormals> {
   const code = `
     @group(0) @binding(0) var<storage, read_write> values: array<f32, 2>;
     @compute @workgroup_size(1) fn main() { values[1] = values[0] * 0.5; }`;
+  const output = await runOneShot(device, code, { input: new Float32Array([2 ** -126, 1]), workgroups: 1 });
+  return new Float32Array(output)[1] === 0 ? "flushed" : "kept";
+}
+
+/**
+ * Runs `main` of a shader whose only binding is one storage buffer (group 0, binding 0), filled
+ * from `input` or zeros of `bytes`, over `workgroups` workgroups, and returns the buffer's contents.
+ */
+export async function runOneShot(
+  device: GPUDevice,
+  code: string,
+  options: { input?: ArrayBufferView<ArrayBuffer>; bytes?: number; workgroups: number },
+): Promise<ArrayBuffer> {
+  const bytes = options.input?.byteLength ?? options.bytes ?? 4;
   const module = device.createShaderModule({ code });
   const pipeline = device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: "main" } });
   const buffers = new BufferSet(device);
   try {
-    const storage = buffers.create(
-      "subnormal probe",
-      8,
-      GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-    );
-    const readback = buffers.create("subnormal readback", 8, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
-    device.queue.writeBuffer(storage, 0, new Float32Array([2 ** -126, 1]));
+    const { STORAGE, COPY_SRC, COPY_DST, MAP_READ } = GPUBufferUsage;
+    const storage = buffers.create("one-shot storage", bytes, STORAGE | COPY_SRC | COPY_DST);
+    const readback = buffers.create("one-shot readback", bytes, MAP_READ | COPY_DST);
+    if (options.input) device.queue.writeBuffer(storage, 0, options.input);
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass();
     pass.setPipeline(pipeline);
-    pass.setBindGroup(
-      0,
-      device.createBindGroup({
-        layout: pipeline.getBindGroupLayout(0),
-        entries: [{ binding: 0, resource: { buffer: storage } }],
-      }),
-    );
-    pass.dispatchWorkgroups(1);
+    const entries = [{ binding: 0, resource: { buffer: storage } }];
+    pass.setBindGroup(0, device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }));
+    pass.dispatchWorkgroups(options.workgroups);
     pass.end();
-    encoder.copyBufferToBuffer(storage, 0, readback, 0, 8);
+    encoder.copyBufferToBuffer(storage, 0, readback, 0, storage.size);
     device.queue.submit([encoder.finish()]);
     await readback.mapAsync(GPUMapMode.READ);
-    const half = new Float32Array(readback.getMappedRange())[1];
-    return half === 0 ? "flushed" : "kept";
+    return readback.getMappedRange().slice(0, bytes);
   } finally {
     buffers.destroyAll();
   }

@@ -7,6 +7,7 @@ import activationsWgsl from "../../shaders/activations.wgsl?raw";
 import backwardWgsl from "../../shaders/backward.wgsl?raw";
 import chainBackwardWgsl from "../../shaders/chain_backward.wgsl?raw";
 import chainForwardWgsl from "../../shaders/chain_forward.wgsl?raw";
+import chainWeightsWgsl from "../../shaders/chain_weights.wgsl?raw";
 import commonWgsl from "../../shaders/common.wgsl?raw";
 import dataWgsl from "../../shaders/data.wgsl?raw";
 import drawsWgsl from "../../shaders/draws.wgsl?raw";
@@ -78,13 +79,13 @@ export const KERNELS = {
   reduce: kernel("reduce", [reduceWgsl], [whole("storage")], true),
   chainForward: kernel(
     "chain_forward",
-    [...random, activationsWgsl, chainForwardWgsl],
+    [...random, activationsWgsl, chainWeightsWgsl, chainForwardWgsl],
     [params, whole("read-only-storage"), whole("storage"), whole("storage")],
     true,
   ),
   chainBackward: kernel(
     "chain_backward",
-    [...random, activationsWgsl, chainBackwardWgsl],
+    [...random, activationsWgsl, chainWeightsWgsl, chainBackwardWgsl],
     [params, whole("read-only-storage"), whole("read-only-storage"), whole("read-only-storage"), whole("storage")],
     true,
   ),

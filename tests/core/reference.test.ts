@@ -5,6 +5,7 @@ import { layerWeights } from "../../src/core/init";
 import { Stream } from "../../src/core/random";
 import { dataTensor, layerBiases, runReference } from "../../src/core/reference";
 import type { RunResult } from "../../src/core/result";
+import { mulberry32 } from "../support/random";
 
 const LOG10_2 = Math.log10(2);
 /** log10 of float32's largest finite value, (2 − 2⁻²³)·2¹²⁷ ≈ 3.4028e38. */
@@ -426,18 +427,6 @@ describe("gradients against central finite differences (tracked numerics: nothin
 
 // ---------------------------------------------------------------------------------------------------------------
 // Tracked against float32, reproducibility.
-
-/** A small deterministic generator (mulberry32) for drawing test configs. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random config that stays far from float32's range: depth ≤ 40, gains near 1, small biases. */
 function randomModerateConfig(random: () => number): RunConfig {

@@ -21,20 +21,9 @@ import {
   SETTINGS,
   searchToConfig,
 } from "../../src/core/settings";
+import { mulberry32 } from "../support/random";
 
 const LECTURE_SEARCH = "?depth=300&width=2&batch=1&act=linear&init=identity&scale=1.5&input=ones&target=zeros";
-
-/** mulberry32: a small seeded generator for the test's random configs (the seed is printed on failure). */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random valid config: every field drawn, edges and odd floats among the numbers. */
 function randomConfig(random: () => number): RunConfig {
@@ -137,7 +126,7 @@ describe("searchToConfig: round trip", () => {
   const seed = (Date.now() ^ (Math.random() * 2 ** 32)) >>> 0;
 
   it(`reads back every one of 300 random valid configs, with no notice (seed ${seed})`, () => {
-    const random = generator(seed);
+    const random = mulberry32(seed);
     const schemes = new Set<string>();
     for (let i = 0; i < 300; i++) {
       const config = randomConfig(random);
@@ -352,7 +341,7 @@ describe("searchToConfig: hostile input", () => {
 
   it("never throws on random text, and always returns a valid config", () => {
     const seed = (Date.now() ^ (Math.random() * 2 ** 32)) >>> 0;
-    const random = generator(seed);
+    const random = mulberry32(seed);
     const alphabet = ["depth", "init", "scale", "gain", "act", "=", "&", "?", "%", "%zz", "%E0%A4%A", "1", "e", "-"];
     for (let i = 0; i < 500; i++) {
       const length = Math.floor(random() * 20);
