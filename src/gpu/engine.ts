@@ -12,15 +12,16 @@ import { acquireGpu, BufferSet, type GpuContext } from "./device";
 import { type CompiledKernel, compileKernel, KERNELS, type Kernel } from "./kernels";
 import { PARAMS_BYTES, ParamsWriter } from "./params";
 import {
-  activationSlot,
   type BufferPlan,
   blockGrid,
   DEFAULT_MEMORY_BUDGET,
   type LayeredArray,
   planRun,
   type RunPath,
+  type WeightSource,
   WORKGROUP,
 } from "./plan";
+import { type ChainStep, chainSchedule } from "./schedule";
 
 export interface GpuRunOptions {
   /** Most bytes of GPU buffers the run may allocate (default 1 GiB). */
@@ -29,8 +30,12 @@ export interface GpuRunOptions {
   maxLayerBufferBytes?: number;
   /** "layered" or "fused" (see RunPath); by default chosen from the config's size. */
   path?: RunPath;
-  /** Layered path: keep activations only every ≈ √L layers (default: only when all would not fit). */
-  checkpoint?: boolean;
+  /** Layered path: activation buffers kept (BufferPlan.positions); default every layer, or as many as fit. */
+  positions?: number;
+  /** Layered path: weights stored or drawn where used (default stored when they fit). */
+  weights?: WeightSource;
+  /** Layered path: reduce each tensor's statistics right after it (default only when they would not fit). */
+  reduceEachDispatch?: boolean;
 }
 
 /** Exponent standing for "no term" in a max of powers of two (targets of zeros). */
@@ -43,11 +48,14 @@ export async function runOnGpu(config: RunConfig, options: GpuRunOptions = {}): 
   const started = performance.now();
   const gpu = await acquireGpu();
   const budget = options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
+  const { maxLayerBufferBytes, path, positions, weights, reduceEachDispatch } = options;
   const plan = planRun(config, gpu.limits, {
     budget,
-    ...(options.maxLayerBufferBytes ? { layerBufferCap: options.maxLayerBufferBytes } : {}),
-    ...(options.path ? { path: options.path } : {}),
-    ...(options.checkpoint !== undefined ? { checkpoint: options.checkpoint } : {}),
+    ...(maxLayerBufferBytes ? { layerBufferCap: maxLayerBufferBytes } : {}),
+    ...(path ? { path } : {}),
+    ...(positions !== undefined ? { positions } : {}),
+    ...(weights ? { weights } : {}),
+    ...(reduceEachDispatch !== undefined ? { reduceEachDispatch } : {}),
   });
   const { device } = gpu;
   const buffers = new BufferSet(device);
@@ -134,6 +142,8 @@ class RunEncoder {
   private readonly bindGroups = new Map<string, GPUBindGroup>();
   private statsGroup: GPUBindGroup | null = null;
   private readonly steps: Step[][] = [];
+  /** The layer whose weights the one weight buffer holds, when weights are drawn where used. */
+  private drawnLayer = 0;
 
   constructor(
     gpu: GpuContext,
@@ -158,7 +168,7 @@ class RunEncoder {
     this.exponents = buffers.create("exponents", 4 * plan.slots, STORAGE | COPY_SRC | COPY_DST);
     this.partials = buffers.create("partials", plan.partialBytes, STORAGE);
     this.sums = buffers.create("sums", 4 * plan.slots, STORAGE | COPY_SRC);
-    this.paramsBuffer = buffers.create("params", plan.bytes.params + 256 * plan.weights.buffers, UNIFORM | COPY_DST);
+    this.paramsBuffer = buffers.create("params", plan.bytes.params, UNIFORM | COPY_DST);
   }
 
   private layeredBuffers(label: string, array: LayeredArray, usage: GPUBufferUsageFlags): GPUBuffer[] {
@@ -174,7 +184,7 @@ class RunEncoder {
     const slots = plan.slots;
     this.uploadOrthogonalWeights();
     if (this.plan.path === "fused") this.steps.push(...this.fusedSteps());
-    else this.steps.push(this.initSteps(), this.forwardSteps(), this.backwardSteps());
+    else this.steps.push(...this.layeredSteps());
     device.queue.writeBuffer(this.paramsBuffer, 0, this.params.toBytes());
 
     const encoder = device.createCommandEncoder({ label: "gradscope run" });
@@ -260,11 +270,16 @@ class RunEncoder {
     return { kernel: compiled, group, offsets: kernel.bindings[0]?.dynamic ? offsets : offsets.slice(1), grid };
   }
 
-  private layer(array: "weights" | "activations", layer: number) {
-    const layout = array === "weights" ? this.plan.weights : this.plan.activations;
-    const list = array === "weights" ? this.weightBuffers : this.actBuffers;
-    const { index, offset } = locate(layout, array === "weights" ? layer - 1 : activationSlot(this.plan, layer));
-    return { buffer: list[index] as GPUBuffer, layerBytes: layout.layerBytes, offset };
+  /** Layer l's weights (stored), or the one layer's buffer W_l is drawn into (regenerated). */
+  private weightLayer(layer: number) {
+    const { index, offset } = locate(this.plan.weights, this.plan.storedWeights ? layer - 1 : 0);
+    return { buffer: this.weightBuffers[index] as GPUBuffer, layerBytes: this.plan.weights.layerBytes, offset };
+  }
+
+  /** Activation buffer `position` (a_l at position l when every layer is kept). */
+  private position(position: number) {
+    const { index, offset } = locate(this.plan.activations, position);
+    return { buffer: this.actBuffers[index] as GPUBuffer, layerBytes: this.plan.activations.layerBytes, offset };
   }
 
   private get shape() {
@@ -280,7 +295,7 @@ class RunEncoder {
     const { init, width: n, depth, seed } = this.config;
     if (init.scheme !== "orthogonal") return;
     for (let l = 1; l <= depth; l++) {
-      const { buffer, offset } = this.layer("weights", l);
+      const { buffer, offset } = this.weightLayer(l);
       this.device.queue.writeBuffer(buffer, offset, Float32Array.from(layerWeights(init, n, seed, l)));
     }
   }
@@ -409,25 +424,80 @@ class RunEncoder {
       INPUT_ONES: config.input === "ones",
       TARGET_ZEROS: config.target === "zeros",
     });
-    steps.push(
-      this.step(
-        KERNELS.data,
-        data,
-        { seed: config.seed, outSlot: 0, partialBase: 0 },
-        [this.layer("activations", 0), { buffer: this.targets }],
-        this.tensorGrid,
-      ),
+    const dataStep = this.step(
+      KERNELS.data,
+      data,
+      { seed: config.seed, outSlot: 0, partialBase: 0 },
+      [this.position(0), { buffer: this.targets }],
+      this.tensorGrid,
     );
+    this.pushWithStatistics(steps, dataStep, 0);
     return steps;
   }
 
-  private forwardSteps(): Step[] {
-    return Array.from({ length: this.config.depth }, (_, i) => this.forwardStep(i + 1));
+  /**
+   * The layered path: the draws, then src/gpu/schedule.ts's steps (the forward pass up to the seed,
+   * the backward pass from it, with recomputation in between when activations are checkpointed;
+   * a recomputed step writes the same statistics again), then the reduction.
+   */
+  private layeredSteps(): Step[][] {
+    const schedule = chainSchedule(this.config.depth, this.plan.positions);
+    const seedAt = schedule.findIndex((step) => step.kind === "seed");
+    const forward: Step[] = [];
+    const backward: Step[] = [];
+    const init = this.initSteps();
+    schedule.forEach((step, index) => {
+      this.chainStep(step, index < seedAt ? forward : backward);
+    });
+    if (!this.plan.reduceEachDispatch) backward.push(this.reduceStep());
+    return [init, forward, backward];
   }
 
-  /** a_l = g(W_l a_{l-1} + b_l), from wherever a_{l-1} is kept to where a_l is kept. */
-  private forwardStep(l: number): Step {
+  private chainStep(step: ChainStep, steps: Step[]): void {
+    if (step.kind === "forward") this.forwardStep(step.layer, step.from, step.to, steps);
+    else if (step.kind === "seed") this.seedStep(step.from, steps);
+    else this.backwardStep(step.layer, step.previous, step.current, steps);
+  }
+
+  /** Where a dispatch writing `slot`'s statistics puts its partials. */
+  private partialBase(slot: number): number {
+    const { plan } = this;
+    if (plan.reduceEachDispatch) return 0;
+    const layerSlots = 2 * plan.depth + 2;
+    if (slot < layerSlots) return slot * plan.partialsPerLayer;
+    return layerSlots * plan.partialsPerLayer + (slot - layerSlots) * plan.partialsPerWeight;
+  }
+
+  /** A statistics-writing step, followed by its slot's reduction when each dispatch is reduced. */
+  private pushWithStatistics(steps: Step[], step: Step, slot: number): void {
+    steps.push(step);
+    if (!this.plan.reduceEachDispatch) return;
+    const { plan } = this;
+    const partials = slot < 2 * plan.depth + 2 ? plan.partialsPerLayer : plan.partialsPerWeight;
+    const compiled = this.compile(KERNELS.reduceOne, { PARTIALS: partials });
+    steps.push(this.step(KERNELS.reduceOne, compiled, { outSlot: slot }, [{ buffer: this.sums }], [1]));
+  }
+
+  /** W_l for a step: stored, or drawn into the one weight layer unless it holds W_l already. */
+  private weightsFor(layer: number, steps: Step[]) {
     const { config, plan } = this;
+    if (!plan.storedWeights && this.drawnLayer !== layer) {
+      const n = config.width;
+      const { kind, param } = this.drawnInit;
+      const compiled = this.compile(KERNELS.initWeights, { N: n, INIT_KIND: kind ?? 0 });
+      const params = { layer, count: 1, stride: 0, seed: config.seed, initParam: param };
+      const grid = [Math.min(Math.ceil((n * n) / 256), 4096), 1];
+      steps.push(
+        this.step(KERNELS.initWeights, compiled, params, [{ buffer: this.weightBuffers[0] as GPUBuffer }], grid),
+      );
+      this.drawnLayer = layer;
+    }
+    return this.weightLayer(layer);
+  }
+
+  /** a_l = g(W_l a_{l-1} + b_l), from activation position `from` to position `to`. */
+  private forwardStep(l: number, from: number, to: number, steps: Step[]): void {
+    const { config } = this;
     const activation = ACTIVATIONS[config.activation];
     const compiled = this.compile(KERNELS.forward, {
       ...this.shape,
@@ -438,34 +508,63 @@ class RunEncoder {
       layer: l,
       inSlot: l - 1,
       outSlot: l,
-      partialBase: l * plan.partialsPerLayer,
+      partialBase: this.partialBase(l),
       biasExp: this.biasExp,
       biasSigma: config.biasSigma,
     };
-    const resources = [
-      this.layer("weights", l),
-      this.layer("activations", l - 1),
-      this.layer("activations", l),
-      { buffer: this.biases },
-    ];
-    return this.step(KERNELS.forward, compiled, params, resources, this.tensorGrid);
+    const weights = this.weightsFor(l, steps);
+    const resources = [weights, this.position(from), this.position(to), { buffer: this.biases }];
+    this.pushWithStatistics(steps, this.step(KERNELS.forward, compiled, params, resources, this.tensorGrid), l);
   }
 
-  /**
-   * With checkpoints every k layers, the backward pass of layers c+1..c+k needs a_c..a_{c+k-1}: when
-   * it moves down to a new segment, that segment is computed again from its checkpoint a_c. The
-   * recomputed statistics overwrite the first pass's with the same values.
-   */
-  private recomputeSteps(layer: number, current: { segment: number | null }): Step[] {
-    const k = this.plan.checkpointInterval;
-    if (k === 0) return [];
-    const segment = k * Math.floor((layer - 1) / k);
-    if (segment === current.segment) return [];
-    const first = current.segment === null;
-    current.segment = segment;
-    if (first) return []; // the forward pass left the top segment in place
-    const last = Math.min(segment + k - 1, this.config.depth);
-    return Array.from({ length: last - segment }, (_, i) => this.forwardStep(segment + 1 + i));
+  /** The slot of ∂ℓ/∂a_l. */
+  private gradSlot(l: number): number {
+    return this.config.depth + 1 + l;
+  }
+
+  /** The buffer ∂ℓ/∂a_l is in: the two alternate down the layers. */
+  private gradBuffer(l: number) {
+    return { buffer: this.gradBuffers[(this.config.depth - l) % 2] as GPUBuffer };
+  }
+
+  /** ∂ℓ/∂a_L = a_L − y, from a_L at position `from`. */
+  private seedStep(from: number, steps: Step[]): void {
+    const L = this.config.depth;
+    const seed = this.compile(KERNELS.seed, { ...this.shape, TRACKED: this.config.numerics === "tracked" });
+    const slot = this.gradSlot(L);
+    const params = { inSlot: L, outSlot: slot, partialBase: this.partialBase(slot), targetExp: this.targetExp };
+    const resources = [this.position(from), { buffer: this.targets }, this.gradBuffer(L)];
+    this.pushWithStatistics(steps, this.step(KERNELS.seed, seed, params, resources, this.tensorGrid), slot);
+  }
+
+  /** Layer l backward: the statistics of ∂loss/∂W_l, then ∂ℓ/∂a_{l-1}, from a_{l-1} and a_l's positions. */
+  private backwardStep(l: number, previous: number, current: number, steps: Step[]): void {
+    const { config } = this;
+    const L = config.depth;
+    const n = config.width;
+    const constants = {
+      ...this.shape,
+      ACTIVATION: ACTIVATIONS[config.activation].id,
+      TRACKED: config.numerics === "tracked",
+    };
+    const weightGrad = this.compile(KERNELS.weightGrad, constants);
+    const weightSlot = 2 * L + 1 + l;
+    const weightParams = {
+      inSlot: this.gradSlot(l),
+      auxSlot: l - 1,
+      outSlot: weightSlot,
+      partialBase: this.partialBase(weightSlot),
+    };
+    const { x, y } = blockGrid(n, n);
+    const weightResources = [this.position(current), this.position(previous), this.gradBuffer(l)];
+    const weightStep = this.step(KERNELS.weightGrad, weightGrad, weightParams, weightResources, [x, y]);
+    this.pushWithStatistics(steps, weightStep, weightSlot);
+    const backward = this.compile(KERNELS.backward, constants);
+    const slot = this.gradSlot(l - 1);
+    const params = { inSlot: this.gradSlot(l), outSlot: slot, partialBase: this.partialBase(slot) };
+    const weights = this.weightsFor(l, steps);
+    const resources = [weights, this.position(current), this.gradBuffer(l), this.gradBuffer(l - 1)];
+    this.pushWithStatistics(steps, this.step(KERNELS.backward, backward, params, resources, this.tensorGrid), slot);
   }
 
   /** One workgroup per slot sums its partials (shaders/reduce.wgsl). */
@@ -478,61 +577,5 @@ class RunEncoder {
       SLOTS: plan.slots,
     });
     return this.step(KERNELS.reduce, reduce, {}, [{ buffer: this.sums }], [Math.ceil(plan.slots / WORKGROUP)]);
-  }
-
-  private backwardSteps() {
-    const { config, plan } = this;
-    const L = config.depth;
-    const n = config.width;
-    const tracked = config.numerics === "tracked";
-    const activation = ACTIVATIONS[config.activation].id;
-    const gradSlot = (l: number) => L + 1 + l;
-    const gradBuffer = (l: number) => ({ buffer: this.gradBuffers[(L - l) % 2] as GPUBuffer });
-    const steps: Step[] = [];
-    const seed = this.compile(KERNELS.seed, { ...this.shape, TRACKED: tracked });
-    const seedParams = {
-      inSlot: L,
-      outSlot: gradSlot(L),
-      partialBase: gradSlot(L) * plan.partialsPerLayer,
-      targetExp: this.targetExp,
-    };
-    steps.push(
-      this.step(
-        KERNELS.seed,
-        seed,
-        seedParams,
-        [this.layer("activations", L), { buffer: this.targets }, gradBuffer(L)],
-        this.tensorGrid,
-      ),
-    );
-    const backward = this.compile(KERNELS.backward, { ...this.shape, ACTIVATION: activation, TRACKED: tracked });
-    const weightGrad = this.compile(KERNELS.weightGrad, {
-      ...this.shape,
-      ACTIVATION: activation,
-      TRACKED: tracked,
-    });
-    const { x, y } = blockGrid(n, n);
-    const weightGrid = [x, y];
-    const current = { segment: null as number | null };
-    for (let l = L; l >= 1; l--) {
-      steps.push(...this.recomputeSteps(l, current));
-      const weightParams = {
-        inSlot: gradSlot(l),
-        auxSlot: l - 1,
-        outSlot: 2 * L + 1 + l,
-        partialBase: (2 * L + 2) * plan.partialsPerLayer + (l - 1) * plan.partialsPerWeight,
-      };
-      const weightResources = [this.layer("activations", l), this.layer("activations", l - 1), gradBuffer(l)];
-      steps.push(this.step(KERNELS.weightGrad, weightGrad, weightParams, weightResources, weightGrid));
-      const params = {
-        inSlot: gradSlot(l),
-        outSlot: gradSlot(l - 1),
-        partialBase: gradSlot(l - 1) * plan.partialsPerLayer,
-      };
-      const resources = [this.layer("weights", l), this.layer("activations", l), gradBuffer(l), gradBuffer(l - 1)];
-      steps.push(this.step(KERNELS.backward, backward, params, resources, this.tensorGrid));
-    }
-    steps.push(this.reduceStep());
-    return steps;
   }
 }

@@ -17,6 +17,7 @@ import initWeightsWgsl from "../../shaders/init_weights.wgsl?raw";
 import philoxWgsl from "../../shaders/philox.wgsl?raw";
 import randomWgsl from "../../shaders/random.wgsl?raw";
 import reduceWgsl from "../../shaders/reduce.wgsl?raw";
+import reduceOneWgsl from "../../shaders/reduce_one.wgsl?raw";
 import scalingWgsl from "../../shaders/scaling.wgsl?raw";
 import seedWgsl from "../../shaders/seed.wgsl?raw";
 import statsWgsl from "../../shaders/stats.wgsl?raw";
@@ -77,6 +78,7 @@ export const KERNELS = {
     true,
   ),
   reduce: kernel("reduce", [reduceWgsl], [whole("storage")], true),
+  reduceOne: kernel("reduce_one", [reduceOneWgsl], [params, whole("storage")], true),
   chainForward: kernel(
     "chain_forward",
     [...random, activationsWgsl, chainWeightsWgsl, chainForwardWgsl],

@@ -1,9 +1,12 @@
 /**
- * The buffer plan of a run against the adapter's limits: how the activations and weights are
- * split across buffers (whole layers per buffer, each layer at an aligned offset), the statistics'
- * slots and partials, and the total — refused before anything is allocated when it cannot fit.
+ * The buffer plan of a run against the adapter's limits and a memory budget: how the activations and
+ * weights are split across buffers (whole layers per buffer, each layer at an aligned offset), how
+ * many activations are kept (src/gpu/schedule.ts recomputes the rest), whether weights are stored or
+ * drawn again where they are used, the statistics' slots and partials, and the total — refused
+ * before anything is allocated when even the leanest plan cannot fit.
  */
 import type { RunConfig } from "../core/config";
+import { computations, MIN_CHECKPOINT_POSITIONS } from "./schedule";
 
 /** Bytes of GPU buffers a run may use unless told otherwise. */
 export const DEFAULT_MEMORY_BUDGET = 1 << 30;
@@ -81,22 +84,41 @@ export function regeneratesWeights(config: RunConfig): boolean {
   return config.init.scheme === "identity" || config.batch <= 2;
 }
 
+/** How the layered path gets W_l: drawn once for every layer, or drawn into one layer's buffer where used. */
+export type WeightSource = "stored" | "regenerated";
+
 export interface BufferPlan {
   path: RunPath;
   depth: number;
-  /** Layered path: a_l kept every this many layers and recomputed between (0: every layer kept). */
-  checkpointInterval: number;
-  /** Fused runs: weights are stored (one buffer, n² floats per layer) rather than regenerated. */
+  /**
+   * Layered path: activation buffers, a_0 included. depth + 1 keeps every a_l; fewer keep
+   * checkpoints and recompute the rest (src/gpu/schedule.ts). Fused runs: depth + 1.
+   */
+  positions: number;
+  /** Most forward steps of the run: depth, or more when activations are recomputed. */
+  forwardSteps: number;
+  /**
+   * Fused path: weights stored (one buffer, n² floats per layer) rather than regenerated in the
+   * kernel. Layered path: every layer's weights stored rather than each W_l drawn into one
+   * layer-sized buffer before each step that needs it.
+   */
   storedWeights: boolean;
+  /**
+   * Each statistics-writing dispatch is followed by a reduction of its slot, so the partials of one
+   * tensor are kept instead of every layer's (for runs whose partials would not fit).
+   */
+  reduceEachDispatch: boolean;
   activations: LayeredArray;
   weights: LayeredArray;
-  /** Partials per activation or gradient tensor (one per workgroup over batch × width). */
+  /** Partials per activation or gradient tensor (one per 4 × 4 block or fused invocation). */
   partialsPerLayer: number;
-  /** Partials per weight-gradient matrix (one per workgroup over width × width). */
+  /** Partials per weight-gradient matrix. */
   partialsPerWeight: number;
   /** Slots: activations 0..L, gradients L+1..2L+1, weight gradients 2L+2..3L+1. */
   slots: number;
   partialBytes: number;
+  /** Most dispatches the run encodes (one params record each). */
+  dispatches: number;
   /** Every byte the run allocates, by role. */
   bytes: Record<"weights" | "activations" | "gradients" | "biases" | "targets" | "statistics" | "params", number>;
   totalBytes: number;
@@ -127,46 +149,78 @@ export interface PlanOptions {
   layerBufferCap?: number;
   /** Default: choosePath(config). */
   path?: RunPath;
-  /**
-   * Layered path: keep a_l only every k ≈ √(L+1) layers and recompute the rest during the backward
-   * pass. Default: only when storing every layer would not fit the budget.
-   */
-  checkpoint?: boolean;
+  /** Layered path: activation buffers (see BufferPlan.positions). Default: all, or as many as fit. */
+  positions?: number;
+  /** Layered path. Default: stored when that fits, else regenerated (never for orthogonal init). */
+  weights?: WeightSource;
+  /** Layered path (see BufferPlan.reduceEachDispatch). Default: only when the partials would not fit. */
+  reduceEachDispatch?: boolean;
 }
 
-/** The checkpoint interval k for a depth: ⌈√(L + 1)⌉, at least 2. */
-export function checkpointInterval(depth: number): number {
-  return Math.max(2, Math.ceil(Math.sqrt(depth + 1)));
+/** A layered plan with every choice made. */
+type LayeredChoice = Required<Pick<PlanOptions, "positions" | "weights" | "reduceEachDispatch">>;
+
+/**
+ * The plan of a run, or a CapacityError naming the bytes needed and the limit it breaks. On the
+ * layered path, what the options leave open is chosen cheapest first: weights stored, then drawn
+ * where used; every activation kept, then as many as fit (the rest recomputed); statistics reduced
+ * once, then after each dispatch. The error of the leanest plan is the one thrown.
+ */
+export function planBuffers(config: RunConfig, limits: AdapterLimits, options: PlanOptions = {}): BufferPlan {
+  const path = options.path ?? choosePath(config);
+  if (path === "fused") return planFixed(config, limits, options, path, null);
+  const weightChoices: WeightSource[] = options.weights
+    ? [options.weights]
+    : config.init.scheme === "orthogonal"
+      ? ["stored"]
+      : ["stored", "regenerated"];
+  const reduceChoices = options.reduceEachDispatch === undefined ? [false, true] : [options.reduceEachDispatch];
+  const keepAll = config.depth + 1;
+  let lastError: unknown = null;
+  for (const checkpoint of options.positions === undefined ? [false, true] : [options.positions < keepAll]) {
+    for (const reduceEachDispatch of reduceChoices) {
+      for (const weights of weightChoices) {
+        const choice = { weights, reduceEachDispatch, positions: options.positions ?? keepAll };
+        try {
+          if (!checkpoint || options.positions !== undefined) return planFixed(config, limits, options, path, choice);
+          return mostPositions(config, limits, options, choice);
+        } catch (error) {
+          if (!(error instanceof CapacityError)) throw error;
+          lastError = error;
+        }
+      }
+    }
+  }
+  throw lastError;
 }
 
 /**
- * Where a_l is kept, as a layer index of the activations' layered array: with checkpoints every k
- * layers, a_l for l = 0, k, 2k, … at l / k, the others at C + (l mod k) − 1 (C = checkpoints), where
- * each segment's layers overwrite the previous segment's; without, at l.
+ * The checkpointed plan keeping the most activations that fit. Fewer positions free activation
+ * bytes but add recomputation (and params records), so the total is not monotonic: try downwards.
  */
-export function activationSlot(plan: BufferPlan, layer: number): number {
-  const k = plan.checkpointInterval;
-  if (k === 0) return layer;
-  const checkpoints = Math.ceil((plan.depth + 1) / k);
-  return layer % k === 0 ? layer / k : checkpoints + (layer % k) - 1;
-}
-
-/** The plan of a run, or a CapacityError naming the bytes needed and the limit it breaks. */
-export function planBuffers(config: RunConfig, limits: AdapterLimits, options: PlanOptions = {}): BufferPlan {
-  const budget = options.budget ?? DEFAULT_MEMORY_BUDGET;
-  const path = options.path ?? choosePath(config);
-  if (options.checkpoint === undefined && path === "layered") {
+function mostPositions(config: RunConfig, limits: AdapterLimits, options: PlanOptions, choice: LayeredChoice) {
+  let leanest: CapacityError | null = null;
+  for (let positions = config.depth; positions >= MIN_CHECKPOINT_POSITIONS; positions--) {
     try {
-      return planBuffers(config, limits, { ...options, checkpoint: false });
+      return planFixed(config, limits, options, "layered", { ...choice, positions });
     } catch (error) {
-      if (!(error instanceof CapacityError) || config.depth < 3) throw error;
-      return planBuffers(config, limits, { ...options, checkpoint: true });
+      if (!(error instanceof CapacityError)) throw error;
+      if (!leanest || error.bytesNeeded < leanest.bytesNeeded) leanest = error;
     }
   }
+  throw leanest;
+}
+
+/** The plan with every choice made (layered) or the fused plan; CapacityError if it does not fit. */
+function planFixed(
+  config: RunConfig,
+  limits: AdapterLimits,
+  options: PlanOptions,
+  path: RunPath,
+  choice: LayeredChoice | null,
+): BufferPlan {
+  const budget = options.budget ?? DEFAULT_MEMORY_BUDGET;
   const layerBufferCap = options.layerBufferCap ?? Number.POSITIVE_INFINITY;
-  const k = path === "layered" && options.checkpoint && config.depth >= 3 ? checkpointInterval(config.depth) : 0;
-  // Forward L, recomputation of at most L more when checkpointing, seed, backward 2L, draws, reduce.
-  const dispatches = (k > 0 ? 4 : 3) * config.depth + 8;
   const layerLimits = {
     ...limits,
     maxBufferSize: Math.min(limits.maxBufferSize, layerBufferCap),
@@ -175,12 +229,22 @@ export function planBuffers(config: RunConfig, limits: AdapterLimits, options: P
   const { depth, width: n, batch } = config;
   const tensorBytes = 4 * n * batch;
   const fused = path === "fused";
-  const storedWeights = !fused || !regeneratesWeights(config);
+  const positions = choice ? Math.min(choice.positions, depth + 1) : depth + 1;
+  if (positions < Math.min(depth + 1, MIN_CHECKPOINT_POSITIONS)) {
+    throw new RangeError(`a run keeps at least ${MIN_CHECKPOINT_POSITIONS} activations, got ${positions}`);
+  }
+  if (choice?.weights === "regenerated" && config.init.scheme === "orthogonal") {
+    throw new RangeError(
+      "orthogonal weights cannot be regenerated where they are used: their QR needs the whole matrix",
+    );
+  }
+  const storedWeights = choice ? choice.weights === "stored" : !regeneratesWeights(config);
+  const reduceEachDispatch = choice?.reduceEachDispatch ?? false;
   // A fused run indexes whole buffers: its layers are packed, each array in a single buffer.
   const packed = { ...layerLimits, minStorageBufferOffsetAlignment: 4 };
-  const activationLayers = k > 0 ? Math.ceil((depth + 1) / k) + k - 1 : depth + 1;
-  const activations = layered(activationLayers, tensorBytes, fused ? packed : layerLimits, "activations");
-  const weights = layered(storedWeights ? depth : 0, 4 * n * n, fused ? packed : layerLimits, "weights");
+  const activations = layered(positions, tensorBytes, fused ? packed : layerLimits, "activations");
+  const weightLayers = storedWeights ? depth : fused ? 0 : 1;
+  const weights = layered(weightLayers, 4 * n * n, fused ? packed : layerLimits, "weights");
   if (fused && (activations.buffers > 1 || weights.buffers > 1)) {
     const bytes = Math.max(layeredBytes(activations), layeredBytes(weights));
     throw new CapacityError(bytes, layerLimits.maxStorageBufferBindingSize, "a fused run's activations or weights");
@@ -188,7 +252,13 @@ export function planBuffers(config: RunConfig, limits: AdapterLimits, options: P
   const partialsPerLayer = fused ? fusedWorkgroupSize(config) : blockGrid(batch, n).partials;
   const partialsPerWeight = fused ? fusedWorkgroupSize(config) : blockGrid(n, n).partials;
   const slots = 3 * depth + 2;
-  const partialBytes = 8 * ((2 * depth + 2) * partialsPerLayer + depth * partialsPerWeight);
+  const partialBytes = reduceEachDispatch
+    ? 8 * Math.max(partialsPerLayer, partialsPerWeight)
+    : 8 * ((2 * depth + 2) * partialsPerLayer + depth * partialsPerWeight);
+  const forwardSteps = fused ? depth : depth * computations(depth, positions);
+  const dispatches = fused
+    ? 4 + weights.buffers
+    : layeredDispatches(config, forwardSteps, storedWeights ? weights.buffers : null, reduceEachDispatch);
   const bytes = {
     weights: layeredBytes(weights),
     activations: layeredBytes(activations),
@@ -211,17 +281,37 @@ export function planBuffers(config: RunConfig, limits: AdapterLimits, options: P
   return {
     path,
     depth,
-    checkpointInterval: k,
+    positions,
+    forwardSteps,
     storedWeights,
+    reduceEachDispatch,
     activations,
     weights,
     partialsPerLayer,
     partialsPerWeight,
     slots,
     partialBytes,
+    dispatches,
     bytes,
     totalBytes,
   };
+}
+
+/**
+ * Most dispatches of a layered run: weight draws (one per stored buffer, or one before each step
+ * that needs W_l), biases, data, the forward steps, the seed, two per layer backward, and the
+ * reductions (one, or one after each statistics-writing dispatch).
+ */
+function layeredDispatches(
+  config: RunConfig,
+  forwardSteps: number,
+  weightBuffers: number | null,
+  reduceEachDispatch: boolean,
+): number {
+  const L = config.depth;
+  const draws = weightBuffers ?? forwardSteps + L;
+  const statistics = 1 + forwardSteps + 1 + 2 * L;
+  return draws + 2 + statistics + (reduceEachDispatch ? statistics : 1);
 }
 
 /**

@@ -10,7 +10,7 @@ import { lectureConfig } from "../../src/core/presets";
 import { runReference } from "../../src/core/reference";
 import type { RunResult, Subnormals } from "../../src/core/result";
 import { liveBufferBytes } from "../../src/gpu/device";
-import { runOnGpu } from "../../src/gpu/engine";
+import { type GpuRunOptions, runOnGpu } from "../../src/gpu/engine";
 import { CapacityError, planBuffers } from "../../src/gpu/plan";
 import { requireGpu } from "./support";
 
@@ -41,6 +41,24 @@ function randomConfig(i: number): RunConfig {
     seed: Math.floor(Math.random() * 2 ** 32),
     numerics: i % 2 === 0 ? "float32" : "tracked",
   });
+}
+
+/**
+ * How config i is run: its own choice of path and plan, or the layered path with weights drawn where
+ * they are used, fewer activations kept than layers (recomputed), statistics reduced after each
+ * dispatch, or all three — each held to the reference like the rest.
+ */
+function randomRunOptions(i: number, config: RunConfig): GpuRunOptions {
+  const positions = 4 + Math.floor(Math.random() * Math.max(1, config.depth - 3));
+  const regenerated = config.init.scheme === "orthogonal" ? {} : { weights: "regenerated" as const };
+  const ways: GpuRunOptions[] = [
+    {},
+    { path: "layered", ...regenerated },
+    { path: "layered", positions },
+    { path: "layered", reduceEachDispatch: true },
+    { path: "layered", positions, reduceEachDispatch: true, ...regenerated },
+  ];
+  return ways[i % ways.length] as GpuRunOptions;
 }
 
 /**
@@ -306,7 +324,7 @@ describe("GPU engine against the float64 reference", () => {
     await requireGpu();
     for (let i = 0; i < 24; i++) {
       const config = randomConfig(i);
-      const gpu = await runOnGpu(config);
+      const gpu = await runOnGpu(config, randomRunOptions(i, config));
       const reference = runReference(config, { subnormals: gpu.subnormals });
       const perturbed = [1, 2].map((salt) => perturbedReference(config, gpu.subnormals, salt));
       expectAgreement(config, gpu, reference, perturbed);
@@ -402,7 +420,8 @@ describe("GPU memory", () => {
   test("a config too big for the adapter is refused before allocating, with its bytes and the limit", async () => {
     const { device } = await requireGpu();
     const before = liveBufferBytes(device);
-    const config = validateConfig({ depth: 4096, width: 2048, batch: 64 });
+    // Orthogonal weights must be stored: 4096 layers of 2048² floats are 64 GiB.
+    const config = validateConfig({ depth: 4096, width: 2048, batch: 64, init: { scheme: "orthogonal" } });
     const error = await runOnGpu(config).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CapacityError);
     const { bytesNeeded, limit, message } = error as CapacityError;
@@ -411,10 +430,12 @@ describe("GPU memory", () => {
     expect(message).toContain(String(bytesNeeded));
     expect(message).toContain(String(limit));
     expect(liveBufferBytes(device)).toBe(before);
+    // Four activations of 40 kB and one layer of weights already pass a 100 kB budget.
     const small = await runOnGpu(validateConfig({ depth: 10, width: 100, batch: 100 }), {
       memoryBudgetBytes: 100_000,
     }).catch((e: unknown) => e);
     expect(small).toBeInstanceOf(CapacityError);
+    expect(liveBufferBytes(device)).toBe(before);
   });
 
   test("arrays split across several buffers give the same result bit for bit", async () => {
@@ -444,7 +465,7 @@ describe("GPU memory", () => {
     );
   });
 
-  test("checkpointed runs equal runs that keep every layer, bit for bit", async () => {
+  test("recomputed activations and weights drawn where used change no bit of the result", async () => {
     await requireGpu();
     const cases = [
       { depth: 24, width: 40, batch: 9, activation: "relu", init: { scheme: "he_normal" }, biasSigma: 0.1 },
@@ -457,34 +478,68 @@ describe("GPU memory", () => {
         init: { scheme: "identity", scale: 1.1 },
         numerics: "tracked",
       },
-      { depth: 3, width: 70, batch: 5, activation: "sigmoid", init: { scheme: "orthogonal" } },
+      { depth: 5, width: 70, batch: 5, activation: "sigmoid", init: { scheme: "orthogonal" } },
     ] as const;
     for (const partial of cases) {
       const config = validateConfig(partial);
-      const kept = await runOnGpu(config, { path: "layered", checkpoint: false });
-      const recomputed = await runOnGpu(config, { path: "layered", checkpoint: true });
       const label = JSON.stringify(partial);
-      expect(recomputed.log10ActRms, label).toEqual(kept.log10ActRms);
-      expect(recomputed.log10GradRms, label).toEqual(kept.log10GradRms);
-      expect(recomputed.log10WeightGradNorm, label).toEqual(kept.log10WeightGradNorm);
-      expect(recomputed.firstAllZero, label).toEqual(kept.firstAllZero);
-      expect(recomputed.dispatches as number, label).toBeGreaterThan(kept.dispatches as number);
+      const kept = await runOnGpu(config, { path: "layered" });
+      const regenerated = config.init.scheme === "orthogonal" ? {} : { weights: "regenerated" as const };
+      for (const options of [
+        { positions: 4 },
+        { positions: Math.max(4, Math.ceil(config.depth / 3)) },
+        regenerated,
+        { positions: 5, ...regenerated },
+      ]) {
+        const run = await runOnGpu(config, { path: "layered", ...options });
+        const what = `${label} ${JSON.stringify(options)}`;
+        expect(run.log10ActRms, what).toEqual(kept.log10ActRms);
+        expect(run.log10GradRms, what).toEqual(kept.log10GradRms);
+        expect(run.log10WeightGradNorm, what).toEqual(kept.log10WeightGradNorm);
+        expect(run.firstAllZero, what).toEqual(kept.firstAllZero);
+        expect(run.firstNonFinite, what).toEqual(kept.firstNonFinite);
+        expect(run.loss, what).toEqual(kept.loss);
+      }
+    }
+  });
+
+  test("statistics reduced after each dispatch agree with one reduction to float32 rounding", async () => {
+    await requireGpu();
+    const config = validateConfig({ depth: 30, width: 45, batch: 23, activation: "tanh", biasSigma: 0.2 });
+    const once = await runOnGpu(config, { path: "layered" });
+    const each = await runOnGpu(config, { path: "layered", reduceEachDispatch: true });
+    const eachRecomputed = await runOnGpu(config, { path: "layered", reduceEachDispatch: true, positions: 6 });
+    expect(eachRecomputed.log10ActRms).toEqual(each.log10ActRms);
+    expect(eachRecomputed.log10WeightGradNorm).toEqual(each.log10WeightGradNorm);
+    expect(each.dispatches as number).toBeGreaterThan(2 * config.depth * 2);
+    // The sums of squares differ only in summation order: a few float32 roundings of Σ.
+    for (const series of ["log10ActRms", "log10GradRms", "log10WeightGradNorm"] as const) {
+      each[series].forEach((value, l) => {
+        const other = once[series][l];
+        if (value === null || other === null || other === undefined) expect(value).toBe(other);
+        else expect(Math.abs(value - other), `${series}[${l}]`).toBeLessThan(1e-6);
+      });
     }
   });
 
   test("a run that would not fit with every layer kept is checkpointed, not refused", async () => {
     const { limits } = await requireGpu();
     const config = validateConfig({ depth: 60, width: 40, batch: 300, activation: "tanh" });
-    const full = planBuffers(config, limits, { path: "layered", checkpoint: false });
-    const checkpointed = planBuffers(config, limits, { path: "layered", checkpoint: true });
-    expect(checkpointed.checkpointInterval).toBe(8);
-    // 61 activation layers of 48 kB kept, against 8 checkpoints and 7 segment layers.
-    expect(checkpointed.bytes.activations).toBeLessThan(full.bytes.activations / 3);
-    const budget = Math.floor((full.totalBytes + checkpointed.totalBytes) / 2);
+    const full = planBuffers(config, limits, { path: "layered" });
+    expect(full.positions).toBe(61);
+    // 40 fewer activations than every layer's: more than weights drawn where used and statistics
+    // reduced after each dispatch would save, so activations must be recomputed.
+    const budget = full.totalBytes - 40 * full.activations.stride;
+    const bounded = planBuffers(config, limits, { path: "layered", budget });
+    expect(bounded.positions).toBeLessThan(61);
+    expect(bounded.positions).toBeGreaterThan(10);
+    expect(bounded.totalBytes).toBeLessThanOrEqual(budget);
+    expect(bounded.forwardSteps).toBeGreaterThan(60);
     const unbounded = await runOnGpu(config);
-    const bounded = await runOnGpu(config, { memoryBudgetBytes: budget });
-    expect(bounded.log10GradRms).toEqual(unbounded.log10GradRms);
-    expect(bounded.log10WeightGradNorm).toEqual(unbounded.log10WeightGradNorm);
+    const run = await runOnGpu(config, { memoryBudgetBytes: budget });
+    expect(run.log10GradRms).toEqual(unbounded.log10GradRms);
+    expect(run.log10WeightGradNorm).toEqual(unbounded.log10WeightGradNorm);
+    expect(run.dispatches as number).toBeGreaterThan(unbounded.dispatches as number);
   });
 
   test("repeated runs free everything they allocate", async () => {
