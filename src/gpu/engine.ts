@@ -36,7 +36,20 @@ export interface GpuRunOptions {
   weights?: WeightSource;
   /** Layered path: reduce each tensor's statistics right after it (default only when they would not fit). */
   reduceEachDispatch?: boolean;
+  /**
+   * Lets the caller give up on a long run: runs of more than CHUNKED_FLOPS are then submitted in
+   * chunks of about CHUNK_MS each, and an abort stops the run (rejecting with the signal's reason)
+   * after the chunk in flight. Without a signal a run is one submission.
+   */
+  signal?: AbortSignal;
 }
+
+/** Floating-point operations above which a run with a signal is submitted in chunks. */
+export const CHUNKED_FLOPS = 2e9;
+/** Wall time a chunk of a long run aims at: how soon an abort takes effect. */
+export const CHUNK_MS = 100;
+/** Floating-point operations of a long run's first chunk, before chunks are sized by their time. */
+const FIRST_CHUNK_FLOPS = 2e8;
 
 /** Exponent standing for "no term" in a max of powers of two (targets of zeros). */
 const NO_TERM_EXPONENT = -(1 << 30);
@@ -62,21 +75,28 @@ export async function runOnGpu(config: RunConfig, options: GpuRunOptions = {}): 
   const querySet = gpu.timestamps ? device.createQuerySet({ type: "timestamp", count: 6 }) : null;
   device.pushErrorScope("out-of-memory");
   device.pushErrorScope("validation");
+  let scopes = 2;
+  const popScope = () => {
+    scopes--;
+    return device.popErrorScope();
+  };
   try {
     const run = new RunEncoder(gpu, config, plan, buffers, querySet);
-    const readback = run.encodeAndSubmit();
-    const validation = await device.popErrorScope();
-    const memory = await device.popErrorScope();
+    const { readback, timed } = await run.submit(options.signal);
+    const validation = await popScope();
+    const memory = await popScope();
     const error = validation ?? memory;
     if (error) throw new Error(`WebGPU refused the run: ${error.message}`);
     await readback.mapAsync(GPUMapMode.READ);
     const bytes = readback.getMappedRange().slice(0);
     readback.unmap();
     const summaries = readSummaries(config, plan.slots, bytes);
-    const gpuTimes = querySet ? readTimestamps(bytes, timestampOffset(plan.slots)) : undefined;
+    const gpuTimes = timed ? readTimestamps(bytes, timestampOffset(plan.slots)) : undefined;
     const timing = { wall: performance.now() - started, ...(gpuTimes ? { gpu: gpuTimes } : {}) };
     return { ...assembleResult(config, "webgpu", summaries, gpu.subnormals, timing), dispatches: run.dispatches };
   } finally {
+    // An aborted or failed run leaves no error scope behind for the next one.
+    while (scopes > 0) await popScope();
     buffers.destroyAll();
     querySet?.destroy();
   }
@@ -111,13 +131,17 @@ function readTimestamps(bytes: ArrayBuffer, offset: number): NonNullable<RunResu
   return { init: ms(0, 1), forward: ms(2, 3), backward: ms(4, 5), total: ms(0, 5) };
 }
 
-/** One dispatch: its pipeline, bind group, dynamic offsets and workgroup grid. */
+/** One dispatch: its pipeline, bind group, dynamic offsets, workgroup grid and its matrix-product flops. */
 interface Step {
   kernel: CompiledKernel;
   group: GPUBindGroup;
   offsets: number[];
   grid: number[];
+  flops: number;
 }
+
+/** Kernels doing one n × n by n × B matrix product (2·n²·B flops); the others' work is O(n·B) or O(n²). */
+const MATRIX_PRODUCTS = new Set(["forward", "backward", "weight_grad"]);
 
 /** Where layer l of a layered array lives: which buffer, at which byte offset. */
 function locate(array: LayeredArray, layer: number): { index: number; offset: number } {
@@ -178,42 +202,79 @@ class RunEncoder {
     });
   }
 
-  /** Encodes the whole run, submits it once and returns the buffer to map for the results. */
-  encodeAndSubmit(): GPUBuffer {
+  /**
+   * Encodes the run and submits it: in one submission with pass timestamps, or, for a long run
+   * given a signal, in chunks sized to take about CHUNK_MS each, checking the signal between them.
+   * Returns the buffer to map for the results and whether it holds pass timestamps.
+   */
+  async submit(signal?: AbortSignal): Promise<{ readback: GPUBuffer; timed: boolean }> {
     const { device, plan } = this;
-    const slots = plan.slots;
     this.uploadOrthogonalWeights();
-    if (this.plan.path === "fused") this.steps.push(...this.fusedSteps());
+    if (plan.path === "fused") this.steps.push(...this.fusedSteps());
     else this.steps.push(...this.layeredSteps());
     device.queue.writeBuffer(this.paramsBuffer, 0, this.params.toBytes());
+    const readback = this.buffers.create("readback", timestampOffset(plan.slots) + 48, MAP_READ | COPY_DST);
+    const flops = this.steps.flat().reduce((sum, step) => sum + step.flops, 0);
+    if (!signal || flops <= CHUNKED_FLOPS) {
+      const encoder = device.createCommandEncoder({ label: "gradscope run" });
+      this.clearStatistics(encoder);
+      this.steps.forEach((steps, index) => {
+        const timestampWrites = this.querySet
+          ? { querySet: this.querySet, beginningOfPassWriteIndex: 2 * index, endOfPassWriteIndex: 2 * index + 1 }
+          : undefined;
+        this.encodePass(encoder, steps, timestampWrites);
+      });
+      this.copyResults(encoder, readback, this.querySet !== null);
+      device.queue.submit([encoder.finish()]);
+      return { readback, timed: this.querySet !== null };
+    }
+    const steps = this.steps.flat();
+    let chunkFlops = FIRST_CHUNK_FLOPS;
+    for (let next = 0; next < steps.length; ) {
+      signal.throwIfAborted();
+      const first = next;
+      let work = 0;
+      while (next < steps.length && (next === first || work < chunkFlops)) work += (steps[next++] as Step).flops;
+      const encoder = device.createCommandEncoder({ label: `gradscope run, steps ${first}..${next - 1}` });
+      if (first === 0) this.clearStatistics(encoder);
+      this.encodePass(encoder, steps.slice(first, next));
+      if (next === steps.length) this.copyResults(encoder, readback, false);
+      const began = performance.now();
+      device.queue.submit([encoder.finish()]);
+      await device.queue.onSubmittedWorkDone();
+      const ms = Math.max(1, performance.now() - began);
+      chunkFlops *= Math.min(4, Math.max(0.5, CHUNK_MS / ms));
+    }
+    return { readback, timed: false };
+  }
 
-    const encoder = device.createCommandEncoder({ label: "gradscope run" });
+  private clearStatistics(encoder: GPUCommandEncoder): void {
     encoder.clearBuffer(this.maxBits);
     encoder.clearBuffer(this.exponents);
-    this.steps.forEach((steps, index) => {
-      const timestampWrites = this.querySet
-        ? { querySet: this.querySet, beginningOfPassWriteIndex: 2 * index, endOfPassWriteIndex: 2 * index + 1 }
-        : undefined;
-      const pass = encoder.beginComputePass(timestampWrites ? { timestampWrites } : {});
-      for (const step of steps) {
-        pass.setPipeline(step.kernel.pipeline);
-        pass.setBindGroup(0, step.group, step.offsets);
-        if (step.kernel.statsLayout) pass.setBindGroup(1, this.statsBindGroup(step.kernel.statsLayout));
-        pass.dispatchWorkgroups(step.grid[0] as number, step.grid[1] ?? 1);
-      }
-      pass.end();
-    });
-    const readback = this.buffers.create("readback", timestampOffset(slots) + 48, MAP_READ | COPY_DST);
+  }
+
+  private encodePass(encoder: GPUCommandEncoder, steps: Step[], timestampWrites?: GPUComputePassTimestampWrites) {
+    const pass = encoder.beginComputePass(timestampWrites ? { timestampWrites } : {});
+    for (const step of steps) {
+      pass.setPipeline(step.kernel.pipeline);
+      pass.setBindGroup(0, step.group, step.offsets);
+      if (step.kernel.statsLayout) pass.setBindGroup(1, this.statsBindGroup(step.kernel.statsLayout));
+      pass.dispatchWorkgroups(step.grid[0] as number, step.grid[1] ?? 1);
+    }
+    pass.end();
+  }
+
+  /** The slots' three arrays (and the pass timestamps) into the readback buffer. */
+  private copyResults(encoder: GPUCommandEncoder, readback: GPUBuffer, timed: boolean): void {
+    const slots = this.plan.slots;
     encoder.copyBufferToBuffer(this.maxBits, 0, readback, 0, 4 * slots);
     encoder.copyBufferToBuffer(this.exponents, 0, readback, 4 * slots, 4 * slots);
     encoder.copyBufferToBuffer(this.sums, 0, readback, 8 * slots, 4 * slots);
-    if (this.querySet) {
+    if (timed && this.querySet) {
       const resolved = this.buffers.create("timestamps", 48, QUERY_RESOLVE | COPY_SRC);
       encoder.resolveQuerySet(this.querySet, 0, 6, resolved, 0);
       encoder.copyBufferToBuffer(resolved, 0, readback, timestampOffset(slots), 48);
     }
-    device.queue.submit([encoder.finish()]);
-    return readback;
   }
 
   private statsBindGroup(layout: GPUBindGroupLayout): GPUBindGroup {
@@ -267,7 +328,9 @@ class RunEncoder {
       this.bindGroups.set(key, group);
     }
     const offsets = [paramsOffset, ...resources.filter((r) => r?.layerBytes !== undefined).map((r) => r?.offset ?? 0)];
-    return { kernel: compiled, group, offsets: kernel.bindings[0]?.dynamic ? offsets : offsets.slice(1), grid };
+    const { width: n, batch } = this.config;
+    const flops = MATRIX_PRODUCTS.has(kernel.name) ? 2 * n * n * batch : 0;
+    return { kernel: compiled, group, offsets: kernel.bindings[0]?.dynamic ? offsets : offsets.slice(1), grid, flops };
   }
 
   /** Layer l's weights (stored), or the one layer's buffer W_l is drawn into (regenerated). */

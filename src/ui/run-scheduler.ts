@@ -1,6 +1,6 @@
 /**
  * Runs configs for the page, newest first: while a run is in flight only the latest request is
- * kept. Runs go to the GPU engine when WebGPU works and to the float64 reference in a Web Worker
+ * kept, and a long run in flight is given up (between its chunks on the GPU, at once on the CPU). Runs go to the GPU engine when WebGPU works and to the float64 reference in a Web Worker
  * when it does not; a failed GPU run (a lost device, say) falls back to the worker and the next
  * request tries the GPU again.
  */
@@ -33,6 +33,8 @@ export class RunScheduler {
   private pending: RunConfig | null = null;
   private worker: Worker | null = null;
   private workerCall: { id: number; settle: (reply: ReferenceReply) => void } | null = null;
+  /** Aborts the GPU run in flight, if any. */
+  private gpuRun: AbortController | null = null;
   private nextId = 1;
   private forceCpu: boolean;
 
@@ -46,8 +48,10 @@ export class RunScheduler {
   /** Asks for a run of `config`; replaces any request still waiting. */
   request(config: RunConfig): void {
     this.pending = config;
-    // A CPU run can be abandoned: stop the worker so the newest request starts at once.
+    // A CPU run can be abandoned: stop the worker so the newest request starts at once. A long GPU
+    // run stops after the chunk it is on (a short one finishes first).
     if (this.inFlight && this.workerCall) this.abandonWorker();
+    this.gpuRun?.abort();
     if (!this.inFlight) void this.drain();
   }
 
@@ -78,16 +82,21 @@ export class RunScheduler {
         this.events.onBackend({ kind: "cpu", reason: (error as Error).message });
       }
       if (adapter !== null) {
+        const controller = new AbortController();
+        this.gpuRun = controller;
         try {
-          const result = await runOnGpu(config);
+          const result = await runOnGpu(config, { signal: controller.signal });
           this.events.onBackend({ kind: "webgpu", adapter });
           return result;
         } catch (error) {
+          if (controller.signal.aborted) return null;
           if (error instanceof CapacityError) throw error;
           this.events.onBackend({
             kind: "cpu",
             reason: `the GPU run failed (${(error as Error).message}); retrying on the GPU next time`,
           });
+        } finally {
+          this.gpuRun = null;
         }
       }
     }
@@ -131,6 +140,7 @@ export class RunScheduler {
   /** Stops the worker; the scheduler can still be used afterwards. */
   dispose(): void {
     this.pending = null;
+    this.gpuRun?.abort();
     if (this.workerCall) this.abandonWorker();
     this.worker?.terminate();
     this.worker = null;

@@ -542,6 +542,32 @@ describe("GPU memory", () => {
     expect(run.dispatches as number).toBeGreaterThan(unbounded.dispatches as number);
   });
 
+  test("a long run given a signal goes in chunks, gives the same result, and stops when aborted", async () => {
+    const { device } = await requireGpu();
+    // 6·L·n²·B = 2.4e9 flops, above CHUNKED_FLOPS.
+    const config = validateConfig({
+      depth: 24,
+      width: 256,
+      batch: 256,
+      activation: "relu",
+      init: { scheme: "he_normal" },
+    });
+    const whole = await runOnGpu(config);
+    const chunked = await runOnGpu(config, { signal: new AbortController().signal });
+    expect(chunked.log10ActRms).toEqual(whole.log10ActRms);
+    expect(chunked.log10GradRms).toEqual(whole.log10GradRms);
+    expect(chunked.log10WeightGradNorm).toEqual(whole.log10WeightGradNorm);
+    expect(chunked.timingMs.gpu).toBeUndefined();
+    const controller = new AbortController();
+    const aborted = runOnGpu(config, { signal: controller.signal }).catch((e: unknown) => e);
+    setTimeout(() => controller.abort(new Error("the user moved on")), 50);
+    // Rejected, so it stopped between chunks (a run past its last chunk resolves).
+    expect(await aborted).toEqual(new Error("the user moved on"));
+    expect(liveBufferBytes(device)).toBe(0);
+    const after = await runOnGpu(config);
+    expect(after.log10GradRms).toEqual(whole.log10GradRms);
+  });
+
   test("repeated runs free everything they allocate", async () => {
     const { device } = await requireGpu();
     const config = validateConfig({ depth: 40, width: 33, batch: 9, numerics: "tracked", biasSigma: 0.1 });

@@ -80,7 +80,9 @@ describe("window.gradscope.run on the built page", () => {
   });
 
   test("a config too big for the GPU is refused with the bytes it needs and the limit", async () => {
-    const message = await rejectionInPage({ depth: 4096, width: 2048, batch: 4096 }, { backend: "webgpu" });
+    // Orthogonal weights must be stored whole: 4096 layers of 2048² floats do not fit 1 GiB.
+    const config = { depth: 4096, width: 2048, batch: 4096, init: { scheme: "orthogonal" } };
+    const message = await rejectionInPage(config, { backend: "webgpu" });
     expect(message).toMatch(/^CapacityError: .* needs \d+ bytes of GPU memory, over the limit of 1073741824 bytes$/);
   });
 
