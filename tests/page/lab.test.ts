@@ -295,6 +295,22 @@ describe("the lab in unusual browsers", () => {
     }
   });
 
+  test("a run of many minutes is given up as soon as the user changes the config", async () => {
+    // 6·L·n²·B = 3.2e12 flops: about twenty minutes on SwiftShader, and checkpointed (2 GB of
+    // activations). Changing the width must not wait for it.
+    const opened = await openBuiltPage("/?depth=500&width=1024&batch=1024");
+    try {
+      await opened.page.waitForFunction(() => window.gradscope.lab()?.shadowRoot?.querySelector(".busy"));
+      const state = await setNumber(opened.page, "width", "16");
+      expect(state.config.width).toBe(16);
+      expect(state.result?.config.width).toBe(16);
+      expect(state.act).toHaveLength(501);
+      expect(opened.errors).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  });
+
   test("hostile URL parameters leave a working page with a visible notice", async () => {
     const hostile =
       "/?depth=1e99&width=NaN&batch=-3&act=%3Cscript%3Ealert(1)%3C%2Fscript%3E&init=__proto__&seed=4294967296" +
