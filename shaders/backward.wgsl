@@ -1,21 +1,22 @@
-// One layer backward: ∂ℓ/∂z_l = ∂ℓ/∂a_l ⊙ g'(a_l), then ∂ℓ/∂a_{l-1} = W_lᵀ ∂ℓ/∂z_l for the whole
-// batch, a 4 × 4 block of (example, unit) per invocation, with its statistics. Tracked numerics
-// first scale ∂ℓ/∂a_l by 2^−k so its largest entry is in [1, 2), and carry k in the exponent.
+// One layer backward: ∂ℓ/∂a_{l-1} = W_lᵀ ∂ℓ/∂z_l for the whole batch, a 4 × 4 block of (example,
+// unit) per invocation, with its statistics; it stores ∂ℓ/∂z_{l-1} = ∂ℓ/∂a_{l-1} ⊙ g'(a_{l-1}) for
+// the layer below (∂ℓ/∂a_0 itself at layer 1). Rows are padded with zeros to 4·N4 floats: each step
+// takes 4 rows of W_l and 4 examples' ∂ℓ/∂z_l as vec4s, 64 multiply-adds. Tracked numerics first
+// scale ∂ℓ/∂z_l by 2^−k, k from ∂ℓ/∂a_l's largest entry, and carry k in the exponent.
 
 override N: u32 = 1u;
+override N4: u32 = 1u;
 override BATCH: u32 = 1u;
 override TRACKED: bool = false;
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> weights: array<f32>;
-@group(0) @binding(2) var<storage, read> act: array<f32>;
-@group(0) @binding(3) var<storage, read> grad_in: array<f32>;
-@group(0) @binding(4) var<storage, read_write> grad_out: array<f32>;
-
-// ∂ℓ/∂z_l of one entry, scaled as the block's input is.
-fn dz(row: u32, i: u32, shift: f32) -> f32 {
-  return grad_in[row + i] * shift * activation_der_from_output(act[row + i]);
-}
+// W_l: 4·N4 rows of N4 vec4s (rows and columns past N are zero).
+@group(0) @binding(1) var<storage, read> weights: array<vec4<f32>>;
+// a_{l-1}, for g'(a_{l-1}).
+@group(0) @binding(2) var<storage, read> act_prev: array<f32>;
+// ∂ℓ/∂z_l.
+@group(0) @binding(3) var<storage, read> dz_in: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> dz_out: array<f32>;
 
 @compute @workgroup_size(WORKGROUP)
 fn main(
@@ -35,19 +36,27 @@ fn main(
     return;
   }
   let origin = block_origin(block, N);
-  let u = clamped_rows(origin.y, N, 1u);
-  let e = clamped_rows(origin.x, BATCH, N);
+  let column = origin.y / 4u;
+  let e = clamped_rows(origin.x, BATCH, N4);
+  // acc_r holds units origin.y..+3 of example origin.x + r.
   var acc0 = vec4<f32>(0.0);
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
-  for (var i = 0u; i < N; i++) {
-    let row = i * N;
-    let w = vec4<f32>(weights[row + u.x], weights[row + u.y], weights[row + u.z], weights[row + u.w]);
-    acc0 += dz(e.x, i, scale.shift) * w;
-    acc1 += dz(e.y, i, scale.shift) * w;
-    acc2 += dz(e.z, i, scale.shift) * w;
-    acc3 += dz(e.w, i, scale.shift) * w;
+  for (var i = 0u; i < N4; i++) {
+    let row = 4u * i * N4 + column;
+    let w0 = weights[row];
+    let w1 = weights[row + N4];
+    let w2 = weights[row + 2u * N4];
+    let w3 = weights[row + 3u * N4];
+    let d0 = dz_in[e.x + i] * scale.shift;
+    let d1 = dz_in[e.y + i] * scale.shift;
+    let d2 = dz_in[e.z + i] * scale.shift;
+    let d3 = dz_in[e.w + i] * scale.shift;
+    acc0 += d0.x * w0 + d0.y * w1 + d0.z * w2 + d0.w * w3;
+    acc1 += d1.x * w0 + d1.y * w1 + d1.z * w2 + d1.w * w3;
+    acc2 += d2.x * w0 + d2.y * w1 + d2.z * w2 + d2.w * w3;
+    acc3 += d3.x * w0 + d3.y * w1 + d3.z * w2 + d3.w * w3;
   }
   var sums = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
 
@@ -59,7 +68,8 @@ fn main(
       let unit = origin.y + c;
       if (example < BATCH && unit < N) {
         let g = sums[r][c];
-        grad_out[example * N + unit] = g;
+        let index = example * 4u * N4 + unit;
+        dz_out[index] = select(g * activation_der_from_output(act_prev[index]), g, params.layer == 1u);
         m = moments_add(m, g);
         bits = max(bits, abs_bits(g));
       }

@@ -1,6 +1,8 @@
-// The inputs a_0 and targets y (batch × width, shaders/draws.wgsl), and a_0's statistics.
+// The inputs a_0 and targets y (batch × width, rows padded to 4·N4 with zeros, shaders/draws.wgsl),
+// and a_0's statistics.
 
 override N: u32 = 1u;
+override N4: u32 = 1u;
 override BATCH: u32 = 1u;
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -26,8 +28,8 @@ fn main(
       let unit = origin.y + c;
       if (example < BATCH && unit < N) {
         let x = input_entry(params.seed, example, unit);
-        inputs[example * N + unit] = x;
-        targets[example * N + unit] = target_entry(params.seed, example, unit);
+        inputs[example * 4u * N4 + unit] = x;
+        targets[example * 4u * N4 + unit] = target_entry(params.seed, example, unit);
         m = moments_add(m, x);
         bits = max(bits, abs_bits(x));
       }

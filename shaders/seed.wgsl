@@ -1,7 +1,9 @@
-// The backward pass's seed: ∂ℓ_b/∂a_L = a_L − y for every example, with its statistics. In tracked
-// numerics both terms are brought to a common power of two first.
+// The backward pass's seed: ∂ℓ_b/∂a_L = a_L − y for every example, with its statistics. It stores
+// ∂ℓ_b/∂z_L = ∂ℓ_b/∂a_L ⊙ g'(a_L), what layer L's backward and weight-gradient products take. In
+// tracked numerics both terms are brought to a common power of two first.
 
 override N: u32 = 1u;
+override N4: u32 = 1u;
 override BATCH: u32 = 1u;
 override TRACKED: bool = false;
 
@@ -35,9 +37,10 @@ fn main(
       let example = origin.x + r;
       let unit = origin.y + c;
       if (example < BATCH && unit < N) {
-        let index = example * N + unit;
-        let d = act_last[index] * scale.a_shift * scale.a_drop - targets[index] * scale.y_scale;
-        grad_out[index] = d;
+        let index = example * 4u * N4 + unit;
+        let a = act_last[index];
+        let d = a * scale.a_shift * scale.a_drop - targets[index] * scale.y_scale;
+        grad_out[index] = d * activation_der_from_output(a);
         m = moments_add(m, d);
         bits = max(bits, abs_bits(d));
       }

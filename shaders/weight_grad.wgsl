@@ -1,19 +1,17 @@
 // B·∂loss/∂W_l = Σ_b ∂ℓ_b/∂z_l a_{l-1}ᵀ, an n × n matrix reduced to its statistics and never
-// stored; a 4 × 4 block of (row, column) per invocation, summing over the batch.
+// stored; a 4 × 4 block of (row, column) per invocation, summing over the batch: each example
+// gives one vec4 of ∂ℓ/∂z_l and one of a_{l-1} (rows padded with zeros to 4·N4 floats) for 16
+// multiply-adds.
 
 override N: u32 = 1u;
+override N4: u32 = 1u;
 override BATCH: u32 = 1u;
 override TRACKED: bool = false;
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> act: array<f32>;
-@group(0) @binding(2) var<storage, read> act_prev: array<f32>;
-@group(0) @binding(3) var<storage, read> grad: array<f32>;
-
-// ∂ℓ_b/∂z_l[i], scaled as the block's input is.
-fn dz(b: u32, i: u32, shift: f32) -> f32 {
-  return grad[b * N + i] * shift * activation_der_from_output(act[b * N + i]);
-}
+@group(0) @binding(1) var<storage, read> act_prev: array<vec4<f32>>;
+// ∂ℓ/∂z_l.
+@group(0) @binding(2) var<storage, read> dz: array<vec4<f32>>;
 
 @compute @workgroup_size(WORKGROUP)
 fn main(
@@ -34,19 +32,20 @@ fn main(
     return;
   }
   let origin = block_origin(block, N);
-  let i = clamped_rows(origin.x, N, 1u);
-  let j = clamped_rows(origin.y, N, 1u);
+  let rows = origin.x / 4u;
+  let columns = origin.y / 4u;
+  // acc_r holds columns origin.y..+3 of row origin.x + r.
   var acc0 = vec4<f32>(0.0);
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   for (var b = 0u; b < BATCH; b++) {
-    let row = b * N;
-    let a = vec4<f32>(act_prev[row + j.x], act_prev[row + j.y], act_prev[row + j.z], act_prev[row + j.w]);
-    acc0 += dz(b, i.x, scale.shift) * a;
-    acc1 += dz(b, i.y, scale.shift) * a;
-    acc2 += dz(b, i.z, scale.shift) * a;
-    acc3 += dz(b, i.w, scale.shift) * a;
+    let d = dz[b * N4 + rows] * scale.shift;
+    let a = act_prev[b * N4 + columns];
+    acc0 += d.x * a;
+    acc1 += d.y * a;
+    acc2 += d.z * a;
+    acc3 += d.w * a;
   }
   var sums = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
 

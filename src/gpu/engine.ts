@@ -16,6 +16,7 @@ import {
   blockGrid,
   DEFAULT_MEMORY_BUDGET,
   type LayeredArray,
+  paddedWidth,
   planRun,
   type RunPath,
   type WeightSource,
@@ -177,8 +178,7 @@ class RunEncoder {
     private readonly querySet: GPUQuerySet | null,
   ) {
     this.device = gpu.device;
-    const { width: n, batch } = config;
-    const tensorBytes = 4 * n * batch;
+    const tensorBytes = plan.bytes.targets;
     this.weightBuffers = this.layeredBuffers("weights", plan.weights, STORAGE | COPY_DST);
     this.actBuffers = this.layeredBuffers("activations", plan.activations, STORAGE);
     this.gradBuffers =
@@ -345,8 +345,9 @@ class RunEncoder {
     return { buffer: this.actBuffers[index] as GPUBuffer, layerBytes: this.plan.activations.layerBytes, offset };
   }
 
+  /** The layered kernels' shape: width, width in vec4s (rows padded to 4·N4 floats), batch. */
   private get shape() {
-    return { N: this.config.width, BATCH: this.config.batch };
+    return { N: this.config.width, N4: paddedWidth(this.config.width) / 4, BATCH: this.config.batch };
   }
 
   private get tensorGrid(): number[] {
@@ -354,12 +355,21 @@ class RunEncoder {
     return [x, y];
   }
 
+  /** Floats between rows of a stored tensor: packed on the fused path, padded to vec4s on the layered. */
+  private get rowStride(): number {
+    return this.plan.path === "fused" ? this.config.width : paddedWidth(this.config.width);
+  }
+
   private uploadOrthogonalWeights(): void {
     const { init, width: n, depth, seed } = this.config;
     if (init.scheme !== "orthogonal") return;
+    const stride = this.rowStride;
+    const rows = new Float32Array(stride * n);
     for (let l = 1; l <= depth; l++) {
       const { buffer, offset } = this.weightLayer(l);
-      this.device.queue.writeBuffer(buffer, offset, Float32Array.from(layerWeights(init, n, seed, l)));
+      const weights = layerWeights(init, n, seed, l);
+      for (let i = 0; i < n; i++) rows.set(weights.subarray(i * n, (i + 1) * n), i * stride);
+      this.device.queue.writeBuffer(buffer, offset, rows);
     }
   }
 
@@ -400,7 +410,8 @@ class RunEncoder {
     const activation = ACTIVATIONS[config.activation];
     const { kind, param } = this.drawnInit;
     const common = {
-      ...this.shape,
+      N: config.width,
+      BATCH: config.batch,
       ACTIVATION: activation.id,
       STORED_WEIGHTS: plan.storedWeights,
       INIT_KIND: kind ?? 0,
@@ -447,7 +458,7 @@ class RunEncoder {
     const steps: Step[] = [];
     const { kind, param } = this.drawnInit;
     if (kind !== null && plan.storedWeights) {
-      const compiled = this.compile(KERNELS.initWeights, { N: n, INIT_KIND: kind });
+      const compiled = this.compile(KERNELS.initWeights, { N: n, ROW_STRIDE: this.rowStride, INIT_KIND: kind });
       this.weightBuffers.forEach((buffer, index) => {
         const first = index * plan.weights.layersPerBuffer;
         const count = Math.min(plan.weights.layersPerBuffer, config.depth - first);
@@ -519,7 +530,7 @@ class RunEncoder {
   private chainStep(step: ChainStep, steps: Step[]): void {
     if (step.kind === "forward") this.forwardStep(step.layer, step.from, step.to, steps);
     else if (step.kind === "seed") this.seedStep(step.from, steps);
-    else this.backwardStep(step.layer, step.previous, step.current, steps);
+    else this.backwardStep(step.layer, step.previous, steps);
   }
 
   /** Where a dispatch writing `slot`'s statistics puts its partials. */
@@ -547,7 +558,7 @@ class RunEncoder {
     if (!plan.storedWeights && this.drawnLayer !== layer) {
       const n = config.width;
       const { kind, param } = this.drawnInit;
-      const compiled = this.compile(KERNELS.initWeights, { N: n, INIT_KIND: kind ?? 0 });
+      const compiled = this.compile(KERNELS.initWeights, { N: n, ROW_STRIDE: this.rowStride, INIT_KIND: kind ?? 0 });
       const params = { layer, count: 1, stride: 0, seed: config.seed, initParam: param };
       const grid = [Math.min(Math.ceil((n * n) / 256), 4096), 1];
       steps.push(
@@ -593,15 +604,22 @@ class RunEncoder {
   /** ∂ℓ/∂a_L = a_L − y, from a_L at position `from`. */
   private seedStep(from: number, steps: Step[]): void {
     const L = this.config.depth;
-    const seed = this.compile(KERNELS.seed, { ...this.shape, TRACKED: this.config.numerics === "tracked" });
+    const seed = this.compile(KERNELS.seed, {
+      ...this.shape,
+      ACTIVATION: ACTIVATIONS[this.config.activation].id,
+      TRACKED: this.config.numerics === "tracked",
+    });
     const slot = this.gradSlot(L);
     const params = { inSlot: L, outSlot: slot, partialBase: this.partialBase(slot), targetExp: this.targetExp };
     const resources = [this.position(from), { buffer: this.targets }, this.gradBuffer(L)];
     this.pushWithStatistics(steps, this.step(KERNELS.seed, seed, params, resources, this.tensorGrid), slot);
   }
 
-  /** Layer l backward: the statistics of ∂loss/∂W_l, then ∂ℓ/∂a_{l-1}, from a_{l-1} and a_l's positions. */
-  private backwardStep(l: number, previous: number, current: number, steps: Step[]): void {
+  /**
+   * Layer l backward from ∂ℓ/∂z_l: the statistics of ∂loss/∂W_l, then ∂ℓ/∂a_{l-1} (stored as
+   * ∂ℓ/∂z_{l-1}), with a_{l-1} at position `previous` (a_l is no longer needed: ∂ℓ/∂z_l has g'(a_l)).
+   */
+  private backwardStep(l: number, previous: number, steps: Step[]): void {
     const { config } = this;
     const L = config.depth;
     const n = config.width;
@@ -610,7 +628,7 @@ class RunEncoder {
       ACTIVATION: ACTIVATIONS[config.activation].id,
       TRACKED: config.numerics === "tracked",
     };
-    const weightGrad = this.compile(KERNELS.weightGrad, constants);
+    const weightGrad = this.compile(KERNELS.weightGrad, { ...this.shape, TRACKED: constants.TRACKED });
     const weightSlot = 2 * L + 1 + l;
     const weightParams = {
       inSlot: this.gradSlot(l),
@@ -619,14 +637,14 @@ class RunEncoder {
       partialBase: this.partialBase(weightSlot),
     };
     const { x, y } = blockGrid(n, n);
-    const weightResources = [this.position(current), this.position(previous), this.gradBuffer(l)];
+    const weightResources = [this.position(previous), this.gradBuffer(l)];
     const weightStep = this.step(KERNELS.weightGrad, weightGrad, weightParams, weightResources, [x, y]);
     this.pushWithStatistics(steps, weightStep, weightSlot);
     const backward = this.compile(KERNELS.backward, constants);
     const slot = this.gradSlot(l - 1);
     const params = { inSlot: this.gradSlot(l), outSlot: slot, partialBase: this.partialBase(slot) };
     const weights = this.weightsFor(l, steps);
-    const resources = [weights, this.position(current), this.gradBuffer(l), this.gradBuffer(l - 1)];
+    const resources = [weights, this.position(previous), this.gradBuffer(l), this.gradBuffer(l - 1)];
     this.pushWithStatistics(steps, this.step(KERNELS.backward, backward, params, resources, this.tensorGrid), slot);
   }
 

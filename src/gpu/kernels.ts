@@ -61,7 +61,7 @@ export const KERNELS = {
   ),
   seed: kernel(
     "seed",
-    [seedWgsl],
+    [activationsWgsl, seedWgsl],
     [params, layer("read-only-storage"), whole("read-only-storage"), whole("storage")],
     true,
   ),
@@ -73,8 +73,8 @@ export const KERNELS = {
   ),
   weightGrad: kernel(
     "weight_grad",
-    [activationsWgsl, weightGradWgsl],
-    [params, layer("read-only-storage"), layer("read-only-storage"), whole("read-only-storage")],
+    [weightGradWgsl],
+    [params, layer("read-only-storage"), whole("read-only-storage")],
     true,
   ),
   reduce: kernel("reduce", [reduceWgsl], [whole("storage")], true),

@@ -26,6 +26,9 @@ export function blockGrid(rows: number, cols: number): { x: number; y: number; p
   return { x, y, partials };
 }
 
+/** The layered path's row length in floats: the width rounded up to a multiple of 4 (vec4 rows). */
+export const paddedWidth = (width: number) => Math.ceil(width / 4) * 4;
+
 /** A valid config whose buffers the adapter cannot hold: the bytes needed and the limit. */
 export class CapacityError extends Error {
   constructor(
@@ -227,8 +230,10 @@ function planFixed(
     maxStorageBufferBindingSize: Math.min(limits.maxStorageBufferBindingSize, layerBufferCap),
   };
   const { depth, width: n, batch } = config;
-  const tensorBytes = 4 * n * batch;
   const fused = path === "fused";
+  // Layered tensors have rows padded to a multiple of 4 floats (zeros), and W_l as many rows.
+  const row = fused ? n : paddedWidth(n);
+  const tensorBytes = 4 * row * batch;
   const positions = choice ? Math.min(choice.positions, depth + 1) : depth + 1;
   if (positions < Math.min(depth + 1, MIN_CHECKPOINT_POSITIONS)) {
     throw new RangeError(`a run keeps at least ${MIN_CHECKPOINT_POSITIONS} activations, got ${positions}`);
@@ -244,7 +249,7 @@ function planFixed(
   const packed = { ...layerLimits, minStorageBufferOffsetAlignment: 4 };
   const activations = layered(positions, tensorBytes, fused ? packed : layerLimits, "activations");
   const weightLayers = storedWeights ? depth : fused ? 0 : 1;
-  const weights = layered(weightLayers, 4 * n * n, fused ? packed : layerLimits, "weights");
+  const weights = layered(weightLayers, 4 * row * row, fused ? packed : layerLimits, "weights");
   if (fused && (activations.buffers > 1 || weights.buffers > 1)) {
     const bytes = Math.max(layeredBytes(activations), layeredBytes(weights));
     throw new CapacityError(bytes, layerLimits.maxStorageBufferBindingSize, "a fused run's activations or weights");

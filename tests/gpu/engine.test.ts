@@ -365,12 +365,13 @@ describe("the fused path for narrow nets", () => {
       const fused = await runOnGpu(config, { path: "fused" });
       const layered = await runOnGpu(config, { path: "layered" });
       const label = JSON.stringify(config);
-      // The same float32 operations per entry in the same order: only the grouping of the partial
-      // sums of squares differs, a few float32 ulps of each statistic (≤ 1e-6 in log10).
+      // The same products summed in a different order (the layered kernels in groups of four, and
+      // the partial sums of squares grouped differently): float32 rounding, a few ulps per layer,
+      // compounding over these ≤ 58 layers to well under 1e-5 in log10.
       for (const series of ["log10ActRms", "log10GradRms", "log10WeightGradNorm"] as const) {
         const { nullsAgree, worst } = compareSeries(fused[series], layered[series]);
         expect(nullsAgree, `${series} of ${label}`).toBe(true);
-        expect(worst, `${series} of ${label}`).toBeLessThan(1e-6);
+        expect(worst, `${series} of ${label}`).toBeLessThan(1e-5);
       }
       expect(fused.firstNonFinite, label).toEqual(layered.firstNonFinite);
       expect(fused.firstAllZero, label).toEqual(layered.firstAllZero);
@@ -449,8 +450,9 @@ describe("GPU memory", () => {
       biasSigma: 0.1,
     });
     const whole = await runOnGpu(config, { path: "layered" });
-    // One layer of activations is 19·7·4 = 532 bytes and of weights 19²·4 = 1444 bytes (strides 768
-    // and 1536): a 4 KiB cap puts 5 activation layers and 2 weight layers in each buffer.
+    // Rows padded to 20 floats: one layer of activations is 20·7·4 = 560 bytes and of weights
+    // 20²·4 = 1600 bytes (strides 768 and 1792): a 4 KiB cap puts 5 activation layers and 2 weight
+    // layers in each buffer.
     const split = await runOnGpu(config, { path: "layered", maxLayerBufferBytes: 4096 });
     expect(split.log10ActRms).toEqual(whole.log10ActRms);
     expect(split.log10GradRms).toEqual(whole.log10GradRms);
@@ -461,7 +463,7 @@ describe("GPU memory", () => {
     const tooSmall = await runOnGpu(config, { path: "layered", maxLayerBufferBytes: 1024 }).catch((e: unknown) => e);
     expect(tooSmall).toBeInstanceOf(CapacityError);
     expect((tooSmall as CapacityError).message).toMatch(
-      /^one layer of weights needs 1444 bytes .* limit of 1024 bytes$/,
+      /^one layer of weights needs 1600 bytes .* limit of 1024 bytes$/,
     );
   });
 
