@@ -1,15 +1,10 @@
-// One layer backward: ∂ℓ/∂a_{l-1} = W_lᵀ ∂ℓ/∂z_l for the whole batch, a 4 × 4 block of (example,
-// unit) per invocation, with its statistics; it stores ∂ℓ/∂z_{l-1} = ∂ℓ/∂a_{l-1} ⊙ g'(a_{l-1}) for
-// the layer below (∂ℓ/∂a_0 itself at layer 1). Rows are padded with zeros to 4·N4 floats: each step
-// takes 4 rows of W_l and 4 examples' ∂ℓ/∂z_l as vec4s, 64 multiply-adds. Tracked numerics first
-// scale ∂ℓ/∂z_l by 2^−k, k from ∂ℓ/∂a_l's largest entry, and carry k in the exponent.
+// One layer backward, the first part of backward_step.wgsl: ∂ℓ/∂a_{l-1} = W_lᵀ ∂ℓ/∂z_l for the
+// whole batch, a 4 × 4 block of (example, unit) per invocation, with its statistics. It stores
+// ∂ℓ/∂z_{l-1} = ∂ℓ/∂a_{l-1} ⊙ g'(a_{l-1}) for the layer below (∂ℓ/∂a_0 itself at layer 1). Rows
+// are padded with zeros to 4·N4 floats: each step takes 4 rows of W_l and 4 examples' ∂ℓ/∂z_l as
+// vec4s, 64 multiply-adds. Tracked numerics first scale ∂ℓ/∂z_l by 2^−k, k from ∂ℓ/∂a_l's largest
+// entry, and carry k in the exponent.
 
-override N: u32 = 1u;
-override N4: u32 = 1u;
-override BATCH: u32 = 1u;
-override TRACKED: bool = false;
-
-@group(0) @binding(0) var<uniform> params: Params;
 // W_l: 4·N4 rows of N4 vec4s (rows and columns past N are zero).
 @group(0) @binding(1) var<storage, read> weights: array<vec4<f32>>;
 // a_{l-1}, for g'(a_{l-1}).
@@ -18,13 +13,7 @@ override TRACKED: bool = false;
 @group(0) @binding(3) var<storage, read> dz_in: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> dz_out: array<f32>;
 
-@compute @workgroup_size(WORKGROUP)
-fn main(
-  @builtin(workgroup_id) wg: vec3<u32>,
-  @builtin(local_invocation_index) lidx: u32,
-  @builtin(num_workgroups) groups: vec3<u32>,
-) {
-  let block = invocation_index(wg, groups, lidx);
+fn backward_block(block: u32) {
   var scale = GradientShift(1.0, 0);
   if (TRACKED) {
     scale = gradient_shift(params.in_slot);

@@ -14,6 +14,7 @@ struct Params {
   bias_sigma: f32,
   target_exp: i32,
   stride: u32,
+  aux_partial_base: u32,
 }
 
 // Invocations per workgroup of the per-layer kernels. Each invocation computes one 4 × 4 block of

@@ -16,7 +16,7 @@ fn main(@builtin(local_invocation_index) lidx: u32) {
   if (bits != 0u && bits < NON_FINITE_BITS) {
     let top = bitcast<f32>(bits);
     for (var p = lidx; p < PARTIALS; p += WORKGROUP) {
-      let partial = partials[p];
+      let partial = partials[params.partial_base + p];
       let r = partial.x / top;
       sum += partial.y * r * r;
     }

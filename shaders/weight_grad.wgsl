@@ -1,32 +1,19 @@
-// B·∂loss/∂W_l = Σ_b ∂ℓ_b/∂z_l a_{l-1}ᵀ, an n × n matrix reduced to its statistics and never
-// stored; a 4 × 4 block of (row, column) per invocation, summing over the batch: each example
-// gives one vec4 of ∂ℓ/∂z_l and one of a_{l-1} (rows padded with zeros to 4·N4 floats) for 16
-// multiply-adds.
+// The second part of backward_step.wgsl: B·∂loss/∂W_l = Σ_b ∂ℓ_b/∂z_l a_{l-1}ᵀ, an n × n matrix
+// reduced to its statistics (slot params.aux_slot) and never stored; a 4 × 4 block of (row,
+// column) per invocation, summing over the batch: each example gives one vec4 of ∂ℓ/∂z_l and one
+// of a_{l-1} (rows padded with zeros to 4·N4 floats) for 16 multiply-adds.
 
-override N: u32 = 1u;
-override N4: u32 = 1u;
-override BATCH: u32 = 1u;
-override TRACKED: bool = false;
+// a_{l-1} as vec4s (the same buffer as backward.wgsl's act_prev); ∂ℓ/∂z_l is its dz_in.
+@group(0) @binding(5) var<storage, read> act_prev4: array<vec4<f32>>;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> act_prev: array<vec4<f32>>;
-// ∂ℓ/∂z_l.
-@group(0) @binding(2) var<storage, read> dz: array<vec4<f32>>;
-
-@compute @workgroup_size(WORKGROUP)
-fn main(
-  @builtin(workgroup_id) wg: vec3<u32>,
-  @builtin(local_invocation_index) lidx: u32,
-  @builtin(num_workgroups) groups: vec3<u32>,
-) {
-  let block = invocation_index(wg, groups, lidx);
+fn weight_grad_block(block: u32) {
   var scale = GradientShift(1.0, 0);
   if (TRACKED) {
     scale = gradient_shift(params.in_slot);
-    scale.exponent += slot_exponent(params.aux_slot);
+    scale.exponent += slot_exponent(params.layer - 1u);
   }
   if (block == 0u) {
-    exponents[params.out_slot] = scale.exponent;
+    exponents[params.aux_slot] = scale.exponent;
   }
   if (block >= block_count(N, N)) {
     return;
@@ -40,8 +27,8 @@ fn main(
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   for (var b = 0u; b < BATCH; b++) {
-    let d = dz[b * N4 + rows] * scale.shift;
-    let a = act_prev[b * N4 + columns];
+    let d = dz_in[b * N4 + rows] * scale.shift;
+    let a = act_prev4[b * N4 + columns];
     acc0 += d.x * a;
     acc1 += d.y * a;
     acc2 += d.z * a;
@@ -59,5 +46,5 @@ fn main(
       }
     }
   }
-  publish_stats(m, bits, params.out_slot, params.partial_base + block);
+  publish_stats(m, bits, params.aux_slot, params.aux_partial_base + block);
 }

@@ -15,6 +15,7 @@ import {
   type BufferPlan,
   blockGrid,
   DEFAULT_MEMORY_BUDGET,
+  dispatchGrid,
   type LayeredArray,
   paddedWidth,
   planRun,
@@ -141,8 +142,8 @@ interface Step {
   flops: number;
 }
 
-/** Kernels doing one n × n by n × B matrix product (2·n²·B flops); the others' work is O(n·B) or O(n²). */
-const MATRIX_PRODUCTS = new Set(["forward", "backward", "weight_grad"]);
+/** Matrix products (of 2·n²·B flops) per dispatch of each kernel; the others' work is O(n·B) or O(n²). */
+const MATRIX_PRODUCTS: Record<string, number> = { forward: 1, backward_step: 2 };
 
 /** Where layer l of a layered array lives: which buffer, at which byte offset. */
 function locate(array: LayeredArray, layer: number): { index: number; offset: number } {
@@ -329,7 +330,7 @@ class RunEncoder {
     }
     const offsets = [paramsOffset, ...resources.filter((r) => r?.layerBytes !== undefined).map((r) => r?.offset ?? 0)];
     const { width: n, batch } = this.config;
-    const flops = MATRIX_PRODUCTS.has(kernel.name) ? 2 * n * n * batch : 0;
+    const flops = (MATRIX_PRODUCTS[kernel.name] ?? 0) * 2 * n * n * batch;
     return { kernel: compiled, group, offsets: kernel.bindings[0]?.dynamic ? offsets : offsets.slice(1), grid, flops };
   }
 
@@ -533,23 +534,30 @@ class RunEncoder {
     else this.backwardStep(step.layer, step.previous, steps);
   }
 
-  /** Where a dispatch writing `slot`'s statistics puts its partials. */
+  /**
+   * Where a dispatch writing `slot`'s statistics puts its partials: the slot's own place, or, when
+   * each dispatch is reduced at once, the start of the buffer (a weight gradient after the
+   * gradient it is dispatched with).
+   */
   private partialBase(slot: number): number {
     const { plan } = this;
-    if (plan.reduceEachDispatch) return 0;
     const layerSlots = 2 * plan.depth + 2;
+    if (plan.reduceEachDispatch) return slot < layerSlots ? 0 : plan.partialsPerLayer;
     if (slot < layerSlots) return slot * plan.partialsPerLayer;
     return layerSlots * plan.partialsPerLayer + (slot - layerSlots) * plan.partialsPerWeight;
   }
 
-  /** A statistics-writing step, followed by its slot's reduction when each dispatch is reduced. */
-  private pushWithStatistics(steps: Step[], step: Step, slot: number): void {
+  /** A step writing these slots' statistics, followed by their reductions when each dispatch is reduced. */
+  private pushWithStatistics(steps: Step[], step: Step, ...slots: number[]): void {
     steps.push(step);
     if (!this.plan.reduceEachDispatch) return;
     const { plan } = this;
-    const partials = slot < 2 * plan.depth + 2 ? plan.partialsPerLayer : plan.partialsPerWeight;
-    const compiled = this.compile(KERNELS.reduceOne, { PARTIALS: partials });
-    steps.push(this.step(KERNELS.reduceOne, compiled, { outSlot: slot }, [{ buffer: this.sums }], [1]));
+    for (const slot of slots) {
+      const partials = slot < 2 * plan.depth + 2 ? plan.partialsPerLayer : plan.partialsPerWeight;
+      const compiled = this.compile(KERNELS.reduceOne, { PARTIALS: partials });
+      const params = { outSlot: slot, partialBase: this.partialBase(slot) };
+      steps.push(this.step(KERNELS.reduceOne, compiled, params, [{ buffer: this.sums }], [1]));
+    }
   }
 
   /** W_l for a step: stored, or drawn into the one weight layer unless it holds W_l already. */
@@ -616,36 +624,32 @@ class RunEncoder {
   }
 
   /**
-   * Layer l backward from ∂ℓ/∂z_l: the statistics of ∂loss/∂W_l, then ∂ℓ/∂a_{l-1} (stored as
-   * ∂ℓ/∂z_{l-1}), with a_{l-1} at position `previous` (a_l is no longer needed: ∂ℓ/∂z_l has g'(a_l)).
+   * Layer l backward from ∂ℓ/∂z_l in one dispatch: ∂ℓ/∂a_{l-1} (stored as ∂ℓ/∂z_{l-1}) and the
+   * statistics of ∂loss/∂W_l, with a_{l-1} at position `previous` (a_l is not needed: ∂ℓ/∂z_l
+   * already has g'(a_l) in it).
    */
   private backwardStep(l: number, previous: number, steps: Step[]): void {
-    const { config } = this;
-    const L = config.depth;
-    const n = config.width;
-    const constants = {
+    const { config, plan } = this;
+    const compiled = this.compile(KERNELS.backward, {
       ...this.shape,
       ACTIVATION: ACTIVATIONS[config.activation].id,
       TRACKED: config.numerics === "tracked",
-    };
-    const weightGrad = this.compile(KERNELS.weightGrad, { ...this.shape, TRACKED: constants.TRACKED });
-    const weightSlot = 2 * L + 1 + l;
-    const weightParams = {
-      inSlot: this.gradSlot(l),
-      auxSlot: l - 1,
-      outSlot: weightSlot,
-      partialBase: this.partialBase(weightSlot),
-    };
-    const { x, y } = blockGrid(n, n);
-    const weightResources = [this.position(previous), this.gradBuffer(l)];
-    const weightStep = this.step(KERNELS.weightGrad, weightGrad, weightParams, weightResources, [x, y]);
-    this.pushWithStatistics(steps, weightStep, weightSlot);
-    const backward = this.compile(KERNELS.backward, constants);
+    });
     const slot = this.gradSlot(l - 1);
-    const params = { inSlot: this.gradSlot(l), outSlot: slot, partialBase: this.partialBase(slot) };
+    const weightSlot = 2 * config.depth + 1 + l;
+    const params = {
+      layer: l,
+      inSlot: this.gradSlot(l),
+      outSlot: slot,
+      partialBase: this.partialBase(slot),
+      auxSlot: weightSlot,
+      auxPartialBase: this.partialBase(weightSlot),
+    };
     const weights = this.weightsFor(l, steps);
-    const resources = [weights, this.position(previous), this.gradBuffer(l), this.gradBuffer(l - 1)];
-    this.pushWithStatistics(steps, this.step(KERNELS.backward, backward, params, resources, this.tensorGrid), slot);
+    const act = this.position(previous);
+    const resources = [weights, act, this.gradBuffer(l), this.gradBuffer(l - 1), act];
+    const grid = dispatchGrid(plan.partialsPerLayer + plan.partialsPerWeight);
+    this.pushWithStatistics(steps, this.step(KERNELS.backward, compiled, params, resources, grid), weightSlot, slot);
   }
 
   /** One workgroup per slot sums its partials (shaders/reduce.wgsl). */

@@ -5,6 +5,7 @@
  */
 import activationsWgsl from "../../shaders/activations.wgsl?raw";
 import backwardWgsl from "../../shaders/backward.wgsl?raw";
+import backwardStepWgsl from "../../shaders/backward_step.wgsl?raw";
 import chainBackwardWgsl from "../../shaders/chain_backward.wgsl?raw";
 import chainForwardWgsl from "../../shaders/chain_forward.wgsl?raw";
 import chainWeightsWgsl from "../../shaders/chain_weights.wgsl?raw";
@@ -66,15 +67,16 @@ export const KERNELS = {
     true,
   ),
   backward: kernel(
-    "backward",
-    [activationsWgsl, backwardWgsl],
-    [params, layer("read-only-storage"), layer("read-only-storage"), whole("read-only-storage"), whole("storage")],
-    true,
-  ),
-  weightGrad: kernel(
-    "weight_grad",
-    [weightGradWgsl],
-    [params, layer("read-only-storage"), whole("read-only-storage")],
+    "backward_step",
+    [activationsWgsl, backwardWgsl, weightGradWgsl, backwardStepWgsl],
+    [
+      params,
+      layer("read-only-storage"),
+      layer("read-only-storage"),
+      whole("read-only-storage"),
+      whole("storage"),
+      layer("read-only-storage"),
+    ],
     true,
   ),
   reduce: kernel("reduce", [reduceWgsl], [whole("storage")], true),

@@ -17,10 +17,11 @@ export interface DispatchParams {
   biasSigma: number;
   targetExp: number;
   stride: number;
+  auxPartialBase: number;
 }
 
-/** Size of `struct Params` in bytes (12 four-byte fields). */
-export const PARAMS_BYTES = 48;
+/** Size of `struct Params` in bytes (13 four-byte fields). */
+export const PARAMS_BYTES = 52;
 /** Distance between records: the WebGPU minimum for dynamic uniform offsets on every adapter. */
 export const PARAMS_STRIDE = 256;
 
@@ -37,6 +38,7 @@ const DEFAULTS: DispatchParams = {
   biasSigma: 0,
   targetExp: 0,
   stride: 0,
+  auxPartialBase: 0,
 };
 
 /** Collects the records of a run's dispatches and lays them out for the uniform buffer. */
@@ -73,6 +75,7 @@ export class ParamsWriter {
       f32[at + 9] = p.biasSigma;
       i32[at + 10] = p.targetExp;
       u32[at + 11] = p.stride;
+      u32[at + 12] = p.auxPartialBase;
     });
     return bytes;
   }

@@ -20,10 +20,15 @@ const MAX_GROUPS_PER_DIMENSION = 65535;
  */
 export function blockGrid(rows: number, cols: number): { x: number; y: number; partials: number } {
   const partials = Math.ceil(rows / 4) * Math.ceil(cols / 4);
-  const groups = Math.ceil(partials / WORKGROUP);
-  const x = Math.min(groups, MAX_GROUPS_PER_DIMENSION);
-  const y = Math.ceil(groups / x);
+  const [x, y] = dispatchGrid(partials) as [number, number];
   return { x, y, partials };
+}
+
+/** The 2-D grid of workgroups for this many invocations (65535 workgroups at most per dimension). */
+export function dispatchGrid(invocations: number): number[] {
+  const groups = Math.ceil(invocations / WORKGROUP);
+  const x = Math.min(groups, MAX_GROUPS_PER_DIMENSION);
+  return [x, Math.ceil(groups / x)];
 }
 
 /** The layered path's row length in floats: the width rounded up to a multiple of 4 (vec4 rows). */
@@ -57,7 +62,7 @@ export interface LayeredArray {
 }
 
 /**
- * How a run is dispatched: "layered", three dispatches per layer over layered buffers; "fused", the
+ * How a run is dispatched: "layered", two dispatches per layer over layered buffers; "fused", the
  * whole forward pass and the whole backward pass each in one single-workgroup dispatch, for narrow
  * nets where per-dispatch cost would dominate (weights regenerated where they are used unless stored).
  */
@@ -258,7 +263,7 @@ function planFixed(
   const partialsPerWeight = fused ? fusedWorkgroupSize(config) : blockGrid(n, n).partials;
   const slots = 3 * depth + 2;
   const partialBytes = reduceEachDispatch
-    ? 8 * Math.max(partialsPerLayer, partialsPerWeight)
+    ? 8 * (partialsPerLayer + partialsPerWeight)
     : 8 * ((2 * depth + 2) * partialsPerLayer + depth * partialsPerWeight);
   const forwardSteps = fused ? depth : depth * computations(depth, positions);
   const dispatches = fused
@@ -304,8 +309,8 @@ function planFixed(
 
 /**
  * Most dispatches of a layered run: weight draws (one per stored buffer, or one before each step
- * that needs W_l), biases, data, the forward steps, the seed, two per layer backward, and the
- * reductions (one, or one after each statistics-writing dispatch).
+ * that needs W_l), biases, data, the forward steps, the seed, one per layer backward, and the
+ * reductions (one, or one per slot after each statistics-writing dispatch).
  */
 function layeredDispatches(
   config: RunConfig,
@@ -315,8 +320,8 @@ function layeredDispatches(
 ): number {
   const L = config.depth;
   const draws = weightBuffers ?? forwardSteps + L;
-  const statistics = 1 + forwardSteps + 1 + 2 * L;
-  return draws + 2 + statistics + (reduceEachDispatch ? statistics : 1);
+  const slotsWritten = 1 + forwardSteps + 1 + 2 * L;
+  return draws + 2 + forwardSteps + 1 + L + (reduceEachDispatch ? slotsWritten : 1);
 }
 
 /**

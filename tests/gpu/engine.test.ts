@@ -454,6 +454,9 @@ describe("GPU memory", () => {
     // 20²·4 = 1600 bytes (strides 768 and 1792): a 4 KiB cap puts 5 activation layers and 2 weight
     // layers in each buffer.
     const split = await runOnGpu(config, { path: "layered", maxLayerBufferBytes: 4096 });
+    // 2L + 3 dispatches, + 1 bias draw, + 1 draw per weight buffer (1, then 19 of 2 layers).
+    expect(whole.dispatches).toBe(2 * 37 + 3 + 1 + 1);
+    expect(split.dispatches).toBe(2 * 37 + 3 + 1 + 19);
     expect(split.log10ActRms).toEqual(whole.log10ActRms);
     expect(split.log10GradRms).toEqual(whole.log10GradRms);
     expect(split.log10WeightGradNorm).toEqual(whole.log10WeightGradNorm);
