@@ -20,7 +20,8 @@ struct Params {
 // Invocations per workgroup of the per-layer kernels. Each invocation computes one 4 × 4 block of
 // its output (4 examples × 4 units, or 4 rows × 4 columns of a weight gradient), reusing each
 // loaded value four times, and leaves one statistics partial (src/gpu/plan.ts's blockGrid).
-const WORKGROUP: u32 = 64u;
+// The matrix-product kernels take the size src/gpu/autotune.ts chose for the device and shape.
+override WORKGROUP: u32 = 64u;
 
 // The linear index of an invocation in a 2-D grid of workgroups (65535 at most per dimension).
 fn invocation_index(wg: vec3<u32>, groups: vec3<u32>, lidx: u32) -> u32 {

@@ -8,6 +8,7 @@ import type { RunConfig } from "../core/config";
 import { initDistribution, layerWeights } from "../core/init";
 import { biasExponent } from "../core/reference";
 import { assembleResult, type RunResult, type RunSummaries, type TensorSummary } from "../core/result";
+import { layeredWorkgroup, WORKGROUP_CHOICES } from "./autotune";
 import { acquireGpu, BufferSet, type GpuContext } from "./device";
 import { type CompiledKernel, compileKernel, KERNELS, type Kernel } from "./kernels";
 import { PARAMS_BYTES, ParamsWriter } from "./params";
@@ -38,6 +39,11 @@ export interface GpuRunOptions {
   weights?: WeightSource;
   /** Layered path: reduce each tensor's statistics right after it (default only when they would not fit). */
   reduceEachDispatch?: boolean;
+  /**
+   * Layered path: invocations per workgroup of the matrix-product kernels, one of
+   * WORKGROUP_CHOICES (default: chosen by src/gpu/autotune.ts for the device and shape).
+   */
+  workgroup?: number;
   /**
    * Lets the caller give up on a long run: runs of more than CHUNKED_FLOPS are then submitted in
    * chunks of about CHUNK_MS each, and an abort stops the run (rejecting with the signal's reason)
@@ -73,6 +79,7 @@ export async function runOnGpu(config: RunConfig, options: GpuRunOptions = {}): 
     ...(reduceEachDispatch !== undefined ? { reduceEachDispatch } : {}),
   });
   const { device } = gpu;
+  const workgroup = plan.path === "fused" ? WORKGROUP : await chooseWorkgroup(gpu.device, config, options.workgroup);
   const buffers = new BufferSet(device);
   const querySet = gpu.timestamps ? device.createQuerySet({ type: "timestamp", count: 6 }) : null;
   device.pushErrorScope("out-of-memory");
@@ -83,7 +90,7 @@ export async function runOnGpu(config: RunConfig, options: GpuRunOptions = {}): 
     return device.popErrorScope();
   };
   try {
-    const run = new RunEncoder(gpu, config, plan, buffers, querySet);
+    const run = new RunEncoder(gpu, config, plan, buffers, querySet, workgroup);
     const { readback, timed } = await run.submit(options.signal);
     const validation = await popScope();
     const memory = await popScope();
@@ -102,6 +109,21 @@ export async function runOnGpu(config: RunConfig, options: GpuRunOptions = {}): 
     buffers.destroyAll();
     querySet?.destroy();
   }
+}
+
+/** The given workgroup size (checked), or the one src/gpu/autotune.ts keeps for this device and shape. */
+function chooseWorkgroup(device: GPUDevice, config: RunConfig, workgroup: number | undefined): Promise<number> {
+  if (workgroup === undefined) {
+    return layeredWorkgroup(device, config, async (probe, choice) => {
+      const { timingMs } = await runOnGpu(probe, { path: "layered", workgroup: choice });
+      const { gpu, wall } = timingMs;
+      return gpu ? { ms: gpu.forward + gpu.backward, gpuTime: true } : { ms: wall, gpuTime: false };
+    });
+  }
+  if (!(WORKGROUP_CHOICES as readonly number[]).includes(workgroup)) {
+    throw new RangeError(`workgroup must be one of ${WORKGROUP_CHOICES.join(", ")}, got ${workgroup}`);
+  }
+  return Promise.resolve(workgroup);
 }
 
 function readSummaries(config: RunConfig, slots: number, bytes: ArrayBuffer): RunSummaries {
@@ -177,6 +199,8 @@ class RunEncoder {
     private readonly plan: BufferPlan,
     private readonly buffers: BufferSet,
     private readonly querySet: GPUQuerySet | null,
+    /** Invocations per workgroup of the matrix-product kernels (src/gpu/autotune.ts). */
+    private readonly workgroup: number = WORKGROUP,
   ) {
     this.device = gpu.device;
     const tensorBytes = plan.bytes.targets;
@@ -354,6 +378,11 @@ class RunEncoder {
   private get tensorGrid(): number[] {
     const { x, y } = blockGrid(this.config.batch, this.config.width);
     return [x, y];
+  }
+
+  /** The matrix-product kernels' constants: the shape and the chosen workgroup size. */
+  private get productShape() {
+    return { ...this.shape, WORKGROUP: this.workgroup };
   }
 
   /** Floats between rows of a stored tensor: packed on the fused path, padded to vec4s on the layered. */
@@ -582,7 +611,7 @@ class RunEncoder {
     const { config } = this;
     const activation = ACTIVATIONS[config.activation];
     const compiled = this.compile(KERNELS.forward, {
-      ...this.shape,
+      ...this.productShape,
       ACTIVATION: activation.id,
       TRACKED_FORWARD: config.numerics === "tracked" && activation.positivelyHomogeneous,
     });
@@ -596,7 +625,8 @@ class RunEncoder {
     };
     const weights = this.weightsFor(l, steps);
     const resources = [weights, this.position(from), this.position(to), { buffer: this.biases }];
-    this.pushWithStatistics(steps, this.step(KERNELS.forward, compiled, params, resources, this.tensorGrid), l);
+    const { x, y } = blockGrid(config.batch, config.width, this.workgroup);
+    this.pushWithStatistics(steps, this.step(KERNELS.forward, compiled, params, resources, [x, y]), l);
   }
 
   /** The slot of ∂ℓ/∂a_l. */
@@ -631,7 +661,7 @@ class RunEncoder {
   private backwardStep(l: number, previous: number, steps: Step[]): void {
     const { config, plan } = this;
     const compiled = this.compile(KERNELS.backward, {
-      ...this.shape,
+      ...this.productShape,
       ACTIVATION: ACTIVATIONS[config.activation].id,
       TRACKED: config.numerics === "tracked",
     });
@@ -648,7 +678,7 @@ class RunEncoder {
     const weights = this.weightsFor(l, steps);
     const act = this.position(previous);
     const resources = [weights, act, this.gradBuffer(l), this.gradBuffer(l - 1), act];
-    const grid = dispatchGrid(plan.partialsPerLayer + plan.partialsPerWeight);
+    const grid = dispatchGrid(plan.partialsPerLayer + plan.partialsPerWeight, this.workgroup);
     this.pushWithStatistics(steps, this.step(KERNELS.backward, compiled, params, resources, grid), weightSlot, slot);
   }
 

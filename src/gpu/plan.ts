@@ -10,7 +10,7 @@ import { computations, MIN_CHECKPOINT_POSITIONS } from "./schedule";
 
 /** Bytes of GPU buffers a run may use unless told otherwise. */
 export const DEFAULT_MEMORY_BUDGET = 1 << 30;
-/** Invocations per workgroup (WORKGROUP in shaders/common.wgsl). */
+/** Invocations per workgroup unless src/gpu/autotune.ts chose otherwise (WORKGROUP in shaders/common.wgsl). */
 export const WORKGROUP = 64;
 const MAX_GROUPS_PER_DIMENSION = 65535;
 
@@ -18,15 +18,19 @@ const MAX_GROUPS_PER_DIMENSION = 65535;
  * The 2-D dispatch for a rows × cols output cut into 4 × 4 blocks, one block per invocation
  * (block_count in shaders/common.wgsl): one statistics partial per block.
  */
-export function blockGrid(rows: number, cols: number): { x: number; y: number; partials: number } {
+export function blockGrid(
+  rows: number,
+  cols: number,
+  workgroup = WORKGROUP,
+): { x: number; y: number; partials: number } {
   const partials = Math.ceil(rows / 4) * Math.ceil(cols / 4);
-  const [x, y] = dispatchGrid(partials) as [number, number];
+  const [x, y] = dispatchGrid(partials, workgroup) as [number, number];
   return { x, y, partials };
 }
 
 /** The 2-D grid of workgroups for this many invocations (65535 workgroups at most per dimension). */
-export function dispatchGrid(invocations: number): number[] {
-  const groups = Math.ceil(invocations / WORKGROUP);
+export function dispatchGrid(invocations: number, workgroup = WORKGROUP): number[] {
+  const groups = Math.ceil(invocations / workgroup);
   const x = Math.min(groups, MAX_GROUPS_PER_DIMENSION);
   return [x, Math.ceil(groups / x)];
 }

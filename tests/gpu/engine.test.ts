@@ -9,6 +9,7 @@ import { layerWeights } from "../../src/core/init";
 import { lectureConfig } from "../../src/core/presets";
 import { runReference } from "../../src/core/reference";
 import type { RunResult, Subnormals } from "../../src/core/result";
+import { WORKGROUP_CHOICES } from "../../src/gpu/autotune";
 import { liveBufferBytes } from "../../src/gpu/device";
 import { type GpuRunOptions, runOnGpu } from "../../src/gpu/engine";
 import { CapacityError, planBuffers } from "../../src/gpu/plan";
@@ -468,6 +469,23 @@ describe("GPU memory", () => {
     expect((tooSmall as CapacityError).message).toMatch(
       /^one layer of weights needs 1600 bytes .* limit of 1024 bytes$/,
     );
+  });
+
+  test("every workgroup size the autotune may choose gives the same result bit for bit", async () => {
+    await requireGpu();
+    const config = validateConfig({ depth: 12, width: 67, batch: 45, activation: "relu", biasSigma: 0.1 });
+    const runs = [];
+    for (const workgroup of WORKGROUP_CHOICES) runs.push(await runOnGpu(config, { path: "layered", workgroup }));
+    for (const run of runs.slice(1)) {
+      expect(run.log10ActRms).toEqual(runs[0]?.log10ActRms);
+      expect(run.log10GradRms).toEqual(runs[0]?.log10GradRms);
+      expect(run.log10WeightGradNorm).toEqual(runs[0]?.log10WeightGradNorm);
+    }
+    const wrong = await runOnGpu(config, { path: "layered", workgroup: 100 }).catch((e: unknown) => e);
+    expect(String(wrong)).toBe("RangeError: workgroup must be one of 64, 128, 256, got 100");
+    // A shape big enough for a trial: it runs with whatever the trial chose.
+    const tuned = await runOnGpu(validateConfig({ depth: 3, width: 256, batch: 70 }));
+    expect(tuned.log10GradRms.every((v) => v !== null)).toBe(true);
   });
 
   test("recomputed activations and weights drawn where used change no bit of the result", async () => {
