@@ -3,8 +3,11 @@ import { defineConfig } from "vitest/config";
 import { chromiumArgs, findChromium } from "./tests/support/chromium.ts";
 
 /** One config for the lab (Vite) and the tests: core in Node, GPU and page in Chromium. */
-export default defineConfig({
+export default defineConfig(({ isSsrBuild }) => ({
   build: { target: "es2022" },
+  // The Node build (`npm run build:node`) bundles the tfjs peer of `gradscope bench`: tfjs' ES
+  // modules import without file extensions, which Node alone cannot load.
+  ...(isSsrBuild ? { ssr: { noExternal: [/^@tensorflow\//, "seedrandom"] } } : {}),
   test: {
     projects: [
       {
@@ -53,4 +56,4 @@ export default defineConfig({
       },
     ],
   },
-});
+}));
