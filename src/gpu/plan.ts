@@ -44,6 +44,8 @@ export class CapacityError extends Error {
     readonly bytesNeeded: number,
     readonly limit: number,
     what: string,
+    /** The bytes by role, when the whole plan was over the budget. */
+    readonly bytesByRole?: Readonly<Record<string, number>>,
   ) {
     super(`${what} needs ${bytesNeeded} bytes of GPU memory, over the limit of ${limit} bytes`);
     this.name = "CapacityError";
@@ -208,17 +210,32 @@ export function planBuffers(config: RunConfig, limits: AdapterLimits, options: P
 
 /**
  * The checkpointed plan keeping the most activations that fit. Fewer positions free activation
- * bytes but add recomputation (and params records), so the total is not monotonic: try downwards.
+ * bytes but add recomputation (and params records), so the total is not monotonic: try downwards,
+ * from the most the bytes of everything but activations and params leave room for.
  */
 function mostPositions(config: RunConfig, limits: AdapterLimits, options: PlanOptions, choice: LayeredChoice) {
-  let leanest: CapacityError | null = null;
-  for (let positions = config.depth; positions >= MIN_CHECKPOINT_POSITIONS; positions--) {
+  const attempt = (positions: number) => {
     try {
       return planFixed(config, limits, options, "layered", { ...choice, positions });
     } catch (error) {
-      if (!(error instanceof CapacityError)) throw error;
-      if (!leanest || error.bytesNeeded < leanest.bytesNeeded) leanest = error;
+      if (error instanceof CapacityError) return error;
+      throw error;
     }
+  };
+  const most = attempt(config.depth);
+  if (!(most instanceof CapacityError)) return most;
+  let leanest = most;
+  const roles = most.bytesByRole;
+  if (!roles) throw most;
+  const others = most.bytesNeeded - (roles.activations ?? 0) - (roles.params ?? 0);
+  const stride = (roles.activations ?? 0) / config.depth;
+  const budget = options.budget ?? DEFAULT_MEMORY_BUDGET;
+  if (others > budget) throw most;
+  const first = Math.min(config.depth - 1, Math.floor((budget - others) / Math.max(1, stride)));
+  for (let positions = first; positions >= MIN_CHECKPOINT_POSITIONS; positions--) {
+    const plan = attempt(positions);
+    if (!(plan instanceof CapacityError)) return plan;
+    if (plan.bytesNeeded < leanest.bytesNeeded) leanest = plan;
   }
   throw leanest;
 }
@@ -287,7 +304,7 @@ function planFixed(
     const parts = Object.entries(bytes)
       .map(([role, b]) => `${role} ${b}`)
       .join(", ");
-    throw new CapacityError(totalBytes, budget, `depth ${depth} × width ${n} × batch ${batch} (${parts})`);
+    throw new CapacityError(totalBytes, budget, `depth ${depth} × width ${n} × batch ${batch} (${parts})`, bytes);
   }
   if (partialBytes > limits.maxStorageBufferBindingSize) {
     throw new CapacityError(partialBytes, limits.maxStorageBufferBindingSize, "the statistics' partial sums");

@@ -1,0 +1,209 @@
+/**
+ * The layered path's dispatches: src/gpu/schedule.ts's forward, seed and backward steps (with
+ * recomputation when activations are checkpointed), each weight drawn where used when weights are
+ * not stored, and each statistic reduced once at the end or right after its dispatch.
+ */
+import { ACTIVATIONS } from "../core/activations";
+import { KERNELS } from "./kernels";
+import { blockGrid, dispatchGrid } from "./plan";
+import type { RunEncoder, Step } from "./run-encoder";
+import { type ChainStep, chainSchedule } from "./schedule";
+
+export class LayeredSteps {
+  /** The layer whose weights the one weight buffer holds, when weights are drawn where used. */
+  private drawnLayer = 0;
+
+  constructor(private readonly run: RunEncoder) {}
+
+  /**
+   * The layered path: the draws, then src/gpu/schedule.ts's steps (the forward pass up to the seed,
+   * the backward pass from it, with recomputation in between when activations are checkpointed;
+   * a recomputed step writes the same statistics again), then the reduction.
+   */
+  build(): Step[][] {
+    const schedule = chainSchedule(this.run.config.depth, this.run.plan.positions);
+    const seedAt = schedule.findIndex((step) => step.kind === "seed");
+    const forward: Step[] = [];
+    const backward: Step[] = [];
+    const init = this.initSteps();
+    schedule.forEach((step, index) => {
+      this.chainStep(step, index < seedAt ? forward : backward);
+    });
+    if (!this.run.plan.reduceEachDispatch) backward.push(this.run.reduceStep());
+    return [init, forward, backward];
+  }
+
+  private chainStep(step: ChainStep, steps: Step[]): void {
+    if (step.kind === "forward") this.forwardStep(step.layer, step.from, step.to, steps);
+    else if (step.kind === "seed") this.seedStep(step.from, steps);
+    else this.backwardStep(step.layer, step.previous, steps);
+  }
+
+  /**
+   * Where a dispatch writing `slot`'s statistics puts its partials: the slot's own place, or, when
+   * each dispatch is reduced at once, the start of the buffer (a weight gradient after the
+   * gradient it is dispatched with).
+   */
+  private partialBase(slot: number): number {
+    const { plan } = this.run;
+    const layerSlots = 2 * plan.depth + 2;
+    if (plan.reduceEachDispatch) return slot < layerSlots ? 0 : plan.partialsPerLayer;
+    if (slot < layerSlots) return slot * plan.partialsPerLayer;
+    return layerSlots * plan.partialsPerLayer + (slot - layerSlots) * plan.partialsPerWeight;
+  }
+
+  /** A step writing these slots' statistics, followed by their reductions when each dispatch is reduced. */
+  private pushWithStatistics(steps: Step[], step: Step, ...slots: number[]): void {
+    steps.push(step);
+    if (!this.run.plan.reduceEachDispatch) return;
+    const { plan } = this.run;
+    for (const slot of slots) {
+      const partials = slot < 2 * plan.depth + 2 ? plan.partialsPerLayer : plan.partialsPerWeight;
+      const compiled = this.run.compile(KERNELS.reduceOne, { PARTIALS: partials });
+      const params = { outSlot: slot, partialBase: this.partialBase(slot) };
+      steps.push(this.run.step(KERNELS.reduceOne, compiled, params, [{ buffer: this.run.sums }], [1]));
+    }
+  }
+
+  /** W_l for a step: stored, or drawn into the one weight layer unless it holds W_l already. */
+  private weightsFor(layer: number, steps: Step[]) {
+    const { config, plan } = this.run;
+    if (!plan.storedWeights && this.drawnLayer !== layer) {
+      const n = config.width;
+      const { kind, param } = this.run.drawnInit;
+      const compiled = this.run.compile(KERNELS.initWeights, {
+        N: n,
+        ROW_STRIDE: this.run.rowStride,
+        INIT_KIND: kind ?? 0,
+      });
+      const params = { layer, count: 1, stride: 0, seed: config.seed, initParam: param };
+      const grid = [Math.min(Math.ceil((n * n) / 256), 4096), 1];
+      steps.push(
+        this.run.step(
+          KERNELS.initWeights,
+          compiled,
+          params,
+          [{ buffer: this.run.weightBuffers[0] as GPUBuffer }],
+          grid,
+        ),
+      );
+      this.drawnLayer = layer;
+    }
+    return this.run.weightLayer(layer);
+  }
+
+  /** a_l = g(W_l a_{l-1} + b_l), from activation position `from` to position `to`. */
+  private forwardStep(l: number, from: number, to: number, steps: Step[]): void {
+    const { config } = this.run;
+    const activation = ACTIVATIONS[config.activation];
+    const compiled = this.run.compile(KERNELS.forward, {
+      ...this.run.productShape,
+      ACTIVATION: activation.id,
+      TRACKED_FORWARD: config.numerics === "tracked" && activation.positivelyHomogeneous,
+    });
+    const params = {
+      layer: l,
+      inSlot: l - 1,
+      outSlot: l,
+      partialBase: this.partialBase(l),
+      biasExp: this.run.biasExp,
+      biasSigma: config.biasSigma,
+    };
+    const weights = this.weightsFor(l, steps);
+    const resources = [weights, this.run.position(from), this.run.position(to), { buffer: this.run.biases }];
+    const { x, y } = blockGrid(config.batch, config.width, this.run.workgroup);
+    this.pushWithStatistics(steps, this.run.step(KERNELS.forward, compiled, params, resources, [x, y]), l);
+  }
+
+  /** The slot of ∂ℓ/∂a_l. */
+  private gradSlot(l: number): number {
+    return this.run.config.depth + 1 + l;
+  }
+
+  /** The buffer ∂ℓ/∂a_l is in: the two alternate down the layers. */
+  private gradBuffer(l: number) {
+    return { buffer: this.run.gradBuffers[(this.run.config.depth - l) % 2] as GPUBuffer };
+  }
+
+  /** ∂ℓ/∂a_L = a_L − y, from a_L at position `from`. */
+  private seedStep(from: number, steps: Step[]): void {
+    const L = this.run.config.depth;
+    const seed = this.run.compile(KERNELS.seed, {
+      ...this.run.shape,
+      ACTIVATION: ACTIVATIONS[this.run.config.activation].id,
+      TRACKED: this.run.config.numerics === "tracked",
+    });
+    const slot = this.gradSlot(L);
+    const params = { inSlot: L, outSlot: slot, partialBase: this.partialBase(slot), targetExp: this.run.targetExp };
+    const resources = [this.run.position(from), { buffer: this.run.targets }, this.gradBuffer(L)];
+    this.pushWithStatistics(steps, this.run.step(KERNELS.seed, seed, params, resources, this.run.tensorGrid), slot);
+  }
+
+  /**
+   * Layer l backward from ∂ℓ/∂z_l in one dispatch: ∂ℓ/∂a_{l-1} (stored as ∂ℓ/∂z_{l-1}) and the
+   * statistics of ∂loss/∂W_l, with a_{l-1} at position `previous` (a_l is not needed: ∂ℓ/∂z_l
+   * already has g'(a_l) in it).
+   */
+  private backwardStep(l: number, previous: number, steps: Step[]): void {
+    const { config, plan } = this.run;
+    const compiled = this.run.compile(KERNELS.backward, {
+      ...this.run.productShape,
+      ACTIVATION: ACTIVATIONS[config.activation].id,
+      TRACKED: config.numerics === "tracked",
+    });
+    const slot = this.gradSlot(l - 1);
+    const weightSlot = 2 * config.depth + 1 + l;
+    const params = {
+      layer: l,
+      inSlot: this.gradSlot(l),
+      outSlot: slot,
+      partialBase: this.partialBase(slot),
+      auxSlot: weightSlot,
+      auxPartialBase: this.partialBase(weightSlot),
+    };
+    const weights = this.weightsFor(l, steps);
+    const act = this.run.position(previous);
+    const resources = [weights, act, this.gradBuffer(l), this.gradBuffer(l - 1), act];
+    const grid = dispatchGrid(plan.partialsPerLayer + plan.partialsPerWeight, this.run.workgroup);
+    this.pushWithStatistics(
+      steps,
+      this.run.step(KERNELS.backward, compiled, params, resources, grid),
+      weightSlot,
+      slot,
+    );
+  }
+
+  /** The draws: stored weights, biases, then a_0 and the targets with a_0's statistics. */
+  private initSteps() {
+    const { config } = this.run;
+    const n = config.width;
+    const steps = [...this.run.weightSteps()];
+    if (config.biasSigma > 0) {
+      const compiled = this.run.compile(KERNELS.initBiases, { N: n });
+      const params = { count: config.depth, seed: config.seed, biasSigma: config.biasSigma };
+      steps.push(
+        this.run.step(
+          KERNELS.initBiases,
+          compiled,
+          params,
+          [{ buffer: this.run.biases }],
+          [Math.min(Math.ceil((config.depth * n) / 256), 4096)],
+        ),
+      );
+    }
+    const data = this.run.compile(KERNELS.data, {
+      ...this.run.shape,
+      INPUT_ONES: config.input === "ones",
+      TARGET_ZEROS: config.target === "zeros",
+    });
+    const dataStep = this.run.step(
+      KERNELS.data,
+      data,
+      { seed: config.seed, outSlot: 0, partialBase: 0 },
+      [this.run.position(0), { buffer: this.run.targets }],
+      this.run.tensorGrid,
+    );
+    this.pushWithStatistics(steps, dataStep, 0);
+    return steps;
+  }
+}

@@ -1,0 +1,389 @@
+/**
+ * The buffers and dispatches of one GPU run: buffers as the plan lays them out, one params record
+ * per dispatch, bind groups shared between dispatches, the fused path's steps and the draws (the
+ * layered path's chain is src/gpu/layered-steps.ts), and the submission, whole or in chunks.
+ */
+import { ACTIVATIONS } from "../core/activations";
+import type { RunConfig } from "../core/config";
+import { initDistribution, layerWeights } from "../core/init";
+import { biasExponent } from "../core/reference";
+import type { BufferSet, GpuContext } from "./device";
+import { type CompiledKernel, compileKernel, KERNELS, type Kernel } from "./kernels";
+import { LayeredSteps } from "./layered-steps";
+import { PARAMS_BYTES, ParamsWriter } from "./params";
+import { type BufferPlan, blockGrid, type LayeredArray, paddedWidth, WORKGROUP } from "./plan";
+
+/** Floating-point operations above which a run with a signal is submitted in chunks. */
+export const CHUNKED_FLOPS = 2e9;
+/** Wall time a chunk of a long run aims at: how soon an abort takes effect. */
+export const CHUNK_MS = 100;
+/** Floating-point operations of a long run's first chunk, before chunks are sized by their time. */
+const FIRST_CHUNK_FLOPS = 2e8;
+/** Exponent standing for "no term" in a max of powers of two (targets of zeros). */
+const NO_TERM_EXPONENT = -(1 << 30);
+const { STORAGE, COPY_DST, COPY_SRC, MAP_READ, UNIFORM, QUERY_RESOLVE } = GPUBufferUsage;
+
+/** Byte offset of the timestamps in the readback buffer: after the three slot arrays, 8-aligned. */
+export const timestampOffset = (slots: number) => Math.ceil((12 * slots) / 8) * 8;
+
+/** One dispatch: its pipeline, bind group, dynamic offsets, workgroup grid and its matrix-product flops. */
+export interface Step {
+  kernel: CompiledKernel;
+  group: GPUBindGroup;
+  offsets: number[];
+  grid: number[];
+  flops: number;
+}
+
+/** Matrix products (of 2·n²·B flops) per dispatch of each kernel; the others' work is O(n·B) or O(n²). */
+const MATRIX_PRODUCTS: Record<string, number> = { forward: 1, backward_step: 2 };
+
+/** Where layer l of a layered array lives: which buffer, at which byte offset. */
+function locate(array: LayeredArray, layer: number): { index: number; offset: number } {
+  const index = Math.floor(layer / array.layersPerBuffer);
+  return { index, offset: (layer - index * array.layersPerBuffer) * array.stride };
+}
+
+/** The buffers and dispatches of one run. */
+export class RunEncoder {
+  private readonly device: GPUDevice;
+  private readonly params = new ParamsWriter();
+  readonly weightBuffers: GPUBuffer[];
+  private readonly actBuffers: GPUBuffer[];
+  readonly gradBuffers: GPUBuffer[];
+  readonly biases: GPUBuffer;
+  readonly targets: GPUBuffer;
+  private readonly maxBits: GPUBuffer;
+  private readonly exponents: GPUBuffer;
+  private readonly partials: GPUBuffer;
+  readonly sums: GPUBuffer;
+  private readonly paramsBuffer: GPUBuffer;
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private statsGroup: GPUBindGroup | null = null;
+  private readonly steps: Step[][] = [];
+
+  constructor(
+    gpu: GpuContext,
+    readonly config: RunConfig,
+    readonly plan: BufferPlan,
+    private readonly buffers: BufferSet,
+    private readonly querySet: GPUQuerySet | null,
+    /** Invocations per workgroup of the matrix-product kernels (src/gpu/autotune.ts). */
+    readonly workgroup: number = WORKGROUP,
+  ) {
+    this.device = gpu.device;
+    const tensorBytes = plan.bytes.targets;
+    this.weightBuffers = this.layeredBuffers("weights", plan.weights, STORAGE | COPY_DST);
+    this.actBuffers = this.layeredBuffers("activations", plan.activations, STORAGE);
+    this.gradBuffers =
+      plan.path === "fused"
+        ? [buffers.create("gradients", 2 * tensorBytes, STORAGE)]
+        : [0, 1].map((i) => buffers.create(`gradient ${i}`, tensorBytes, STORAGE));
+    if (this.weightBuffers.length === 0) this.weightBuffers.push(buffers.create("no weights", 4, STORAGE));
+    this.biases = buffers.create("biases", plan.bytes.biases, STORAGE);
+    this.targets = buffers.create("targets", tensorBytes, STORAGE);
+    this.maxBits = buffers.create("max bits", 4 * plan.slots, STORAGE | COPY_SRC | COPY_DST);
+    this.exponents = buffers.create("exponents", 4 * plan.slots, STORAGE | COPY_SRC | COPY_DST);
+    this.partials = buffers.create("partials", plan.partialBytes, STORAGE);
+    this.sums = buffers.create("sums", 4 * plan.slots, STORAGE | COPY_SRC);
+    this.paramsBuffer = buffers.create("params", plan.bytes.params, UNIFORM | COPY_DST);
+  }
+
+  private layeredBuffers(label: string, array: LayeredArray, usage: GPUBufferUsageFlags): GPUBuffer[] {
+    return Array.from({ length: array.buffers }, (_, index) => {
+      const layers = Math.min(array.layersPerBuffer, array.layers - index * array.layersPerBuffer);
+      return this.buffers.create(`${label} ${index}`, (layers - 1) * array.stride + array.layerBytes, usage);
+    });
+  }
+
+  /**
+   * Encodes the run and submits it: in one submission with pass timestamps, or, for a long run
+   * given a signal, in chunks sized to take about CHUNK_MS each, checking the signal between them.
+   * Returns the buffer to map for the results and whether it holds pass timestamps.
+   */
+  async submit(signal?: AbortSignal): Promise<{ readback: GPUBuffer; timed: boolean }> {
+    const { device, plan } = this;
+    this.uploadOrthogonalWeights();
+    if (plan.path === "fused") this.steps.push(...this.fusedSteps());
+    else this.steps.push(...new LayeredSteps(this).build());
+    device.queue.writeBuffer(this.paramsBuffer, 0, this.params.toBytes());
+    const readback = this.buffers.create("readback", timestampOffset(plan.slots) + 48, MAP_READ | COPY_DST);
+    const flops = this.steps.flat().reduce((sum, step) => sum + step.flops, 0);
+    if (!signal || flops <= CHUNKED_FLOPS) {
+      const encoder = device.createCommandEncoder({ label: "gradscope run" });
+      this.clearStatistics(encoder);
+      this.steps.forEach((steps, index) => {
+        const timestampWrites = this.querySet
+          ? { querySet: this.querySet, beginningOfPassWriteIndex: 2 * index, endOfPassWriteIndex: 2 * index + 1 }
+          : undefined;
+        this.encodePass(encoder, steps, timestampWrites);
+      });
+      this.copyResults(encoder, readback, this.querySet !== null);
+      device.queue.submit([encoder.finish()]);
+      return { readback, timed: this.querySet !== null };
+    }
+    const steps = this.steps.flat();
+    let chunkFlops = FIRST_CHUNK_FLOPS;
+    for (let next = 0; next < steps.length; ) {
+      signal.throwIfAborted();
+      const first = next;
+      let work = 0;
+      while (next < steps.length && (next === first || work < chunkFlops)) work += (steps[next++] as Step).flops;
+      const encoder = device.createCommandEncoder({ label: `gradscope run, steps ${first}..${next - 1}` });
+      if (first === 0) this.clearStatistics(encoder);
+      this.encodePass(encoder, steps.slice(first, next));
+      if (next === steps.length) this.copyResults(encoder, readback, false);
+      const began = performance.now();
+      device.queue.submit([encoder.finish()]);
+      await device.queue.onSubmittedWorkDone();
+      const ms = Math.max(1, performance.now() - began);
+      chunkFlops *= Math.min(4, Math.max(0.5, CHUNK_MS / ms));
+    }
+    return { readback, timed: false };
+  }
+
+  private clearStatistics(encoder: GPUCommandEncoder): void {
+    encoder.clearBuffer(this.maxBits);
+    encoder.clearBuffer(this.exponents);
+  }
+
+  private encodePass(encoder: GPUCommandEncoder, steps: Step[], timestampWrites?: GPUComputePassTimestampWrites) {
+    const pass = encoder.beginComputePass(timestampWrites ? { timestampWrites } : {});
+    for (const step of steps) {
+      pass.setPipeline(step.kernel.pipeline);
+      pass.setBindGroup(0, step.group, step.offsets);
+      if (step.kernel.statsLayout) pass.setBindGroup(1, this.statsBindGroup(step.kernel.statsLayout));
+      pass.dispatchWorkgroups(step.grid[0] as number, step.grid[1] ?? 1);
+    }
+    pass.end();
+  }
+
+  /** The slots' three arrays (and the pass timestamps) into the readback buffer. */
+  private copyResults(encoder: GPUCommandEncoder, readback: GPUBuffer, timed: boolean): void {
+    const slots = this.plan.slots;
+    encoder.copyBufferToBuffer(this.maxBits, 0, readback, 0, 4 * slots);
+    encoder.copyBufferToBuffer(this.exponents, 0, readback, 4 * slots, 4 * slots);
+    encoder.copyBufferToBuffer(this.sums, 0, readback, 8 * slots, 4 * slots);
+    if (timed && this.querySet) {
+      const resolved = this.buffers.create("timestamps", 48, QUERY_RESOLVE | COPY_SRC);
+      encoder.resolveQuerySet(this.querySet, 0, 6, resolved, 0);
+      encoder.copyBufferToBuffer(resolved, 0, readback, timestampOffset(slots), 48);
+    }
+  }
+
+  private statsBindGroup(layout: GPUBindGroupLayout): GPUBindGroup {
+    this.statsGroup ??= this.device.createBindGroup({
+      label: "statistics",
+      layout,
+      entries: [this.maxBits, this.exponents, this.partials].map((buffer, binding) => ({
+        binding,
+        resource: { buffer },
+      })),
+    });
+    return this.statsGroup;
+  }
+
+  compile(kernel: Kernel, constants: Record<string, number | boolean>): CompiledKernel {
+    return compileKernel(this.device, kernel, constants);
+  }
+
+  /**
+   * One dispatch: `resources` are, per binding after the params record, a whole buffer or one
+   * layer of a layered array; bind groups are shared between dispatches that use the same buffers.
+   */
+  step(
+    kernel: Kernel,
+    compiled: CompiledKernel,
+    params: Parameters<ParamsWriter["add"]>[0],
+    resources: ({ buffer: GPUBuffer; layerBytes?: number; offset?: number } | null)[],
+    grid: number[],
+  ) {
+    const paramsOffset = this.params.add(params);
+    const key = `${kernel.name}:${resources.map((r) => (r ? `${r.buffer.label}` : "-")).join(",")}`;
+    let group = this.bindGroups.get(key);
+    if (!group) {
+      group = this.device.createBindGroup({
+        label: key,
+        layout: compiled.layout,
+        entries: kernel.bindings.map((binding, index) => {
+          if (index === 0 && binding.kind === "uniform") {
+            return { binding: 0, resource: { buffer: this.paramsBuffer, size: PARAMS_BYTES } };
+          }
+          const resource = resources[index - (kernel.bindings[0]?.kind === "uniform" ? 1 : 0)];
+          if (!resource) throw new Error(`missing resource for ${kernel.name} binding ${index}`);
+          return {
+            binding: index,
+            resource: binding.dynamic
+              ? { buffer: resource.buffer, size: resource.layerBytes }
+              : { buffer: resource.buffer },
+          };
+        }),
+      });
+      this.bindGroups.set(key, group);
+    }
+    const offsets = [paramsOffset, ...resources.filter((r) => r?.layerBytes !== undefined).map((r) => r?.offset ?? 0)];
+    const { width: n, batch } = this.config;
+    const flops = (MATRIX_PRODUCTS[kernel.name] ?? 0) * 2 * n * n * batch;
+    return { kernel: compiled, group, offsets: kernel.bindings[0]?.dynamic ? offsets : offsets.slice(1), grid, flops };
+  }
+
+  /** Layer l's weights (stored), or the one layer's buffer W_l is drawn into (regenerated). */
+  weightLayer(layer: number) {
+    const { index, offset } = locate(this.plan.weights, this.plan.storedWeights ? layer - 1 : 0);
+    return { buffer: this.weightBuffers[index] as GPUBuffer, layerBytes: this.plan.weights.layerBytes, offset };
+  }
+
+  /** Activation buffer `position` (a_l at position l when every layer is kept). */
+  position(position: number) {
+    const { index, offset } = locate(this.plan.activations, position);
+    return { buffer: this.actBuffers[index] as GPUBuffer, layerBytes: this.plan.activations.layerBytes, offset };
+  }
+
+  /** The layered kernels' shape: width, width in vec4s (rows padded to 4·N4 floats), batch. */
+  get shape() {
+    return { N: this.config.width, N4: paddedWidth(this.config.width) / 4, BATCH: this.config.batch };
+  }
+
+  get tensorGrid(): number[] {
+    const { x, y } = blockGrid(this.config.batch, this.config.width);
+    return [x, y];
+  }
+
+  /** The matrix-product kernels' constants: the shape and the chosen workgroup size. */
+  get productShape() {
+    return { ...this.shape, WORKGROUP: this.workgroup };
+  }
+
+  /** Floats between rows of a stored tensor: packed on the fused path, padded to vec4s on the layered. */
+  get rowStride(): number {
+    return this.plan.path === "fused" ? this.config.width : paddedWidth(this.config.width);
+  }
+
+  private uploadOrthogonalWeights(): void {
+    const { init, width: n, depth, seed } = this.config;
+    if (init.scheme !== "orthogonal") return;
+    const stride = this.rowStride;
+    const rows = new Float32Array(stride * n);
+    for (let l = 1; l <= depth; l++) {
+      const { buffer, offset } = this.weightLayer(l);
+      const weights = layerWeights(init, n, seed, l);
+      for (let i = 0; i < n; i++) rows.set(weights.subarray(i * n, (i + 1) * n), i * stride);
+      this.device.queue.writeBuffer(buffer, offset, rows);
+    }
+  }
+
+  /** The init as the draw kernels take it: INIT_KIND and its scalar, or null for orthogonal (uploaded). */
+  get drawnInit(): { kind: number | null; param: number } {
+    const distribution = initDistribution(this.config.init, this.config.width);
+    switch (distribution.kind) {
+      case "identity":
+        return { kind: 0, param: distribution.scale };
+      case "normal":
+        return { kind: 1, param: distribution.std };
+      case "uniform":
+        return { kind: 2, param: distribution.bound };
+      default:
+        return { kind: null, param: 0 };
+    }
+  }
+
+  /** ⌈log₂ biasSigma⌉ for the tracked forward pass (0 without biases). */
+  get biasExp(): number {
+    const exponent = biasExponent(this.config.biasSigma);
+    return Number.isFinite(exponent) ? exponent : 0;
+  }
+
+  /** The power of two of the targets in a − y: 0 for Gaussian targets, none for zeros. */
+  get targetExp(): number {
+    return this.config.target === "zeros" ? NO_TERM_EXPONENT : 0;
+  }
+
+  /** Dispatches this run encodes. */
+  get dispatches(): number {
+    return this.steps.reduce((sum, pass) => sum + pass.length, 0);
+  }
+
+  /** The fused path: stored weights drawn if needed, then one dispatch per pass and the reduction. */
+  private fusedSteps() {
+    const { config, plan } = this;
+    const activation = ACTIVATIONS[config.activation];
+    const { kind, param } = this.drawnInit;
+    const common = {
+      N: config.width,
+      BATCH: config.batch,
+      ACTIVATION: activation.id,
+      STORED_WEIGHTS: plan.storedWeights,
+      INIT_KIND: kind ?? 0,
+      CHAIN_WORKGROUP: plan.partialsPerLayer,
+    };
+    const params = {
+      count: config.depth,
+      seed: config.seed,
+      initParam: param,
+      biasSigma: config.biasSigma,
+      biasExp: this.biasExp,
+      targetExp: this.targetExp,
+    };
+    const weights = { buffer: this.weightBuffers[0] as GPUBuffer };
+    const acts = { buffer: this.actBuffers[0] as GPUBuffer };
+    const targets = { buffer: this.targets };
+    const forward = this.compile(KERNELS.chainForward, {
+      ...common,
+      TRACKED_FORWARD: config.numerics === "tracked" && activation.positivelyHomogeneous,
+      INPUT_ONES: config.input === "ones",
+      TARGET_ZEROS: config.target === "zeros",
+    });
+    const backward = this.compile(KERNELS.chainBackward, { ...common, TRACKED: config.numerics === "tracked" });
+    return [
+      this.weightSteps(),
+      [this.step(KERNELS.chainForward, forward, params, [weights, acts, targets], [1])],
+      [
+        this.step(
+          KERNELS.chainBackward,
+          backward,
+          params,
+          [weights, acts, targets, { buffer: this.gradBuffers[0] as GPUBuffer }],
+          [1],
+        ),
+        this.reduceStep(),
+      ],
+    ];
+  }
+
+  /** Draws of the stored weights, one dispatch per weight buffer (none for orthogonal: uploaded). */
+  weightSteps() {
+    const { config, plan } = this;
+    const n = config.width;
+    const steps: Step[] = [];
+    const { kind, param } = this.drawnInit;
+    if (kind !== null && plan.storedWeights) {
+      const compiled = this.compile(KERNELS.initWeights, { N: n, ROW_STRIDE: this.rowStride, INIT_KIND: kind });
+      this.weightBuffers.forEach((buffer, index) => {
+        const first = index * plan.weights.layersPerBuffer;
+        const count = Math.min(plan.weights.layersPerBuffer, config.depth - first);
+        const grid = [Math.min(Math.ceil((n * n) / 256), 4096), count];
+        const params = {
+          layer: first + 1,
+          count,
+          stride: plan.weights.stride / 4,
+          seed: config.seed,
+          initParam: param,
+        };
+        steps.push(this.step(KERNELS.initWeights, compiled, params, [{ buffer }], grid));
+      });
+    }
+    return steps;
+  }
+
+  /** One workgroup per slot sums its partials (shaders/reduce.wgsl). */
+  reduceStep() {
+    const { config, plan } = this;
+    const reduce = this.compile(KERNELS.reduce, {
+      LAYER_SLOTS: 2 * config.depth + 2,
+      P_LAYER: plan.partialsPerLayer,
+      P_WEIGHT: plan.partialsPerWeight,
+      SLOTS: plan.slots,
+    });
+    return this.step(KERNELS.reduce, reduce, {}, [{ buffer: this.sums }], [Math.ceil(plan.slots / WORKGROUP)]);
+  }
+}
