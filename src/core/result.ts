@@ -35,6 +35,22 @@ export interface RunResult {
   timingMs: TimingMs;
   /** GPU backend: compute dispatches the run encoded. */
   dispatches?: number;
+  /** GPU backend: how the run fit its memory budget. */
+  memory?: GpuMemory;
+}
+
+/** How a GPU run fit its memory budget (src/gpu/plan.ts chooses). */
+export interface GpuMemory {
+  /** Bytes of every GPU buffer the run allocated. */
+  bytes: number;
+  /** The budget it had to fit. */
+  budgetBytes: number;
+  /** Activations a_0..a_L kept at once: L + 1, or fewer when the rest were recomputed. */
+  activationsKept: number;
+  /** Weights stored for every layer, or drawn again where each step uses them. */
+  weights: "stored" | "regenerated";
+  /** Statistics reduced right after each dispatch, keeping one tensor's partial sums. */
+  reducedEachDispatch: boolean;
 }
 
 /**

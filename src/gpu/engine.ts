@@ -4,7 +4,7 @@
  * reads back only O(L) numbers. The dispatches are built by src/gpu/run-encoder.ts.
  */
 import type { RunConfig } from "../core/config";
-import { assembleResult, type RunResult, type RunSummaries, type TensorSummary } from "../core/result";
+import { assembleResult, type GpuMemory, type RunResult, type RunSummaries, type TensorSummary } from "../core/result";
 import { layeredWorkgroup, WORKGROUP_CHOICES } from "./autotune";
 import { acquireGpu, BufferSet } from "./device";
 import { DEFAULT_MEMORY_BUDGET, planRun, type RunPath, type WeightSource, WORKGROUP } from "./plan";
@@ -76,7 +76,15 @@ export async function runOnGpu(config: RunConfig, options: GpuRunOptions = {}): 
     const summaries = readSummaries(config, plan.slots, bytes);
     const gpuTimes = timed ? readTimestamps(bytes, timestampOffset(plan.slots)) : undefined;
     const timing = { wall: performance.now() - started, ...(gpuTimes ? { gpu: gpuTimes } : {}) };
-    return { ...assembleResult(config, "webgpu", summaries, gpu.subnormals, timing), dispatches: run.dispatches };
+    const fit: GpuMemory = {
+      bytes: plan.totalBytes,
+      budgetBytes: budget,
+      activationsKept: plan.positions,
+      weights: plan.storedWeights ? "stored" : "regenerated",
+      reducedEachDispatch: plan.reduceEachDispatch,
+    };
+    const result = assembleResult(config, "webgpu", summaries, gpu.subnormals, timing);
+    return { ...result, dispatches: run.dispatches, memory: fit };
   } finally {
     // An aborted or failed run leaves no error scope behind for the next one.
     while (scopes > 0) await popScope();

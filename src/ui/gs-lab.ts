@@ -37,6 +37,20 @@ function applyChange(draft: DraftConfig, field: ControlChange["field"], value: u
 }
 
 /** The preset the config equals (seed aside), if any. */
+/** How a GPU run fit its memory: its MiB, and what it recomputed or redrew to fit (SPEC extension). */
+export function memoryText(result: RunResult): string {
+  const memory = result.memory;
+  if (!memory) return "";
+  const mib = memory.bytes / 2 ** 20;
+  const parts = [`${mib < 10 ? mib.toFixed(1) : mib.toFixed(0)} MiB of GPU memory`];
+  const layers = result.config.depth + 1;
+  if (memory.activationsKept < layers) {
+    parts.push(`${memory.activationsKept} of ${layers} activations kept, the rest recomputed`);
+  }
+  if (memory.weights === "regenerated") parts.push("weights drawn again where used");
+  return parts.join("; ");
+}
+
 function matchingPreset(config: RunConfig): string | null {
   const preset = PRESETS.find((p) => {
     const candidate = validateConfig({ ...p.config, seed: config.seed });
@@ -232,8 +246,9 @@ export class GsLab extends LitElement {
     const time = this.result
       ? html`<span>last run ${this.result.timingMs.wall.toFixed(0)} ms on ${this.result.backend}</span>`
       : nothing;
+    const memory = this.result?.memory ? html`<span class="memory">${memoryText(this.result)}</span>` : nothing;
     return html`<div class="status" aria-live="polite">
-      ${this.busy ? html`<span class="busy" role="status">running…</span>` : nothing} ${time} ${where}
+      ${this.busy ? html`<span class="busy" role="status">running…</span>` : nothing} ${time} ${memory} ${where}
     </div>`;
   }
 

@@ -560,6 +560,14 @@ describe("GPU memory", () => {
     expect(bounded.forwardSteps).toBeGreaterThan(60);
     const unbounded = await runOnGpu(config);
     const run = await runOnGpu(config, { memoryBudgetBytes: budget });
+    expect(run.memory).toEqual({
+      bytes: bounded.totalBytes,
+      budgetBytes: budget,
+      activationsKept: bounded.positions,
+      weights: "stored",
+      reducedEachDispatch: false,
+    });
+    expect(unbounded.memory?.activationsKept).toBe(61);
     expect(run.log10GradRms).toEqual(unbounded.log10GradRms);
     expect(run.log10WeightGradNorm).toEqual(unbounded.log10WeightGradNorm);
     expect(run.dispatches as number).toBeGreaterThan(unbounded.dispatches as number);

@@ -124,6 +124,8 @@ describe("the lab", () => {
     const deeper = await setNumber(page, "depth", "120");
     expect(deeper.config.depth).toBe(120);
     expect(deeper.act).toHaveLength(121);
+    // The status line says how the run fit GPU memory.
+    expect(deeper.text).toMatch(/last run \d+ ms on webgpu \d+(\.\d)? MiB of GPU memory/);
 
     const relu = await select(page, "activation", "relu");
     expect(relu.config.activation).toBe("relu");
