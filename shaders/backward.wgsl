@@ -5,8 +5,6 @@
 // vec4s, 64 multiply-adds. Tracked numerics first scale ∂ℓ/∂z_l by 2^−k, k from ∂ℓ/∂a_l's largest
 // entry, and carry k in the exponent.
 
-// W_l: 4·N4 rows of N4 vec4s (rows and columns past N are zero).
-@group(0) @binding(1) var<storage, read> weights: array<vec4<f32>>;
 // a_{l-1}, for g'(a_{l-1}).
 @group(0) @binding(2) var<storage, read> act_prev: array<f32>;
 // ∂ℓ/∂z_l.
@@ -33,11 +31,10 @@ fn backward_block(block: u32) {
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   for (var i = 0u; i < N4; i++) {
-    let row = 4u * i * N4 + column;
-    let w0 = weights[row];
-    let w1 = weights[row + N4];
-    let w2 = weights[row + 2u * N4];
-    let w3 = weights[row + 3u * N4];
+    let w0 = weight_vec4(4u * i, column);
+    let w1 = weight_vec4(4u * i + 1u, column);
+    let w2 = weight_vec4(4u * i + 2u, column);
+    let w3 = weight_vec4(4u * i + 3u, column);
     let d0 = dz_in[e.x + i] * scale.shift;
     let d1 = dz_in[e.y + i] * scale.shift;
     let d2 = dz_in[e.z + i] * scale.shift;

@@ -1,7 +1,7 @@
 // One layer forward: a_l = g(W_l a_{l-1} + b_l) for the whole batch, a 4 × 4 block of (example,
 // unit) per invocation, with a_l's statistics. Rows are padded with zeros to 4·N4 floats, so the
-// product runs over vec4s without bounds checks: each step loads 4 weight and 4 activation vec4s
-// for 64 multiply-adds. In tracked numerics the input is rescaled by powers of two
+// product runs over vec4s without bounds checks: each step loads 4 weight vec4s
+// (shaders/product_weights.wgsl) and 4 activation vec4s for 64 multiply-adds. In tracked numerics the input is rescaled by powers of two
 // (shaders/scaling.wgsl).
 
 override N: u32 = 1u;
@@ -10,8 +10,6 @@ override BATCH: u32 = 1u;
 override TRACKED_FORWARD: bool = false;
 
 @group(0) @binding(0) var<uniform> params: Params;
-// W_l: 4·N4 rows of N4 vec4s (rows and columns past N are zero).
-@group(0) @binding(1) var<storage, read> weights: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> act_in: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> act_out: array<f32>;
 @group(0) @binding(4) var<storage, read> biases: array<f32>;
@@ -34,7 +32,6 @@ fn main(
     return;
   }
   let origin = block_origin(block, N);
-  let w = origin.y * N4;
   let x = clamped_rows(origin.x, BATCH, N4);
   // acc_r holds units origin.y..+3 of example origin.x + r.
   var acc0 = vec4<f32>(0.0);
@@ -42,10 +39,10 @@ fn main(
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   for (var j = 0u; j < N4; j++) {
-    let w0 = weights[w + j];
-    let w1 = weights[w + N4 + j];
-    let w2 = weights[w + 2u * N4 + j];
-    let w3 = weights[w + 3u * N4 + j];
+    let w0 = weight_vec4(origin.y, j);
+    let w1 = weight_vec4(origin.y + 1u, j);
+    let w2 = weight_vec4(origin.y + 2u, j);
+    let w3 = weight_vec4(origin.y + 3u, j);
     let x0 = act_in[x.x + j] * scale.in_shift;
     let x1 = act_in[x.y + j] * scale.in_shift;
     let x2 = act_in[x.z + j] * scale.in_shift;

@@ -16,6 +16,7 @@ import forwardWgsl from "../../shaders/forward.wgsl?raw";
 import initBiasesWgsl from "../../shaders/init_biases.wgsl?raw";
 import initWeightsWgsl from "../../shaders/init_weights.wgsl?raw";
 import philoxWgsl from "../../shaders/philox.wgsl?raw";
+import productWeightsWgsl from "../../shaders/product_weights.wgsl?raw";
 import randomWgsl from "../../shaders/random.wgsl?raw";
 import reduceWgsl from "../../shaders/reduce.wgsl?raw";
 import reduceOneWgsl from "../../shaders/reduce_one.wgsl?raw";
@@ -56,7 +57,7 @@ export const KERNELS = {
   data: kernel("data", [...random, dataWgsl], [params, layer("storage"), whole("storage")], true),
   forward: kernel(
     "forward",
-    [activationsWgsl, forwardWgsl],
+    [...random, activationsWgsl, productWeightsWgsl, forwardWgsl],
     [params, layer("read-only-storage"), layer("storage"), layer("storage"), whole("read-only-storage")],
     true,
   ),
@@ -68,7 +69,7 @@ export const KERNELS = {
   ),
   backward: kernel(
     "backward_step",
-    [activationsWgsl, backwardWgsl, weightGradWgsl, backwardStepWgsl],
+    [...random, activationsWgsl, productWeightsWgsl, backwardWgsl, weightGradWgsl, backwardStepWgsl],
     [
       params,
       layer("read-only-storage"),

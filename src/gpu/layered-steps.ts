@@ -65,10 +65,10 @@ export class LayeredSteps {
     }
   }
 
-  /** W_l for a step: stored, or drawn into the one weight layer unless it holds W_l already. */
+  /** W_l for a step: stored, drawn in the kernel, or drawn into the one weight layer unless it holds W_l. */
   private weightsFor(layer: number, steps: Step[]) {
     const { config, plan } = this.run;
-    if (!plan.storedWeights && this.drawnLayer !== layer) {
+    if (!plan.storedWeights && !plan.weightsInKernel && this.drawnLayer !== layer) {
       const n = config.width;
       const { kind, param } = this.run.drawnInit;
       const compiled = this.run.compile(KERNELS.initWeights, {
@@ -103,6 +103,8 @@ export class LayeredSteps {
     });
     const params = {
       layer: l,
+      seed: config.seed,
+      initParam: this.run.drawnInit.param,
       inSlot: l - 1,
       outSlot: l,
       partialBase: this.partialBase(l),
@@ -155,6 +157,8 @@ export class LayeredSteps {
     const weightSlot = 2 * config.depth + 1 + l;
     const params = {
       layer: l,
+      seed: config.seed,
+      initParam: this.run.drawnInit.param,
       inSlot: this.gradSlot(l),
       outSlot: slot,
       partialBase: this.partialBase(slot),

@@ -98,8 +98,15 @@ export function regeneratesWeights(config: RunConfig): boolean {
   return config.init.scheme === "identity" || config.batch <= 2;
 }
 
-/** How the layered path gets W_l: drawn once for every layer, or drawn into one layer's buffer where used. */
-export type WeightSource = "stored" | "regenerated";
+/**
+ * How the layered path gets W_l: drawn once for every layer and stored; drawn into one layer-sized
+ * buffer before each step that needs it ("regenerated"); or drawn inside the product kernels, with
+ * no weight memory at all ("in-kernel": each weight drawn once per 4 examples, so for batches ≤ 4).
+ */
+export type WeightSource = "stored" | "regenerated" | "in-kernel";
+
+/** Largest batch the plan draws weights inside the product kernels for (one 4-example block). */
+export const IN_KERNEL_MAX_BATCH = 4;
 
 export interface BufferPlan {
   path: RunPath;
@@ -117,6 +124,8 @@ export interface BufferPlan {
    * layer-sized buffer before each step that needs it.
    */
   storedWeights: boolean;
+  /** Layered path: W_l drawn inside the product kernels, no weight buffer at all. */
+  weightsInKernel: boolean;
   /**
    * Each statistics-writing dispatch is followed by a reduction of its slot, so the partials of one
    * tensor are kept instead of every layer's (for runs whose partials would not fit).
@@ -187,7 +196,7 @@ export function planBuffers(config: RunConfig, limits: AdapterLimits, options: P
     ? [options.weights]
     : config.init.scheme === "orthogonal"
       ? ["stored"]
-      : ["stored", "regenerated"];
+      : ["stored", config.batch <= IN_KERNEL_MAX_BATCH ? "in-kernel" : "regenerated"];
   const reduceChoices = options.reduceEachDispatch === undefined ? [false, true] : [options.reduceEachDispatch];
   const keepAll = config.depth + 1;
   let lastError: unknown = null;
@@ -264,7 +273,7 @@ function planFixed(
   if (positions < Math.min(depth + 1, MIN_CHECKPOINT_POSITIONS)) {
     throw new RangeError(`a run keeps at least ${MIN_CHECKPOINT_POSITIONS} activations, got ${positions}`);
   }
-  if (choice?.weights === "regenerated" && config.init.scheme === "orthogonal") {
+  if (choice && choice.weights !== "stored" && config.init.scheme === "orthogonal") {
     throw new RangeError(
       "orthogonal weights cannot be regenerated where they are used: their QR needs the whole matrix",
     );
@@ -274,7 +283,8 @@ function planFixed(
   // A fused run indexes whole buffers: its layers are packed, each array in a single buffer.
   const packed = { ...layerLimits, minStorageBufferOffsetAlignment: 4 };
   const activations = layered(positions, tensorBytes, fused ? packed : layerLimits, "activations");
-  const weightLayers = storedWeights ? depth : fused ? 0 : 1;
+  const weightsInKernel = choice?.weights === "in-kernel";
+  const weightLayers = storedWeights ? depth : fused || weightsInKernel ? 0 : 1;
   const weights = layered(weightLayers, 4 * row * row, fused ? packed : layerLimits, "weights");
   if (fused && (activations.buffers > 1 || weights.buffers > 1)) {
     const bytes = Math.max(layeredBytes(activations), layeredBytes(weights));
@@ -289,7 +299,12 @@ function planFixed(
   const forwardSteps = fused ? depth : depth * computations(depth, positions);
   const dispatches = fused
     ? 4 + weights.buffers
-    : layeredDispatches(config, forwardSteps, storedWeights ? weights.buffers : null, reduceEachDispatch);
+    : layeredDispatches(
+        config,
+        forwardSteps,
+        storedWeights || weightsInKernel ? weights.buffers : null,
+        reduceEachDispatch,
+      );
   const bytes = {
     weights: layeredBytes(weights),
     activations: layeredBytes(activations),
@@ -315,6 +330,7 @@ function planFixed(
     positions,
     forwardSteps,
     storedWeights,
+    weightsInKernel,
     reduceEachDispatch,
     activations,
     weights,

@@ -79,7 +79,7 @@ export class RunEncoder {
       plan.path === "fused"
         ? [buffers.create("gradients", 2 * tensorBytes, STORAGE)]
         : [0, 1].map((i) => buffers.create(`gradient ${i}`, tensorBytes, STORAGE));
-    if (this.weightBuffers.length === 0) this.weightBuffers.push(buffers.create("no weights", 4, STORAGE));
+    if (this.weightBuffers.length === 0) this.weightBuffers.push(buffers.create("no weights", 16, STORAGE));
     this.biases = buffers.create("biases", plan.bytes.biases, STORAGE);
     this.targets = buffers.create("targets", tensorBytes, STORAGE);
     this.maxBits = buffers.create("max bits", 4 * plan.slots, STORAGE | COPY_SRC | COPY_DST);
@@ -227,8 +227,12 @@ export class RunEncoder {
     return { kernel: compiled, group, offsets: kernel.bindings[0]?.dynamic ? offsets : offsets.slice(1), grid, flops };
   }
 
-  /** Layer l's weights (stored), or the one layer's buffer W_l is drawn into (regenerated). */
+  /**
+   * Layer l's weights (stored), the one layer's buffer W_l is drawn into (regenerated), or a
+   * placeholder for the binding when the kernels draw W_l themselves.
+   */
   weightLayer(layer: number) {
+    if (this.plan.weightsInKernel) return { buffer: this.weightBuffers[0] as GPUBuffer, layerBytes: 16, offset: 0 };
     const { index, offset } = locate(this.plan.weights, this.plan.storedWeights ? layer - 1 : 0);
     return { buffer: this.weightBuffers[index] as GPUBuffer, layerBytes: this.plan.weights.layerBytes, offset };
   }
@@ -249,9 +253,10 @@ export class RunEncoder {
     return [x, y];
   }
 
-  /** The matrix-product kernels' constants: the shape and the chosen workgroup size. */
+  /** The matrix-product kernels' constants: the shape, the workgroup size, and where W_l comes from. */
   get productShape() {
-    return { ...this.shape, WORKGROUP: this.workgroup };
+    const drawn = this.plan.weightsInKernel;
+    return { ...this.shape, WORKGROUP: this.workgroup, WEIGHTS_IN_KERNEL: drawn, INIT_KIND: this.drawnInit.kind ?? 0 };
   }
 
   /** Floats between rows of a stored tensor: packed on the fused path, padded to vec4s on the layered. */

@@ -47,6 +47,7 @@ describe("buffer plans across SPEC.md's range", () => {
     const plan = planRun(config, DEFAULT_LIMITS);
     expect(plan.path).toBe("layered");
     expect(plan.storedWeights).toBe(false);
+    expect(plan.weightsInKernel).toBe(false);
     expect(plan.reduceEachDispatch).toBe(true);
     expect(plan.bytes.weights).toBe(4 * 2048 * 2048);
     // 32 MiB per activation: 1 GiB holds a couple of dozen of them.
@@ -55,6 +56,17 @@ describe("buffer plans across SPEC.md's range", () => {
     expect(computations(4096, plan.positions)).toBeLessThanOrEqual(5);
     const forwardSteps = chainSchedule(4096, plan.positions).filter((step) => step.kind === "forward").length;
     expect(forwardSteps).toBeLessThanOrEqual(plan.forwardSteps);
+  });
+
+  test("a batch of at most 4 whose weights do not fit draws them inside the product kernels", () => {
+    const plan = planRun(validateConfig({ depth: 4096, width: 2048, batch: 3 }), DEFAULT_LIMITS);
+    expect(plan.path).toBe("layered");
+    expect(plan.weightsInKernel).toBe(true);
+    expect(plan.bytes.weights).toBe(0);
+    expect(plan.positions).toBe(4097);
+    const wider = planRun(validateConfig({ depth: 4096, width: 2048, batch: 5 }), DEFAULT_LIMITS);
+    expect(wider.weightsInKernel).toBe(false);
+    expect(wider.bytes.weights).toBe(4 * 2048 * 2048);
   });
 
   test("small configs keep everything and reduce once", () => {

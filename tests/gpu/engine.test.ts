@@ -46,12 +46,14 @@ function randomConfig(i: number): RunConfig {
 
 /**
  * How config i is run: its own choice of path and plan, or the layered path with weights drawn where
- * they are used, fewer activations kept than layers (recomputed), statistics reduced after each
- * dispatch, or all three — each held to the reference like the rest.
+ * they are used (inside the product kernels for batches up to 8), fewer activations kept than layers
+ * (recomputed), statistics reduced after each dispatch, or all three — each held to the reference
+ * like the rest.
  */
 function randomRunOptions(i: number, config: RunConfig): GpuRunOptions {
   const positions = 4 + Math.floor(Math.random() * Math.max(1, config.depth - 3));
-  const regenerated = config.init.scheme === "orthogonal" ? {} : { weights: "regenerated" as const };
+  const drawn = config.batch <= 8 ? ("in-kernel" as const) : ("regenerated" as const);
+  const regenerated = config.init.scheme === "orthogonal" ? {} : { weights: drawn };
   const ways: GpuRunOptions[] = [
     {},
     { path: "layered", ...regenerated },
@@ -507,12 +509,16 @@ describe("GPU memory", () => {
       const config = validateConfig(partial);
       const label = JSON.stringify(partial);
       const kept = await runOnGpu(config, { path: "layered" });
-      const regenerated = config.init.scheme === "orthogonal" ? {} : { weights: "regenerated" as const };
+      const random = config.init.scheme !== "orthogonal";
+      const regenerated = random ? { weights: "regenerated" as const } : {};
+      const inKernel = random ? { weights: "in-kernel" as const } : {};
       for (const options of [
         { positions: 4 },
         { positions: Math.max(4, Math.ceil(config.depth / 3)) },
         regenerated,
+        inKernel,
         { positions: 5, ...regenerated },
+        { positions: 6, ...inKernel },
       ]) {
         const run = await runOnGpu(config, { path: "layered", ...options });
         const what = `${label} ${JSON.stringify(options)}`;
