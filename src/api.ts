@@ -14,10 +14,12 @@ export interface RunOptions {
   subnormals?: Subnormals;
   /** GPU backend: most bytes of GPU buffers the run may allocate (default 1 GiB). */
   memoryBudgetBytes?: number;
+  /** GPU backend: aborting it stops a long run between chunks; the promise rejects with its reason. */
+  signal?: AbortSignal;
 }
 
 const BACKENDS: Backend[] = ["webgpu", "cpu"];
-const OPTION_KEYS = ["backend", "subnormals", "memoryBudgetBytes"];
+const OPTION_KEYS = ["backend", "subnormals", "memoryBudgetBytes", "signal"];
 
 function validateOptions(options: unknown): RunOptions {
   if (options === undefined) return {};
@@ -39,13 +41,16 @@ function validateOptions(options: unknown): RunOptions {
   if (budget !== undefined && !(typeof budget === "number" && Number.isInteger(budget) && budget > 0)) {
     throw new ConfigError("memoryBudgetBytes", budget, "a positive integer");
   }
+  if (record.signal !== undefined && !(record.signal instanceof AbortSignal)) {
+    throw new ConfigError("signal", record.signal, "an AbortSignal (new AbortController().signal)");
+  }
   return record as RunOptions;
 }
 
 /** Runs a config (defaults filled in) on the chosen backend and resolves to SPEC.md's result. */
 export async function run(config: unknown, options?: unknown): Promise<RunResult> {
   const valid = validateConfig(config);
-  const { backend = "webgpu", subnormals, memoryBudgetBytes } = validateOptions(options);
+  const { backend = "webgpu", subnormals, memoryBudgetBytes, signal } = validateOptions(options);
   if (backend === "cpu") return runReference(valid, subnormals ? { subnormals } : {});
-  return runOnGpu(valid, memoryBudgetBytes ? { memoryBudgetBytes } : {});
+  return runOnGpu(valid, { ...(memoryBudgetBytes ? { memoryBudgetBytes } : {}), ...(signal ? { signal } : {}) });
 }

@@ -64,6 +64,23 @@ describe("window.gradscope.run on the built page", () => {
     );
   });
 
+  test("a signal gives up a long run; a signal that is not an AbortSignal is refused", async () => {
+    expect(await rejectionInPage({}, { signal: "stop" })).toBe(
+      'ConfigError: signal must be an AbortSignal (new AbortController().signal), got "stop"',
+    );
+    const message = await opened.page.evaluate(async () => {
+      const controller = new AbortController();
+      // 6·L·n²·B = 2.4e10 flops: many chunks.
+      const run = window.gradscope.run({ depth: 60, width: 512, batch: 256 }, { signal: controller.signal });
+      setTimeout(() => controller.abort(new Error("stopped by the script")), 200);
+      return run.then(
+        () => "resolved",
+        (error: Error) => error.message,
+      );
+    });
+    expect(message).toBe("stopped by the script");
+  });
+
   test("both backends agree on the default config (tanh, Xavier, width 64, batch 64, depth 50)", async () => {
     const gpu = await runInPage({}, { backend: "webgpu" });
     const cpu = await runInPage({}, { backend: "cpu", subnormals: gpu.subnormals });
