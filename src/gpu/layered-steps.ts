@@ -122,12 +122,12 @@ export class LayeredSteps {
     return this.run.config.depth + 1 + l;
   }
 
-  /** The buffer ∂ℓ/∂a_l is in: the two alternate down the layers. */
+  /** The buffer holding layer l's gradient (∂ℓ/∂z_l, stored for ∂ℓ/∂a_l): the two alternate down the layers. */
   private gradBuffer(l: number) {
     return { buffer: this.run.gradBuffers[(this.run.config.depth - l) % 2] as GPUBuffer };
   }
 
-  /** ∂ℓ/∂a_L = a_L − y, from a_L at position `from`. */
+  /** ∂ℓ/∂a_L = a_L − y (its statistics; stored as ∂ℓ/∂z_L), from a_L at position `from`. */
   private seedStep(from: number, steps: Step[]): void {
     const L = this.run.config.depth;
     const seed = this.run.compile(KERNELS.seed, {
