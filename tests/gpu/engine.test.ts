@@ -579,6 +579,26 @@ describe("GPU memory", () => {
     expect(run.dispatches as number).toBeGreaterThan(unbounded.dispatches as number);
   });
 
+  test("a small batch whose weights would not fit draws them inside the kernels, and nothing changes", async () => {
+    const { limits } = await requireGpu();
+    const config = validateConfig({ depth: 40, width: 67, batch: 3, activation: "tanh", biasSigma: 0.1 });
+    const stored = planBuffers(config, limits, { path: "layered" });
+    expect(stored.storedWeights).toBe(true);
+    // Room for everything but 10 layers' weights.
+    const budget = stored.totalBytes - 10 * stored.weights.stride;
+    const drawn = planBuffers(config, limits, { path: "layered", budget });
+    expect(drawn.weightsInKernel).toBe(true);
+    expect(drawn.bytes.weights).toBe(0);
+    const kept = await runOnGpu(config, { path: "layered" });
+    const run = await runOnGpu(config, { path: "layered", memoryBudgetBytes: budget });
+    expect(run.memory?.weights).toBe("regenerated");
+    expect(run.log10ActRms).toEqual(kept.log10ActRms);
+    expect(run.log10GradRms).toEqual(kept.log10GradRms);
+    expect(run.log10WeightGradNorm).toEqual(kept.log10WeightGradNorm);
+    // No draw dispatches at all: data, 40 forward, seed, 40 backward, bias draw, reduce.
+    expect(run.dispatches).toBe(2 * 40 + 3 + 1);
+  });
+
   test("a long run given a signal goes in chunks, gives the same result, and stops when aborted", async () => {
     const { device } = await requireGpu();
     // 6·L·n²·B = 2.4e9 flops, above CHUNKED_FLOPS.
