@@ -1,7 +1,8 @@
 /**
- * The GPU engine: runs a config as SPEC.md says, in one submission (weights, biases and data drawn
- * on the GPU; forward; backward with weight gradients; every statistic reduced on the GPU), and
- * reads back only O(L) numbers. The dispatches are built by src/gpu/run-encoder.ts.
+ * The GPU engine: runs a config as SPEC.md says, in one submission (in chunks for a long run given
+ * a signal): weights, biases and data drawn on the GPU; forward; backward with weight gradients;
+ * every statistic reduced on the GPU; only O(L) numbers read back. The plan (src/gpu/plan.ts) says
+ * how it fits memory; the dispatches are built by src/gpu/run-encoder.ts.
  */
 import type { RunConfig } from "../core/config";
 import { assembleResult, type GpuMemory, type RunResult, type RunSummaries, type TensorSummary } from "../core/result";
@@ -29,9 +30,9 @@ export interface GpuRunOptions {
    */
   workgroup?: number;
   /**
-   * Lets the caller give up on a long run: runs of more than CHUNKED_FLOPS (src/gpu/run-encoder.ts) are then submitted in
-   * chunks of about CHUNK_MS each, and an abort stops the run (rejecting with the signal's reason)
-   * after the chunk in flight. Without a signal a run is one submission.
+   * Lets the caller give up on a long run: runs of more than CHUNKED_FLOPS (src/gpu/run-encoder.ts)
+   * are then submitted in chunks of about CHUNK_MS each, and an abort stops the run (rejecting with
+   * the signal's reason) after the chunk in flight. Without a signal a run is one submission.
    */
   signal?: AbortSignal;
 }
