@@ -101,7 +101,9 @@ export function regeneratesWeights(config: RunConfig): boolean {
 /**
  * How the layered path gets W_l: drawn once for every layer and stored; drawn into one layer-sized
  * buffer before each step that needs it ("regenerated"); or drawn inside the product kernels, with
- * no weight memory at all ("in-kernel": each weight drawn once per 4 examples, so for batches ≤ 4).
+ * no weight memory at all ("in-kernel"). A product block covers 4 examples, so in-kernel drawing
+ * draws each weight once per product only for batches ≤ 4, and even then it spreads the draws over
+ * only n/4 invocations: the plan uses it only when one layer's buffer does not fit either.
  */
 export type WeightSource = "stored" | "regenerated" | "in-kernel";
 
@@ -196,7 +198,7 @@ export function planBuffers(config: RunConfig, limits: AdapterLimits, options: P
     ? [options.weights]
     : config.init.scheme === "orthogonal"
       ? ["stored"]
-      : ["stored", config.batch <= IN_KERNEL_MAX_BATCH ? "in-kernel" : "regenerated"];
+      : ["stored", "regenerated", ...(config.batch <= IN_KERNEL_MAX_BATCH ? (["in-kernel"] as const) : [])];
   const reduceChoices = options.reduceEachDispatch === undefined ? [false, true] : [options.reduceEachDispatch];
   const keepAll = config.depth + 1;
   let lastError: unknown = null;

@@ -58,15 +58,24 @@ describe("buffer plans across SPEC.md's range", () => {
     expect(forwardSteps).toBeLessThanOrEqual(plan.forwardSteps);
   });
 
-  test("a batch of at most 4 whose weights do not fit draws them inside the product kernels", () => {
-    const plan = planRun(validateConfig({ depth: 4096, width: 2048, batch: 3 }), DEFAULT_LIMITS);
-    expect(plan.path).toBe("layered");
-    expect(plan.weightsInKernel).toBe(true);
-    expect(plan.bytes.weights).toBe(0);
+  test("weights that do not fit are drawn per step, or inside the kernels when not even one layer fits", () => {
+    const config = validateConfig({ depth: 4096, width: 2048, batch: 3 });
+    const plan = planRun(config, DEFAULT_LIMITS);
+    expect(plan.storedWeights).toBe(false);
+    expect(plan.weightsInKernel).toBe(false);
+    expect(plan.bytes.weights).toBe(4 * 2048 * 2048);
     expect(plan.positions).toBe(4097);
-    const wider = planRun(validateConfig({ depth: 4096, width: 2048, batch: 5 }), DEFAULT_LIMITS);
-    expect(wider.weightsInKernel).toBe(false);
-    expect(wider.bytes.weights).toBe(4 * 2048 * 2048);
+    // A budget 1 MiB short of that plan leaves no room for one layer of weights (16 MiB).
+    const lean = planRun(config, DEFAULT_LIMITS, { budget: plan.totalBytes - 2 ** 20 });
+    expect(lean.weightsInKernel).toBe(true);
+    expect(lean.bytes.weights).toBe(0);
+    expect(lean.positions).toBe(4097);
+    // With a batch above 4 in-kernel drawing is never chosen: activations are recomputed instead.
+    const wider = validateConfig({ depth: 4096, width: 2048, batch: 5 });
+    const widerPlan = planRun(wider, DEFAULT_LIMITS);
+    const widerLean = planRun(wider, DEFAULT_LIMITS, { budget: widerPlan.totalBytes - 2 ** 20 });
+    expect(widerLean.weightsInKernel).toBe(false);
+    expect(widerLean.positions).toBeLessThan(4097);
   });
 
   test("small configs keep everything and reduce once", () => {

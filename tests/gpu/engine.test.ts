@@ -579,13 +579,13 @@ describe("GPU memory", () => {
     expect(run.dispatches as number).toBeGreaterThan(unbounded.dispatches as number);
   });
 
-  test("a small batch whose weights would not fit draws them inside the kernels, and nothing changes", async () => {
+  test("a small batch with no room for one layer of weights draws them inside the kernels", async () => {
     const { limits } = await requireGpu();
     const config = validateConfig({ depth: 40, width: 67, batch: 3, activation: "tanh", biasSigma: 0.1 });
     const stored = planBuffers(config, limits, { path: "layered" });
     expect(stored.storedWeights).toBe(true);
-    // Room for everything but 10 layers' weights.
-    const budget = stored.totalBytes - 10 * stored.weights.stride;
+    // Room for everything but the weights, and not for one layer of them either.
+    const budget = stored.totalBytes - stored.bytes.weights + Math.floor(stored.weights.layerBytes / 2);
     const drawn = planBuffers(config, limits, { path: "layered", budget });
     expect(drawn.weightsInKernel).toBe(true);
     expect(drawn.bytes.weights).toBe(0);
