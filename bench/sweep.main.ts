@@ -8,6 +8,7 @@ import { chromium } from "playwright";
 import { test } from "vitest";
 import type { RunConfig } from "../src/core/config";
 import type { RunResult } from "../src/core/result";
+import { median } from "../src/core/sweep";
 import type { PeakMeasurement } from "../src/gpu/peak";
 import { chromiumArgs, findChromium } from "../tests/support/chromium";
 import { openBuiltPage } from "../tests/support/page";
@@ -32,7 +33,6 @@ const QUICK_FLOP_LIMIT = 2e8;
 type Page = Awaited<ReturnType<typeof openBuiltPage>>["page"];
 type Outcome<T> = { ok: T } | { error: string };
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 const repeatsAfter = (warmUpMs: number) => Math.max(0, Math.min(REPEATS, Math.floor(TIME_PER_CONFIG_MS / warmUpMs)));
 
 /** One run of window.gradscope.run in the page; a rejection comes back as "Name: message". */

@@ -45,3 +45,6 @@ export function benchConfig(point: SweepPoint): RunConfig {
 /** Flops of one forward and backward run: 2·n²·B per layer forward, twice that backward. */
 export const flopsPerRun = (c: { depth: number; width: number; batch: number }) =>
   6 * c.depth * c.width * c.width * c.batch;
+
+/** The middle value of timings (the upper middle for an even count). */
+export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;

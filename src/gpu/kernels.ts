@@ -39,6 +39,8 @@ export interface Kernel {
   bindings: Binding[];
   /** Uses group 1, the statistics buffers of shaders/stats.wgsl. */
   stats: boolean;
+  /** n × n by n × B matrix products (2·n²·B flops each) one dispatch does; the others' work is O(n·B) or O(n²). */
+  products: number;
 }
 
 const params: Binding = { kind: "uniform", dynamic: true };
@@ -46,8 +48,9 @@ const layer = (kind: BindingKind): Binding => ({ kind, dynamic: true });
 const whole = (kind: BindingKind): Binding => ({ kind });
 const random = [philoxWgsl, randomWgsl, drawsWgsl];
 
-function kernel(name: string, parts: string[], bindings: Binding[], stats: boolean): Kernel {
-  return { name, code: [commonWgsl, ...(stats ? [statsWgsl, scalingWgsl] : []), ...parts].join("\n"), bindings, stats };
+function kernel(name: string, parts: string[], bindings: Binding[], stats: boolean, products = 0): Kernel {
+  const code = [commonWgsl, ...(stats ? [statsWgsl, scalingWgsl] : []), ...parts].join("\n");
+  return { name, code, bindings, stats, products };
 }
 
 /** Every kernel of a run, in the order a run uses them. */
@@ -60,6 +63,7 @@ export const KERNELS = {
     [...random, activationsWgsl, productWeightsWgsl, forwardWgsl],
     [params, layer("read-only-storage"), layer("storage"), layer("storage"), whole("read-only-storage")],
     true,
+    1,
   ),
   seed: kernel(
     "seed",
@@ -79,6 +83,7 @@ export const KERNELS = {
       layer("read-only-storage"),
     ],
     true,
+    2,
   ),
   reduce: kernel("reduce", [reduceWgsl], [whole("storage")], true),
   reduceOne: kernel("reduce_one", [reduceOneWgsl], [params, whole("storage")], true),

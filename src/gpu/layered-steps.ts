@@ -4,16 +4,59 @@
  * not stored, and each statistic reduced once at the end or right after its dispatch.
  */
 import { ACTIVATIONS } from "../core/activations";
+import type { CompiledKernel } from "./kernels";
 import { KERNELS } from "./kernels";
 import { blockGrid, dispatchGrid } from "./plan";
 import type { RunEncoder, Step } from "./run-encoder";
 import { type ChainStep, chainSchedule } from "./schedule";
 
+/** The pipelines and grids every step of one layered run shares, compiled once per run. */
+interface Prepared {
+  forward: CompiledKernel;
+  seed: CompiledKernel;
+  backward: CompiledKernel;
+  /** Only when W_l is drawn into the one weight layer. */
+  draw: CompiledKernel | null;
+  /** Only when each dispatch's statistics are reduced right after it. */
+  reduceLayer: CompiledKernel | null;
+  reduceWeight: CompiledKernel | null;
+  forwardGrid: number[];
+  backwardGrid: number[];
+  /** The init's scalar, for weights drawn in the kernels or into the one weight layer. */
+  initParam: number;
+}
+
 export class LayeredSteps {
   /** The layer whose weights the one weight buffer holds, when weights are drawn where used. */
   private drawnLayer = 0;
+  private readonly prepared: Prepared;
 
-  constructor(private readonly run: RunEncoder) {}
+  constructor(private readonly run: RunEncoder) {
+    const { config, plan, workgroup } = run;
+    const activation = ACTIVATIONS[config.activation];
+    const tracked = config.numerics === "tracked";
+    const { kind, param } = run.drawnInit;
+    const { x, y } = blockGrid(config.batch, config.width, workgroup);
+    const drawsPerStep = !plan.storedWeights && !plan.weightsInKernel;
+    const each = plan.reduceEachDispatch;
+    this.prepared = {
+      forward: run.compile(KERNELS.forward, {
+        ...run.productShape,
+        ACTIVATION: activation.id,
+        TRACKED_FORWARD: tracked && activation.positivelyHomogeneous,
+      }),
+      seed: run.compile(KERNELS.seed, { ...run.shape, ACTIVATION: activation.id, TRACKED: tracked }),
+      backward: run.compile(KERNELS.backward, { ...run.productShape, ACTIVATION: activation.id, TRACKED: tracked }),
+      draw: drawsPerStep
+        ? run.compile(KERNELS.initWeights, { N: config.width, ROW_STRIDE: run.rowStride, INIT_KIND: kind ?? 0 })
+        : null,
+      reduceLayer: each ? run.compile(KERNELS.reduceOne, { PARTIALS: plan.partialsPerLayer }) : null,
+      reduceWeight: each ? run.compile(KERNELS.reduceOne, { PARTIALS: plan.partialsPerWeight }) : null,
+      forwardGrid: [x, y],
+      backwardGrid: dispatchGrid(plan.partialsPerLayer + plan.partialsPerWeight, workgroup),
+      initParam: param,
+    };
+  }
 
   /**
    * The layered path: the draws, then src/gpu/schedule.ts's steps (the forward pass up to the seed,
@@ -58,8 +101,8 @@ export class LayeredSteps {
     if (!this.run.plan.reduceEachDispatch) return;
     const { plan } = this.run;
     for (const slot of slots) {
-      const partials = slot < 2 * plan.depth + 2 ? plan.partialsPerLayer : plan.partialsPerWeight;
-      const compiled = this.run.compile(KERNELS.reduceOne, { PARTIALS: partials });
+      const { reduceLayer, reduceWeight } = this.prepared;
+      const compiled = (slot < 2 * plan.depth + 2 ? reduceLayer : reduceWeight) as CompiledKernel;
       const params = { outSlot: slot, partialBase: this.partialBase(slot) };
       steps.push(this.run.step(KERNELS.reduceOne, compiled, params, [{ buffer: this.run.sums }], [1]));
     }
@@ -67,26 +110,14 @@ export class LayeredSteps {
 
   /** W_l for a step: stored, drawn in the kernel, or drawn into the one weight layer unless it holds W_l. */
   private weightsFor(layer: number, steps: Step[]) {
-    const { config, plan } = this.run;
-    if (!plan.storedWeights && !plan.weightsInKernel && this.drawnLayer !== layer) {
+    const { config } = this.run;
+    const { draw } = this.prepared;
+    if (draw && this.drawnLayer !== layer) {
       const n = config.width;
-      const { kind, param } = this.run.drawnInit;
-      const compiled = this.run.compile(KERNELS.initWeights, {
-        N: n,
-        ROW_STRIDE: this.run.rowStride,
-        INIT_KIND: kind ?? 0,
-      });
-      const params = { layer, count: 1, stride: 0, seed: config.seed, initParam: param };
+      const params = { layer, count: 1, stride: 0, seed: config.seed, initParam: this.prepared.initParam };
       const grid = [Math.min(Math.ceil((n * n) / 256), 4096), 1];
-      steps.push(
-        this.run.step(
-          KERNELS.initWeights,
-          compiled,
-          params,
-          [{ buffer: this.run.weightBuffers[0] as GPUBuffer }],
-          grid,
-        ),
-      );
+      const buffer = this.run.weightBuffers[0] as GPUBuffer;
+      steps.push(this.run.step(KERNELS.initWeights, draw, params, [{ buffer }], grid));
       this.drawnLayer = layer;
     }
     return this.run.weightLayer(layer);
@@ -95,16 +126,11 @@ export class LayeredSteps {
   /** a_l = g(W_l a_{l-1} + b_l), from activation position `from` to position `to`. */
   private forwardStep(l: number, from: number, to: number, steps: Step[]): void {
     const { config } = this.run;
-    const activation = ACTIVATIONS[config.activation];
-    const compiled = this.run.compile(KERNELS.forward, {
-      ...this.run.productShape,
-      ACTIVATION: activation.id,
-      TRACKED_FORWARD: config.numerics === "tracked" && activation.positivelyHomogeneous,
-    });
+    const { forward, forwardGrid, initParam } = this.prepared;
     const params = {
       layer: l,
       seed: config.seed,
-      initParam: this.run.drawnInit.param,
+      initParam,
       inSlot: l - 1,
       outSlot: l,
       partialBase: this.partialBase(l),
@@ -113,8 +139,7 @@ export class LayeredSteps {
     };
     const weights = this.weightsFor(l, steps);
     const resources = [weights, this.run.position(from), this.run.position(to), { buffer: this.run.biases }];
-    const { x, y } = blockGrid(config.batch, config.width, this.run.workgroup);
-    this.pushWithStatistics(steps, this.run.step(KERNELS.forward, compiled, params, resources, [x, y]), l);
+    this.pushWithStatistics(steps, this.run.step(KERNELS.forward, forward, params, resources, forwardGrid), l);
   }
 
   /** The slot of ∂ℓ/∂a_l. */
@@ -130,11 +155,7 @@ export class LayeredSteps {
   /** ∂ℓ/∂a_L = a_L − y (its statistics; stored as ∂ℓ/∂z_L), from a_L at position `from`. */
   private seedStep(from: number, steps: Step[]): void {
     const L = this.run.config.depth;
-    const seed = this.run.compile(KERNELS.seed, {
-      ...this.run.shape,
-      ACTIVATION: ACTIVATIONS[this.run.config.activation].id,
-      TRACKED: this.run.config.numerics === "tracked",
-    });
+    const { seed } = this.prepared;
     const slot = this.gradSlot(L);
     const params = { inSlot: L, outSlot: slot, partialBase: this.partialBase(slot), targetExp: this.run.targetExp };
     const resources = [this.run.position(from), { buffer: this.run.targets }, this.gradBuffer(L)];
@@ -147,18 +168,14 @@ export class LayeredSteps {
    * already has g'(a_l) in it).
    */
   private backwardStep(l: number, previous: number, steps: Step[]): void {
-    const { config, plan } = this.run;
-    const compiled = this.run.compile(KERNELS.backward, {
-      ...this.run.productShape,
-      ACTIVATION: ACTIVATIONS[config.activation].id,
-      TRACKED: config.numerics === "tracked",
-    });
+    const { config } = this.run;
+    const { backward, backwardGrid, initParam } = this.prepared;
     const slot = this.gradSlot(l - 1);
     const weightSlot = 2 * config.depth + 1 + l;
     const params = {
       layer: l,
       seed: config.seed,
-      initParam: this.run.drawnInit.param,
+      initParam,
       inSlot: this.gradSlot(l),
       outSlot: slot,
       partialBase: this.partialBase(slot),
@@ -168,13 +185,8 @@ export class LayeredSteps {
     const weights = this.weightsFor(l, steps);
     const act = this.run.position(previous);
     const resources = [weights, act, this.gradBuffer(l), this.gradBuffer(l - 1), act];
-    const grid = dispatchGrid(plan.partialsPerLayer + plan.partialsPerWeight, this.run.workgroup);
-    this.pushWithStatistics(
-      steps,
-      this.run.step(KERNELS.backward, compiled, params, resources, grid),
-      weightSlot,
-      slot,
-    );
+    const step = this.run.step(KERNELS.backward, backward, params, resources, backwardGrid);
+    this.pushWithStatistics(steps, step, weightSlot, slot);
   }
 
   /** The draws: stored weights, biases, then a_0 and the targets with a_0's statistics. */

@@ -3,6 +3,7 @@
  * (shaders/peak_fma.wgsl), timed with timestamp queries where the adapter has them, else wall clock.
  */
 import peakFmaWgsl from "../../shaders/peak_fma.wgsl?raw";
+import { median } from "../core/sweep";
 
 const WORKGROUP = 64;
 const WORKGROUPS = 512;
@@ -26,7 +27,6 @@ export interface PeakMeasurement {
 }
 
 /** Median of a list of numbers. */
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 /** Measures the ceiling on a device of its own, on the adapter the page's run gets. */
 export async function measurePeak(): Promise<PeakMeasurement> {

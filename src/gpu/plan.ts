@@ -35,8 +35,10 @@ export function dispatchGrid(invocations: number, workgroup = WORKGROUP): number
   return [x, Math.ceil(groups / x)];
 }
 
+const roundUp = (value: number, multiple: number) => Math.ceil(value / multiple) * multiple;
+
 /** The layered path's row length in floats: the width rounded up to a multiple of 4 (vec4 rows). */
-export const paddedWidth = (width: number) => Math.ceil(width / 4) * 4;
+export const paddedWidth = (width: number) => roundUp(width, 4);
 
 /** A valid config whose buffers the adapter cannot hold: the bytes needed and the limit. */
 export class CapacityError extends Error {
@@ -148,8 +150,6 @@ export interface BufferPlan {
   bytes: Record<"weights" | "activations" | "gradients" | "biases" | "targets" | "statistics" | "params", number>;
   totalBytes: number;
 }
-
-const roundUp = (value: number, multiple: number) => Math.ceil(value / multiple) * multiple;
 
 function layered(layers: number, layerBytes: number, limits: AdapterLimits, what: string): LayeredArray {
   const maxBuffer = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);

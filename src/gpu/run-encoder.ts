@@ -35,9 +35,6 @@ export interface Step {
   flops: number;
 }
 
-/** Matrix products (of 2·n²·B flops) per dispatch of each kernel; the others' work is O(n·B) or O(n²). */
-const MATRIX_PRODUCTS: Record<string, number> = { forward: 1, backward_step: 2 };
-
 /** Where layer l of a layered array lives: which buffer, at which byte offset. */
 function locate(array: LayeredArray, layer: number): { index: number; offset: number } {
   const index = Math.floor(layer / array.layersPerBuffer);
@@ -223,7 +220,7 @@ export class RunEncoder {
     }
     const offsets = [paramsOffset, ...resources.filter((r) => r?.layerBytes !== undefined).map((r) => r?.offset ?? 0)];
     const { width: n, batch } = this.config;
-    const flops = (MATRIX_PRODUCTS[kernel.name] ?? 0) * 2 * n * n * batch;
+    const flops = kernel.products * 2 * n * n * batch;
     return { kernel: compiled, group, offsets: kernel.bindings[0]?.dynamic ? offsets : offsets.slice(1), grid, flops };
   }
 

@@ -4,7 +4,7 @@
  * dependencies are installed. Prints a table and writes bench/results/<date>-node-<adapter>.json.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { benchConfig, flopsPerRun, SWEEP } from "../core/sweep";
+import { benchConfig, flopsPerRun, median, SWEEP } from "../core/sweep";
 
 const RUNS = 5;
 /** Without --full, configs above this many flops per run are skipped (minutes on SwiftShader). */
@@ -12,8 +12,6 @@ const QUICK_FLOP_LIMIT = 2e8;
 
 /** The peer runs fewer times (only its warm-up) where its warm-up took longer than this. */
 const PEER_SLOW_MS = 15_000;
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 type Peer = typeof import("../../bench/peer-tfjs");
 

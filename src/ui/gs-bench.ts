@@ -5,7 +5,7 @@
  */
 import { css, html, LitElement, nothing } from "lit";
 import { customElement, state } from "lit/decorators.js";
-import { benchConfig, flopsPerRun, SWEEP } from "../core/sweep";
+import { benchConfig, flopsPerRun, median, SWEEP } from "../core/sweep";
 import { acquireGpu } from "../gpu/device";
 import { runOnGpu } from "../gpu/engine";
 import { measurePeak, type PeakMeasurement } from "../gpu/peak";
@@ -23,8 +23,6 @@ export interface BenchRow {
   gflops: number;
   mib: number;
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 @customElement("gs-bench")
 export class GsBench extends LitElement {
