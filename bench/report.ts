@@ -8,7 +8,7 @@ export interface BenchRow {
   note?: string;
   flops: number;
   dispatches: number | null;
-  /** Our engine's path for this config: "layered" or "fused". */
+  /** Our engine's path for this config: "layered", "fused" or "per-example". */
   path?: string;
   peakGpuBytes: number | null;
   refused?: string;

@@ -15,6 +15,7 @@ struct Params {
   target_exp: i32,
   stride: u32,
   aux_partial_base: u32,
+  depth: u32,
 }
 
 // Invocations per workgroup of the per-layer kernels. Each invocation computes one 4 × 4 block of

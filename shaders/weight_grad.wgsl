@@ -21,30 +21,9 @@ fn weight_grad_block(block: u32) {
   let origin = block_origin(block, N);
   let rows = origin.x / 4u;
   let columns = origin.y / 4u;
-  // acc_r holds columns origin.y..+3 of row origin.x + r.
-  var acc0 = vec4<f32>(0.0);
-  var acc1 = vec4<f32>(0.0);
-  var acc2 = vec4<f32>(0.0);
-  var acc3 = vec4<f32>(0.0);
+  var acc = array<vec4<f32>, 4>();
   for (var b = 0u; b < BATCH; b++) {
-    let d = dz_in[b * N4 + rows] * scale.shift;
-    let a = act_prev4[b * N4 + columns];
-    acc0 += d.x * a;
-    acc1 += d.y * a;
-    acc2 += d.z * a;
-    acc3 += d.w * a;
+    weight_block_add(&acc, dz_in[b * N4 + rows] * scale.shift, act_prev4[b * N4 + columns]);
   }
-  var sums = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
-
-  var m = Moments(0.0, 0.0);
-  var bits = 0u;
-  for (var r = 0u; r < 4u; r++) {
-    for (var c = 0u; c < 4u; c++) {
-      if (origin.x + r < N && origin.y + c < N) {
-        m = moments_add(m, sums[r][c]);
-        bits = max(bits, abs_bits(sums[r][c]));
-      }
-    }
-  }
-  publish_stats(m, bits, params.aux_slot, params.aux_partial_base + block);
+  publish_weight_block(acc, origin, params.aux_slot, params.aux_partial_base + block);
 }

@@ -16,7 +16,7 @@ export interface GpuRunOptions {
   memoryBudgetBytes?: number;
   /** Largest buffer of activations or weights, below the adapter's limits: splits them sooner (tests). */
   maxLayerBufferBytes?: number;
-  /** "layered" or "fused" (see RunPath); by default chosen from the config's size. */
+  /** "layered", "fused" or "per-example" (see RunPath); by default chosen from the config. */
   path?: RunPath;
   /** Layered path: activation buffers kept (BufferPlan.positions); default every layer, or as many as fit. */
   positions?: number;
@@ -54,7 +54,7 @@ export async function runOnGpu(config: RunConfig, options: GpuRunOptions = {}): 
     ...(reduceEachDispatch !== undefined ? { reduceEachDispatch } : {}),
   });
   const { device } = gpu;
-  const workgroup = plan.path === "fused" ? WORKGROUP : await chooseWorkgroup(gpu.device, config, options.workgroup);
+  const workgroup = plan.path === "layered" ? await chooseWorkgroup(gpu.device, config, options.workgroup) : WORKGROUP;
   const buffers = new BufferSet(device);
   const querySet = gpu.timestamps ? device.createQuerySet({ type: "timestamp", count: 6 }) : null;
   device.pushErrorScope("out-of-memory");

@@ -12,6 +12,10 @@ import chainWeightsWgsl from "../../shaders/chain_weights.wgsl?raw";
 import commonWgsl from "../../shaders/common.wgsl?raw";
 import dataWgsl from "../../shaders/data.wgsl?raw";
 import drawsWgsl from "../../shaders/draws.wgsl?raw";
+import exampleBackwardWgsl from "../../shaders/example_backward.wgsl?raw";
+import exampleCommonWgsl from "../../shaders/example_common.wgsl?raw";
+import exampleForwardWgsl from "../../shaders/example_forward.wgsl?raw";
+import exampleWeightGradWgsl from "../../shaders/example_weight_grad.wgsl?raw";
 import forwardWgsl from "../../shaders/forward.wgsl?raw";
 import initBiasesWgsl from "../../shaders/init_biases.wgsl?raw";
 import initWeightsWgsl from "../../shaders/init_weights.wgsl?raw";
@@ -23,6 +27,7 @@ import reduceOneWgsl from "../../shaders/reduce_one.wgsl?raw";
 import scalingWgsl from "../../shaders/scaling.wgsl?raw";
 import seedWgsl from "../../shaders/seed.wgsl?raw";
 import statsWgsl from "../../shaders/stats.wgsl?raw";
+import weightBlockWgsl from "../../shaders/weight_block.wgsl?raw";
 import weightGradWgsl from "../../shaders/weight_grad.wgsl?raw";
 
 type BindingKind = "uniform" | "storage" | "read-only-storage";
@@ -39,7 +44,10 @@ export interface Kernel {
   bindings: Binding[];
   /** Uses group 1, the statistics buffers of shaders/stats.wgsl. */
   stats: boolean;
-  /** n × n by n × B matrix products (2·n²·B flops each) one dispatch does; the others' work is O(n·B) or O(n²). */
+  /**
+   * n × n by n × B matrix products (2·n²·B flops each) one dispatch does; the others' work is O(n·B)
+   * or O(n²), or, for the per-example kernels, set per dispatch by its range of layers.
+   */
   products: number;
 }
 
@@ -73,7 +81,7 @@ export const KERNELS = {
   ),
   backward: kernel(
     "backward_step",
-    [...random, activationsWgsl, productWeightsWgsl, backwardWgsl, weightGradWgsl, backwardStepWgsl],
+    [...random, activationsWgsl, productWeightsWgsl, backwardWgsl, weightBlockWgsl, weightGradWgsl, backwardStepWgsl],
     [
       params,
       layer("read-only-storage"),
@@ -97,6 +105,24 @@ export const KERNELS = {
     "chain_backward",
     [...random, activationsWgsl, chainWeightsWgsl, chainBackwardWgsl],
     [params, whole("read-only-storage"), whole("read-only-storage"), whole("read-only-storage"), whole("storage")],
+    true,
+  ),
+  exampleForward: kernel(
+    "example_forward",
+    [...random, activationsWgsl, exampleCommonWgsl, exampleForwardWgsl],
+    [params, whole("read-only-storage"), whole("read-only-storage"), whole("storage"), whole("storage")],
+    true,
+  ),
+  exampleBackward: kernel(
+    "example_backward",
+    [activationsWgsl, exampleCommonWgsl, exampleBackwardWgsl],
+    [params, whole("read-only-storage"), whole("read-only-storage"), whole("read-only-storage"), whole("storage")],
+    true,
+  ),
+  exampleWeightGrad: kernel(
+    "example_weight_grad",
+    [exampleCommonWgsl, weightBlockWgsl, exampleWeightGradWgsl],
+    [params, whole("read-only-storage"), whole("read-only-storage")],
     true,
   ),
 } as const;

@@ -193,20 +193,7 @@ export class LayeredSteps {
   private initSteps() {
     const { config } = this.run;
     const n = config.width;
-    const steps = [...this.run.weightSteps()];
-    if (config.biasSigma > 0) {
-      const compiled = this.run.compile(KERNELS.initBiases, { N: n });
-      const params = { count: config.depth, seed: config.seed, biasSigma: config.biasSigma };
-      steps.push(
-        this.run.step(
-          KERNELS.initBiases,
-          compiled,
-          params,
-          [{ buffer: this.run.biases }],
-          [Math.min(Math.ceil((config.depth * n) / 256), 4096)],
-        ),
-      );
-    }
+    const steps = [...this.run.weightSteps(), ...this.run.biasSteps()];
     const data = this.run.compile(KERNELS.data, {
       ...this.run.shape,
       INPUT_ONES: config.input === "ones",

@@ -18,10 +18,12 @@ export interface DispatchParams {
   targetExp: number;
   stride: number;
   auxPartialBase: number;
+  /** The run's depth L (the per-example kernels, whose slots depend on it). */
+  depth: number;
 }
 
-/** Size of `struct Params` in bytes (13 four-byte fields). */
-export const PARAMS_BYTES = 52;
+/** Size of `struct Params` in bytes (14 four-byte fields). */
+export const PARAMS_BYTES = 56;
 /** Distance between records: the WebGPU minimum for dynamic uniform offsets on every adapter. */
 export const PARAMS_STRIDE = 256;
 
@@ -39,6 +41,7 @@ const DEFAULTS: DispatchParams = {
   targetExp: 0,
   stride: 0,
   auxPartialBase: 0,
+  depth: 0,
 };
 
 /** Collects the records of a run's dispatches and lays them out for the uniform buffer. */
@@ -76,6 +79,7 @@ export class ParamsWriter {
       i32[at + 10] = p.targetExp;
       u32[at + 11] = p.stride;
       u32[at + 12] = p.auxPartialBase;
+      u32[at + 13] = p.depth;
     });
     return bytes;
   }

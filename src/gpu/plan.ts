@@ -72,9 +72,12 @@ export interface LayeredArray {
 /**
  * How a run is dispatched: "layered", two dispatches per layer over layered buffers; "fused", the
  * whole forward pass and the whole backward pass each in one single-workgroup dispatch, for narrow
- * nets where per-dispatch cost would dominate (weights regenerated where they are used unless stored).
+ * nets where per-dispatch cost would dominate (weights regenerated where they are used unless
+ * stored); "per-example", for narrow nets with larger batches in plain float32 numerics, one
+ * invocation per example running through many layers per dispatch (shaders/example_*.wgsl), then
+ * the weight gradients of many layers per dispatch.
  */
-export type RunPath = "layered" | "fused";
+export type RunPath = "layered" | "fused" | "per-example";
 
 /** Fused runs keep at most this many batch × width entries per layer (one 64-invocation workgroup). */
 export const FUSED_MAX_ENTRIES = 256;
@@ -85,9 +88,55 @@ export function fusedWorkgroupSize(config: RunConfig): number {
   return Math.min(WORKGROUP, Math.max(4, Math.ceil(entries / 4) * 4));
 }
 
+/** Widest net the per-example kernels run: each invocation keeps a vector of 4·MAX_N4 floats. */
+export const EXAMPLE_MAX_WIDTH = 64;
+/**
+ * The per-example path is chosen (plain float32 only) for nets with n²·B at most this: there it
+ * beats the layered path, whose 2L + 3 dispatches cost more than the per-example kernels' slower
+ * products (one invocation per example reads each weight once per example). Measured on
+ * SwiftShader at depth 100: width 16 × batch 64 took 29–36 ms against 51–73 ms layered; width 32 ×
+ * batch 64 (n²·B = 2^16) 80–113 ms against 82–86 ms; width 16 × batch 1024 390 ms against 300 ms.
+ */
+export const EXAMPLE_MAX_WORK = 2 ** 15;
+
+/**
+ * Invocations per workgroup of the per-example kernels (EXAMPLE_WORKGROUP in
+ * shaders/example_common.wgsl): an eighth of the batch, so that a CPU-emulated GPU spreads at least
+ * eight workgroups over its cores, within 4..64 and a power of two.
+ */
+export function exampleWorkgroup(batch: number): number {
+  return Math.min(64, Math.max(4, 2 ** Math.floor(Math.log2(Math.max(1, batch / 8)))));
+}
+
+/**
+ * Matrix-product flops of one per-example dispatch at most: longer passes are cut into ranges of
+ * layers, so that a dispatch stays short (a long run given a signal can stop between them).
+ */
+export const EXAMPLE_DISPATCH_FLOPS = 2 ** 26;
+
+/** Layers one per-example dispatch runs, forward, backward or for the weight gradients. */
+export function exampleLayersPerDispatch(config: RunConfig): number {
+  const flopsPerLayer = 2 * config.width * config.width * config.batch;
+  return Math.max(1, Math.min(config.depth, Math.floor(EXAMPLE_DISPATCH_FLOPS / flopsPerLayer)));
+}
+
+/** Why a config cannot take the per-example path, or null when it can. */
+export function perExampleRefusal(config: RunConfig): string | null {
+  if (config.numerics !== "float32") {
+    return "the per-example path runs float32 numerics only: tracked numerics scale each layer by the whole batch";
+  }
+  if (config.width > EXAMPLE_MAX_WIDTH) {
+    return `the per-example path runs widths up to ${EXAMPLE_MAX_WIDTH}, got ${config.width}`;
+  }
+  return null;
+}
+
 /** The path a config takes when the caller does not choose. */
 export function choosePath(config: RunConfig): RunPath {
-  return config.width * config.batch <= FUSED_MAX_ENTRIES ? "fused" : "layered";
+  if (config.width * config.batch <= FUSED_MAX_ENTRIES) return "fused";
+  const work = config.width * config.width * config.batch;
+  if (work <= EXAMPLE_MAX_WORK && perExampleRefusal(config) === null) return "per-example";
+  return "layered";
 }
 
 /**
@@ -117,7 +166,7 @@ export interface BufferPlan {
   depth: number;
   /**
    * Layered path: activation buffers, a_0 included. depth + 1 keeps every a_l; fewer keep
-   * checkpoints and recompute the rest (src/gpu/schedule.ts). Fused runs: depth + 1.
+   * checkpoints and recompute the rest (src/gpu/schedule.ts). Fused and per-example runs: depth + 1.
    */
   positions: number;
   /** Most forward steps of the run: depth, or more when activations are recomputed. */
@@ -125,7 +174,7 @@ export interface BufferPlan {
   /**
    * Fused path: weights stored (one buffer, n² floats per layer) rather than regenerated in the
    * kernel. Layered path: every layer's weights stored rather than each W_l drawn into one
-   * layer-sized buffer before each step that needs it.
+   * layer-sized buffer before each step that needs it. Per-example path: always stored.
    */
   storedWeights: boolean;
   /** Layered path: W_l drawn inside the product kernels, no weight buffer at all. */
@@ -137,7 +186,7 @@ export interface BufferPlan {
   reduceEachDispatch: boolean;
   activations: LayeredArray;
   weights: LayeredArray;
-  /** Partials per activation or gradient tensor (one per 4 × 4 block or fused invocation). */
+  /** Partials per activation or gradient tensor (one per 4 × 4 block, fused invocation or example). */
   partialsPerLayer: number;
   /** Partials per weight-gradient matrix. */
   partialsPerWeight: number;
@@ -193,7 +242,7 @@ type LayeredChoice = Required<Pick<PlanOptions, "positions" | "weights" | "reduc
  */
 export function planBuffers(config: RunConfig, limits: AdapterLimits, options: PlanOptions = {}): BufferPlan {
   const path = options.path ?? choosePath(config);
-  if (path === "fused") return planFixed(config, limits, options, path, null);
+  if (path !== "layered") return planFixed(config, limits, options, path, null);
   const weightChoices: WeightSource[] = options.weights
     ? [options.weights]
     : config.init.scheme === "orthogonal"
@@ -268,7 +317,10 @@ function planFixed(
   };
   const { depth, width: n, batch } = config;
   const fused = path === "fused";
-  // Layered tensors have rows padded to a multiple of 4 floats (zeros), and W_l as many rows.
+  const perExample = path === "per-example";
+  const refusal = perExample ? perExampleRefusal(config) : null;
+  if (refusal) throw new RangeError(refusal);
+  // Layered and per-example tensors have rows padded to a multiple of 4 floats (zeros), and W_l as many rows.
   const row = fused ? n : paddedWidth(n);
   const tensorBytes = 4 * row * batch;
   const positions = choice ? Math.min(choice.positions, depth + 1) : depth + 1;
@@ -280,19 +332,22 @@ function planFixed(
       "orthogonal weights cannot be regenerated where they are used: their QR needs the whole matrix",
     );
   }
-  const storedWeights = choice ? choice.weights === "stored" : !regeneratesWeights(config);
+  const storedWeights = choice ? choice.weights === "stored" : perExample || !regeneratesWeights(config);
   const reduceEachDispatch = choice?.reduceEachDispatch ?? false;
-  // A fused run indexes whole buffers: its layers are packed, each array in a single buffer.
+  // Fused and per-example runs index whole buffers: their layers are packed, each array in a single buffer.
+  const whole = fused || perExample;
   const packed = { ...layerLimits, minStorageBufferOffsetAlignment: 4 };
-  const activations = layered(positions, tensorBytes, fused ? packed : layerLimits, "activations");
+  const activations = layered(positions, tensorBytes, whole ? packed : layerLimits, "activations");
   const weightsInKernel = choice?.weights === "in-kernel";
   const weightLayers = storedWeights ? depth : fused || weightsInKernel ? 0 : 1;
-  const weights = layered(weightLayers, 4 * row * row, fused ? packed : layerLimits, "weights");
-  if (fused && (activations.buffers > 1 || weights.buffers > 1)) {
-    const bytes = Math.max(layeredBytes(activations), layeredBytes(weights));
-    throw new CapacityError(bytes, layerLimits.maxStorageBufferBindingSize, "a fused run's activations or weights");
+  const weights = layered(weightLayers, 4 * row * row, whole ? packed : layerLimits, "weights");
+  // Per-example runs keep ∂ℓ/∂z_l of every layer for the weight gradients; the others two tensors.
+  const gradients = layered(perExample ? depth : 2, tensorBytes, whole ? packed : layerLimits, "gradients");
+  if (whole && (activations.buffers > 1 || weights.buffers > 1 || gradients.buffers > 1)) {
+    const bytes = Math.max(layeredBytes(activations), layeredBytes(weights), layeredBytes(gradients));
+    throw new CapacityError(bytes, layerLimits.maxStorageBufferBindingSize, `a ${path} run's single buffers`);
   }
-  const partialsPerLayer = fused ? fusedWorkgroupSize(config) : blockGrid(batch, n).partials;
+  const partialsPerLayer = fused ? fusedWorkgroupSize(config) : perExample ? batch : blockGrid(batch, n).partials;
   const partialsPerWeight = fused ? fusedWorkgroupSize(config) : blockGrid(n, n).partials;
   const slots = 3 * depth + 2;
   const partialBytes = reduceEachDispatch
@@ -301,16 +356,18 @@ function planFixed(
   const forwardSteps = fused ? depth : depth * computations(depth, positions);
   const dispatches = fused
     ? 4 + weights.buffers
-    : layeredDispatches(
-        config,
-        forwardSteps,
-        storedWeights || weightsInKernel ? weights.buffers : null,
-        reduceEachDispatch,
-      );
+    : perExample
+      ? weights.buffers + 2 + 3 * Math.ceil(depth / exampleLayersPerDispatch(config))
+      : layeredDispatches(
+          config,
+          forwardSteps,
+          storedWeights || weightsInKernel ? weights.buffers : null,
+          reduceEachDispatch,
+        );
   const bytes = {
     weights: layeredBytes(weights),
     activations: layeredBytes(activations),
-    gradients: 2 * tensorBytes,
+    gradients: layeredBytes(gradients),
     biases: fused ? 0 : 4 * n * depth,
     targets: tensorBytes,
     statistics: partialBytes + 3 * 4 * slots * 2,
@@ -365,14 +422,15 @@ function layeredDispatches(
 
 /**
  * The plan on the given path, or else on the path the config's size suggests, falling back from
- * fused to layered when a fused run's single buffers cannot hold it.
+ * fused or per-example to layered when their single buffers cannot hold the run.
  */
 export function planRun(config: RunConfig, limits: AdapterLimits, options: PlanOptions = {}): BufferPlan {
   if (options.path) return planBuffers(config, limits, options);
+  const path = choosePath(config);
   try {
-    return planBuffers(config, limits, { ...options, path: choosePath(config) });
+    return planBuffers(config, limits, { ...options, path });
   } catch (error) {
-    if (!(error instanceof CapacityError) || choosePath(config) !== "fused") throw error;
+    if (!(error instanceof CapacityError) || path === "layered") throw error;
     return planBuffers(config, limits, { ...options, path: "layered" });
   }
 }

@@ -11,7 +11,16 @@ import type { BufferSet, GpuContext } from "./device";
 import { type CompiledKernel, compileKernel, KERNELS, type Kernel } from "./kernels";
 import { LayeredSteps } from "./layered-steps";
 import { PARAMS_BYTES, ParamsWriter } from "./params";
-import { type BufferPlan, blockGrid, type LayeredArray, paddedWidth, WORKGROUP } from "./plan";
+import {
+  type BufferPlan,
+  blockGrid,
+  dispatchGrid,
+  exampleLayersPerDispatch,
+  exampleWorkgroup,
+  type LayeredArray,
+  paddedWidth,
+  WORKGROUP,
+} from "./plan";
 
 /** Floating-point operations above which a run with a signal is submitted in chunks. */
 export const CHUNKED_FLOPS = 2e9;
@@ -73,9 +82,9 @@ export class RunEncoder {
     this.weightBuffers = this.layeredBuffers("weights", plan.weights, STORAGE | COPY_DST);
     this.actBuffers = this.layeredBuffers("activations", plan.activations, STORAGE);
     this.gradBuffers =
-      plan.path === "fused"
-        ? [buffers.create("gradients", 2 * tensorBytes, STORAGE)]
-        : [0, 1].map((i) => buffers.create(`gradient ${i}`, tensorBytes, STORAGE));
+      plan.path === "layered"
+        ? [0, 1].map((i) => buffers.create(`gradient ${i}`, tensorBytes, STORAGE))
+        : [buffers.create("gradients", plan.bytes.gradients, STORAGE)];
     if (this.weightBuffers.length === 0) this.weightBuffers.push(buffers.create("no weights", 16, STORAGE));
     this.biases = buffers.create("biases", plan.bytes.biases, STORAGE);
     this.targets = buffers.create("targets", tensorBytes, STORAGE);
@@ -102,6 +111,7 @@ export class RunEncoder {
     const { device, plan } = this;
     this.uploadOrthogonalWeights();
     if (plan.path === "fused") this.steps.push(...this.fusedSteps());
+    else if (plan.path === "per-example") this.steps.push(...this.perExampleSteps());
     else this.steps.push(...new LayeredSteps(this).build());
     device.queue.writeBuffer(this.paramsBuffer, 0, this.params.toBytes());
     const readback = this.buffers.create("readback", timestampOffset(plan.slots) + 48, MAP_READ | COPY_DST);
@@ -350,6 +360,86 @@ export class RunEncoder {
         this.reduceStep(),
       ],
     ];
+  }
+
+  /**
+   * The per-example path: weights and biases drawn, then the forward pass, the backward pass and
+   * the weight gradients, each in ranges of layers (exampleLayersPerDispatch), and the reduction.
+   */
+  private perExampleSteps() {
+    const { config } = this;
+    const L = config.depth;
+    const { N, N4, BATCH } = this.shape;
+    const activation = ACTIVATIONS[config.activation].id;
+    const EXAMPLE_WORKGROUP = exampleWorkgroup(BATCH);
+    const shape = { N, N4, BATCH, EXAMPLE_WORKGROUP };
+    const forward = this.compile(KERNELS.exampleForward, {
+      ...shape,
+      ACTIVATION: activation,
+      INPUT_ONES: config.input === "ones",
+      TARGET_ZEROS: config.target === "zeros",
+    });
+    const backward = this.compile(KERNELS.exampleBackward, { ...shape, ACTIVATION: activation });
+    const weightGrad = this.compile(KERNELS.exampleWeightGrad, { N, N4, BATCH, WORKGROUP });
+    const weights = { buffer: this.weightBuffers[0] as GPUBuffer };
+    const acts = { buffer: this.actBuffers[0] as GPUBuffer };
+    const dz = { buffer: this.gradBuffers[0] as GPUBuffer };
+    const targets = { buffer: this.targets };
+    const exampleGrid = [Math.ceil(BATCH / EXAMPLE_WORKGROUP)];
+    const span = exampleLayersPerDispatch(config);
+    const ranges = Array.from({ length: Math.ceil(L / span) }, (_, i) => ({
+      first: i * span + 1,
+      count: Math.min(span, L - i * span),
+    }));
+    const flops = (count: number) => count * 2 * N * N * BATCH;
+    const params = { seed: config.seed, depth: L };
+    const forwardSteps = ranges.map(({ first, count }) => ({
+      ...this.step(
+        KERNELS.exampleForward,
+        forward,
+        { ...params, layer: first, count },
+        [weights, { buffer: this.biases }, acts, targets],
+        exampleGrid,
+      ),
+      flops: flops(count),
+    }));
+    const backwardSteps = [...ranges].reverse().map(({ first, count }) => ({
+      ...this.step(
+        KERNELS.exampleBackward,
+        backward,
+        { ...params, layer: first + count - 1, count },
+        [weights, acts, targets, dz],
+        exampleGrid,
+      ),
+      flops: flops(count),
+    }));
+    const blocks = N4 * N4;
+    const weightGradSteps = ranges.map(({ first, count }) => ({
+      ...this.step(
+        KERNELS.exampleWeightGrad,
+        weightGrad,
+        { ...params, layer: first, count },
+        [acts, dz],
+        dispatchGrid(count * blocks, WORKGROUP),
+      ),
+      flops: flops(count),
+    }));
+    return [
+      [...this.weightSteps(), ...this.biasSteps()],
+      forwardSteps,
+      [...backwardSteps, ...weightGradSteps, this.reduceStep()],
+    ];
+  }
+
+  /** The biases' draw, when the config has any (one dispatch for every layer). */
+  biasSteps(): Step[] {
+    const { config } = this;
+    if (config.biasSigma <= 0) return [];
+    const n = config.width;
+    const compiled = this.compile(KERNELS.initBiases, { N: n });
+    const params = { count: config.depth, seed: config.seed, biasSigma: config.biasSigma };
+    const grid = [Math.min(Math.ceil((config.depth * n) / 256), 4096)];
+    return [this.step(KERNELS.initBiases, compiled, params, [{ buffer: this.biases }], grid)];
   }
 
   /** Draws of the stored weights, one dispatch per weight buffer (none for orthogonal: uploaded). */

@@ -4,7 +4,14 @@
  */
 import { describe, expect, test } from "vitest";
 import { INIT_SCHEMES, type InitConfig, validateConfig } from "../../src/core/config";
-import { CapacityError, DEFAULT_MEMORY_BUDGET, planRun } from "../../src/gpu/plan";
+import {
+  CapacityError,
+  DEFAULT_MEMORY_BUDGET,
+  EXAMPLE_DISPATCH_FLOPS,
+  exampleLayersPerDispatch,
+  exampleWorkgroup,
+  planRun,
+} from "../../src/gpu/plan";
 import { chainSchedule, computations } from "../../src/gpu/schedule";
 
 /** WebGPU's default limits, the least any adapter offers. */
@@ -17,14 +24,18 @@ const DEFAULT_LIMITS = {
 const initOf = (scheme: (typeof INIT_SCHEMES)[number]): InitConfig =>
   scheme === "identity" ? { scheme, scale: 1 } : scheme === "gaussian" ? { scheme, sigma: 1 } : { scheme, gain: 1 };
 
+const NUMERICS = ["float32", "tracked"] as const;
+
 describe("buffer plans across SPEC.md's range", () => {
   test("every corner of depth × width × batch fits 1 GiB, orthogonal weights aside", () => {
     for (const depth of [1, 2, 4096]) {
       for (const width of [1, 2048]) {
         for (const batch of [1, 4096]) {
-          for (const scheme of INIT_SCHEMES) {
-            const config = validateConfig({ depth, width, batch, init: initOf(scheme), numerics: "tracked" });
-            const label = `${depth} × ${width} × ${batch} ${scheme}`;
+          for (const [scheme, numerics] of INIT_SCHEMES.flatMap((s) =>
+            [s, s].map((s, i) => [s, NUMERICS[i]] as const),
+          )) {
+            const config = validateConfig({ depth, width, batch, init: initOf(scheme), numerics });
+            const label = `${depth} × ${width} × ${batch} ${scheme} ${numerics}`;
             let plan: ReturnType<typeof planRun>;
             try {
               plan = planRun(config, DEFAULT_LIMITS);
@@ -84,5 +95,56 @@ describe("buffer plans across SPEC.md's range", () => {
     expect(plan.storedWeights).toBe(true);
     expect(plan.reduceEachDispatch).toBe(false);
     expect(plan.forwardSteps).toBe(300);
+  });
+});
+
+describe("the per-example path", () => {
+  const plain = (width: number, batch: number, depth = 100) => validateConfig({ depth, width, batch });
+
+  test("is chosen for narrow float32 nets past one fused workgroup, up to n²·B = 2^15", () => {
+    const path = (width: number, batch: number) => planRun(plain(width, batch), DEFAULT_LIMITS).path;
+    expect(path(16, 64)).toBe("per-example");
+    expect(path(16, 128)).toBe("per-example");
+    expect(path(16, 129)).toBe("layered");
+    expect(path(2, 4096)).toBe("per-example");
+    expect(path(64, 8)).toBe("per-example");
+    expect(path(16, 16)).toBe("fused");
+    const tracked = validateConfig({ depth: 100, width: 16, batch: 64, numerics: "tracked" });
+    expect(planRun(tracked, DEFAULT_LIMITS).path).toBe("layered");
+  });
+
+  test("forced where it cannot run, it is refused saying why", () => {
+    const tracked = validateConfig({ depth: 100, width: 16, batch: 64, numerics: "tracked" });
+    expect(() => planRun(tracked, DEFAULT_LIMITS, { path: "per-example" })).toThrow(
+      "the per-example path runs float32 numerics only: tracked numerics scale each layer by the whole batch",
+    );
+    expect(() => planRun(plain(65, 4), DEFAULT_LIMITS, { path: "per-example" })).toThrow(
+      "the per-example path runs widths up to 64, got 65",
+    );
+  });
+
+  test("stores weights and every layer's ∂ℓ/∂z, and cuts long passes into ranges of layers", () => {
+    const config = plain(16, 128, 4096);
+    const plan = planRun(config, DEFAULT_LIMITS);
+    expect(plan.path).toBe("per-example");
+    expect(plan.storedWeights).toBe(true);
+    expect(plan.bytes.gradients).toBe(4096 * 4 * 16 * 128);
+    expect(plan.bytes.activations).toBe(4097 * 4 * 16 * 128);
+    expect(plan.partialsPerLayer).toBe(128);
+    // 2·16²·128 = 65536 flops per layer: 1024 layers per dispatch, four ranges per pass.
+    expect(exampleLayersPerDispatch(config)).toBe(EXAMPLE_DISPATCH_FLOPS / 65536);
+    expect(plan.dispatches).toBe(1 + 2 + 3 * 4);
+    expect(exampleLayersPerDispatch(plain(2, 1, 4096))).toBe(4096);
+  });
+
+  test("falls back to the layered path when its single buffers cannot hold the run", () => {
+    // ∂ℓ/∂z of every layer takes 32 MiB in one buffer: above a 16 MiB cap.
+    const plan = planRun(plain(16, 128, 4096), DEFAULT_LIMITS, { layerBufferCap: 16 * 2 ** 20 });
+    expect(plan.path).toBe("layered");
+    expect(plan.totalBytes).toBeLessThanOrEqual(DEFAULT_MEMORY_BUDGET);
+  });
+
+  test("spreads a batch over at least eight workgroups where it can", () => {
+    expect([1, 37, 64, 300, 1024, 4096].map(exampleWorkgroup)).toEqual([4, 4, 8, 32, 64, 64]);
   });
 });

@@ -12,7 +12,7 @@ import type { RunResult, Subnormals } from "../../src/core/result";
 import { WORKGROUP_CHOICES } from "../../src/gpu/autotune";
 import { liveBufferBytes } from "../../src/gpu/device";
 import { type GpuRunOptions, runOnGpu } from "../../src/gpu/engine";
-import { CapacityError, planBuffers } from "../../src/gpu/plan";
+import { CapacityError, EXAMPLE_MAX_WIDTH, planBuffers } from "../../src/gpu/plan";
 import { requireGpu } from "./support";
 
 const WIDTHS = [1, 2, 3, 17, 63, 130];
@@ -47,10 +47,13 @@ function randomConfig(i: number): RunConfig {
 /**
  * How config i is run: its own choice of path and plan, or the layered path with weights drawn where
  * they are used (inside the product kernels for batches up to 8), fewer activations kept than layers
- * (recomputed), statistics reduced after each dispatch, or all three — each held to the reference
- * like the rest.
+ * (recomputed), statistics reduced after each dispatch, or all three, or (every fourth config, when
+ * it is float32 and narrow enough) the per-example path — each held to the reference like the rest.
  */
 function randomRunOptions(i: number, config: RunConfig): GpuRunOptions {
+  if (i % 4 === 0 && config.numerics === "float32" && config.width <= EXAMPLE_MAX_WIDTH) {
+    return { path: "per-example" };
+  }
   const positions = 4 + Math.floor(Math.random() * Math.max(1, config.depth - 3));
   const drawn = config.batch <= 8 ? ("in-kernel" as const) : ("regenerated" as const);
   const regenerated = config.init.scheme === "orthogonal" ? {} : { weights: drawn };
@@ -392,6 +395,55 @@ describe("the fused path for narrow nets", () => {
     const result = await runOnGpu(validateConfig({ ...lectureConfig(1.5, 4096), numerics: "tracked" }));
     expect(result.dispatches).toBeLessThanOrEqual(4);
     expect(Math.abs((result.log10ActRms[4096] as number) - 4096 * Math.log10(1.5))).toBeLessThan(1.1e-4);
+  });
+});
+
+describe("the per-example path for narrow float32 nets", () => {
+  test("per-example runs equal layered runs of the same config (every activation, odd sizes, ranges of layers)", async () => {
+    await requireGpu();
+    const cases = ACTIVATION_NAMES.map((activation, i) =>
+      validateConfig({
+        // 150 × 64 × 70 takes two ranges of layers per pass (exampleLayersPerDispatch: 117).
+        depth: [40, 23, 150, 61, 9][i],
+        width: [1, 3, 64, 17, 33][i],
+        batch: [300, 37, 70, 9, 13][i],
+        activation,
+        init: [{ scheme: "identity", scale: 1.1 }, { scheme: "he_uniform" }, { scheme: "orthogonal", gain: 1.1 }][
+          i % 3
+        ],
+        biasSigma: i % 2 === 0 ? 0 : 0.2,
+        input: i % 2 === 0 ? "ones" : "gaussian",
+        target: i % 3 === 0 ? "zeros" : "gaussian",
+        seed: 2000 + 31 * i,
+      }),
+    );
+    for (const config of cases) {
+      const perExample = await runOnGpu(config, { path: "per-example" });
+      const layered = await runOnGpu(config, { path: "layered" });
+      const label = JSON.stringify(config);
+      // The products are summed in the layered kernels' order; only the partial sums of squares
+      // behind each statistic are grouped differently (per example, not per 4 × 4 block): float32
+      // rounding of those sums, far under 1e-5 in log10.
+      for (const series of SERIES) {
+        expect(spread(perExample[series], layered[series]), `${series} of ${label}`).toBeLessThan(1e-5);
+        const nulls = (run: RunResult) => run[series].map((v) => v === null);
+        expect(nulls(perExample), `nulls of ${series} of ${label}`).toEqual(nulls(layered));
+      }
+      expect(perExample.firstNonFinite, label).toEqual(layered.firstNonFinite);
+      expect(perExample.firstAllZero, label).toEqual(layered.firstAllZero);
+      expect(perExample.loss, label).toBeCloseTo(layered.loss as number, 4);
+      expect(perExample.dispatches, label).toBeLessThan(layered.dispatches as number);
+    }
+  });
+
+  test("it is chosen for width 16 × batch 64, and refused, saying why, for tracked numerics", async () => {
+    await requireGpu();
+    const config = validateConfig({ depth: 50, width: 16, batch: 64, activation: "tanh" });
+    const chosen = await runOnGpu(config);
+    // Weights, forward, backward, weight gradients, reduction.
+    expect(chosen.dispatches).toBe(5);
+    const tracked = validateConfig({ ...config, numerics: "tracked" });
+    await expect(runOnGpu(tracked, { path: "per-example" })).rejects.toThrow(/float32 numerics only/);
   });
 });
 
