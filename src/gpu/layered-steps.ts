@@ -192,7 +192,6 @@ export class LayeredSteps {
   /** The draws: stored weights, biases, then a_0 and the targets with a_0's statistics. */
   private initSteps() {
     const { config } = this.run;
-    const n = config.width;
     const steps = [...this.run.weightSteps(), ...this.run.biasSteps()];
     const data = this.run.compile(KERNELS.data, {
       ...this.run.shape,
