@@ -146,6 +146,28 @@ describe("the lab", () => {
     expect(dragged.act).toHaveLength(dragged.config.depth + 1);
   });
 
+  test("a narrow net with a larger batch runs per example and draws the reference's curves", async () => {
+    const { page } = opened;
+    await clickPreset(page, "xavier-tanh");
+    await setNumber(page, "width", "16");
+    const state = await setNumber(page, "batch", "64");
+    expect(state.config).toMatchObject({ width: 16, batch: 64, numerics: "float32", biasSigma: 0 });
+    // The per-example path: weights, forward, backward, weight gradients, reduction.
+    expect(state.result?.dispatches).toBe(5);
+    const cpu = await page.evaluate((config) => window.gradscope.run(config, { backend: "cpu" }), state.config);
+    for (const series of ["log10ActRms", "log10GradRms", "log10WeightGradNorm"] as const) {
+      const shown = state.result?.[series] ?? [];
+      expect(shown).toHaveLength(state.config.depth + 1);
+      shown.forEach((value, l) => {
+        const want = cpu[series][l];
+        if (want === null || want === undefined) expect(value, `${series}[${l}]`).toBeNull();
+        else expect(Math.abs((value as number) - want), `${series}[${l}]`).toBeLessThan(1e-4);
+      });
+    }
+    expect(state.act).toEqual(state.result?.log10ActRms);
+    await page.screenshot({ path: `${OUTPUT}/per-example-16x64.png`, fullPage: true });
+  });
+
   test("an invalid value shows the API's message next to its control and keeps the last run", async () => {
     const { page } = opened;
     const before = await clickPreset(page, "he-relu");
