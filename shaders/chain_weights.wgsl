@@ -1,5 +1,5 @@
-// W_l as the fused chain kernels see it: stored (orthogonal inits, or random ones with a batch
-// above 2; n² floats per layer, packed) or regenerated where it is used (shaders/draws.wgsl).
+// W_l as the fused chain kernels see it: stored (random and orthogonal inits; n² floats per layer,
+// packed) or regenerated where it is used (s·I, or random weights that would not fit; shaders/draws.wgsl).
 
 override STORED_WEIGHTS: bool = false;
 

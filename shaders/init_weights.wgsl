@@ -1,4 +1,6 @@
-// W_l for the layers of one weight buffer (shaders/draws.wgsl's weight_entry).
+// W_l for the layers of one weight buffer (shaders/draws.wgsl's weight_entry): every entry of
+// params.count layers from layer params.layer, one grid-stride loop over all of them, so a buffer of
+// many small layers takes as few workgroups as one large layer.
 
 override N: u32 = 1u;
 // Floats between rows: N (packed, the fused kernels) or 4·N4 (padded, the layered kernels).
@@ -9,13 +11,12 @@ override ROW_STRIDE: u32 = 1u;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let local_layer = gid.y;
-  if (local_layer >= params.count) {
-    return;
-  }
-  let layer = params.layer + local_layer;
-  for (var entry = gid.x; entry < N * N; entry += groups.x * 256u) {
-    let w = weight_entry(params.seed, params.init_param, layer, entry / N, entry % N);
+  // At most one buffer's floats (below 2³² by far), so the flat index cannot wrap.
+  let total = params.count * N * N;
+  for (var index = gid.x; index < total; index += groups.x * 256u) {
+    let local_layer = index / (N * N);
+    let entry = index % (N * N);
+    let w = weight_entry(params.seed, params.init_param, params.layer + local_layer, entry / N, entry % N);
     weights[local_layer * params.stride + (entry / N) * ROW_STRIDE + entry % N] = w;
   }
 }

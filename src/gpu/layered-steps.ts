@@ -7,7 +7,7 @@ import { ACTIVATIONS } from "../core/activations";
 import type { CompiledKernel } from "./kernels";
 import { KERNELS } from "./kernels";
 import { blockGrid, dispatchGrid } from "./plan";
-import type { RunEncoder, Step } from "./run-encoder";
+import { drawGroups, type RunEncoder, type Step } from "./run-encoder";
 import { type ChainStep, chainSchedule } from "./schedule";
 
 /** The pipelines and grids every step of one layered run shares, compiled once per run. */
@@ -115,7 +115,7 @@ export class LayeredSteps {
     if (draw && this.drawnLayer !== layer) {
       const n = config.width;
       const params = { layer, count: 1, stride: 0, seed: config.seed, initParam: this.prepared.initParam };
-      const grid = [Math.min(Math.ceil((n * n) / 256), 4096), 1];
+      const grid = [drawGroups(n * n)];
       const buffer = this.run.weightBuffers[0] as GPUBuffer;
       steps.push(this.run.step(KERNELS.initWeights, draw, params, [{ buffer }], grid));
       this.drawnLayer = layer;

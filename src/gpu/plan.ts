@@ -72,8 +72,8 @@ export interface LayeredArray {
 /**
  * How a run is dispatched: "layered", two dispatches per layer over layered buffers; "fused", the
  * whole forward pass and the whole backward pass each in one single-workgroup dispatch, for narrow
- * nets where per-dispatch cost would dominate (weights regenerated where they are used unless
- * stored); "per-example", for narrow nets with larger batches in plain float32 numerics, one
+ * nets where per-dispatch cost would dominate (weights stored or regenerated where they are used:
+ * fusedWeightSources); "per-example", for narrow nets with larger batches in plain float32 numerics, one
  * invocation per example running through many layers per dispatch (shaders/example_*.wgsl), then
  * the weight gradients of many layers per dispatch.
  */
@@ -140,13 +140,16 @@ export function choosePath(config: RunConfig): RunPath {
 }
 
 /**
- * Whether a fused run regenerates each weight where it is used: always for s·I (no draw); for random
- * inits only with a batch of at most 2, since each weight is then drawn 2·B times; never for
- * orthogonal (its QR needs the whole matrix).
+ * Where a fused run's weights come from, first choice first: s·I is regenerated where it is used (it
+ * needs no draw); random weights are drawn once, by a dispatch spread over the whole device, and
+ * stored, since the fused kernels would draw each of them 2·B times in their single workgroup
+ * (measured at depth 100, width 64, batch 1: 109 ms stored, 172 ms regenerated), unless storing
+ * them does not fit; orthogonal weights are always stored (their QR needs the whole matrix).
  */
-export function regeneratesWeights(config: RunConfig): boolean {
-  if (config.init.scheme === "orthogonal") return false;
-  return config.init.scheme === "identity" || config.batch <= 2;
+export function fusedWeightSources(config: RunConfig): WeightSource[] {
+  if (config.init.scheme === "identity") return ["regenerated"];
+  if (config.init.scheme === "orthogonal") return ["stored"];
+  return ["stored", "regenerated"];
 }
 
 /**
@@ -242,7 +245,23 @@ type LayeredChoice = Required<Pick<PlanOptions, "positions" | "weights" | "reduc
  */
 export function planBuffers(config: RunConfig, limits: AdapterLimits, options: PlanOptions = {}): BufferPlan {
   const path = options.path ?? choosePath(config);
-  if (path !== "layered") return planFixed(config, limits, options, path, null);
+  if (path === "per-example") return planFixed(config, limits, options, path, null);
+  if (path === "fused") {
+    let lastError: unknown = null;
+    for (const weights of fusedWeightSources(config)) {
+      try {
+        return planFixed(config, limits, options, path, {
+          weights,
+          positions: config.depth + 1,
+          reduceEachDispatch: false,
+        });
+      } catch (error) {
+        if (!(error instanceof CapacityError)) throw error;
+        lastError = error;
+      }
+    }
+    throw lastError;
+  }
   const weightChoices: WeightSource[] = options.weights
     ? [options.weights]
     : config.init.scheme === "orthogonal"
@@ -332,7 +351,8 @@ function planFixed(
       "orthogonal weights cannot be regenerated where they are used: their QR needs the whole matrix",
     );
   }
-  const storedWeights = choice ? choice.weights === "stored" : perExample || !regeneratesWeights(config);
+  // Per-example runs always store their weights.
+  const storedWeights = choice ? choice.weights === "stored" : perExample;
   const reduceEachDispatch = choice?.reduceEachDispatch ?? false;
   // Fused and per-example runs index whole buffers: their layers are packed, each array in a single buffer.
   const whole = fused || perExample;

@@ -32,6 +32,9 @@ const FIRST_CHUNK_FLOPS = 2e8;
 const NO_TERM_EXPONENT = -(1 << 30);
 const { STORAGE, COPY_DST, COPY_SRC, MAP_READ, UNIFORM, QUERY_RESOLVE } = GPUBufferUsage;
 
+/** Workgroups of a weight draw over this many entries: one entry per invocation, up to 4096 groups of 256. */
+export const drawGroups = (entries: number) => Math.min(Math.ceil(entries / 256), 4096);
+
 /** Byte offset of the timestamps in the readback buffer: after the three slot arrays, 8-aligned. */
 export const timestampOffset = (slots: number) => Math.ceil((12 * slots) / 8) * 8;
 
@@ -453,7 +456,7 @@ export class RunEncoder {
       this.weightBuffers.forEach((buffer, index) => {
         const first = index * plan.weights.layersPerBuffer;
         const count = Math.min(plan.weights.layersPerBuffer, config.depth - first);
-        const grid = [Math.min(Math.ceil((n * n) / 256), 4096), count];
+        const grid = [drawGroups(count * n * n)];
         const params = {
           layer: first + 1,
           count,

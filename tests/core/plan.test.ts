@@ -148,3 +148,20 @@ describe("the per-example path", () => {
     expect([1, 37, 64, 300, 1024, 4096].map(exampleWorkgroup)).toEqual([4, 4, 8, 32, 64, 64]);
   });
 });
+
+describe("the fused path's weights", () => {
+  test("random weights are stored, s·I is regenerated, and random weights too big to store are regenerated", () => {
+    const plan = (depth: number, width: number, init: InitConfig) =>
+      planRun(validateConfig({ depth, width, batch: 1, init }), DEFAULT_LIMITS);
+    const xavier = plan(100, 64, { scheme: "xavier_normal", gain: 1 });
+    expect(xavier.path).toBe("fused");
+    expect(xavier.storedWeights).toBe(true);
+    expect(xavier.bytes.weights).toBe(100 * 4 * 64 * 64);
+    expect(plan(4096, 2, { scheme: "identity", scale: 1.5 }).storedWeights).toBe(false);
+    // 4096 layers of 256² floats are 1 GiB: over the budget, so drawn where used instead.
+    const big = plan(4096, 256, { scheme: "he_normal", gain: 1 });
+    expect(big.path).toBe("fused");
+    expect(big.storedWeights).toBe(false);
+    expect(big.bytes.weights).toBe(0);
+  });
+});

@@ -391,6 +391,26 @@ describe("the fused path for narrow nets", () => {
     }
   });
 
+  test("random weights drawn where used, when storing them does not fit, change no bit", async () => {
+    await requireGpu();
+    const config = validateConfig({
+      depth: 60,
+      width: 17,
+      batch: 3,
+      activation: "tanh",
+      init: { scheme: "he_uniform", gain: 1.2 },
+      biasSigma: 0.1,
+      seed: 77,
+    });
+    const stored = await runOnGpu(config);
+    expect(stored.memory?.weights).toBe("stored");
+    expect(stored.dispatches).toBe(4);
+    const drawn = await runOnGpu(config, { memoryBudgetBytes: (stored.memory?.bytes as number) - 1 });
+    expect(drawn.memory?.weights).toBe("regenerated");
+    expect(drawn.dispatches).toBe(3);
+    expectSameSeries(drawn, stored);
+  });
+
   test("the lecture at depth 4096 takes at most 4 dispatches", async () => {
     const result = await runOnGpu(validateConfig({ ...lectureConfig(1.5, 4096), numerics: "tracked" }));
     expect(result.dispatches).toBeLessThanOrEqual(4);
