@@ -1,4 +1,4 @@
-// Layer l's backward step in one dispatch: the blocks of ∂ℓ/∂a_{l-1} (shaders/backward.wgsl), then
+// Layer l's backward step in one dispatch: the tiles of ∂ℓ/∂a_{l-1} (shaders/backward.wgsl), then
 // those of ∂loss/∂W_l (shaders/weight_grad.wgsl). Both read ∂ℓ/∂z_l and a_{l-1}, and neither reads
 // what the other writes, so one dispatch does both: one less per layer.
 
@@ -15,11 +15,11 @@ fn main(
   @builtin(local_invocation_index) lidx: u32,
   @builtin(num_workgroups) groups: vec3<u32>,
 ) {
-  let block = invocation_index(wg, groups, lidx);
-  let backward_blocks = block_count(BATCH, N);
-  if (block < backward_blocks) {
-    backward_block(block);
+  let tile = invocation_index(wg, groups, lidx);
+  let backward_tiles = tile_count(BATCH, N);
+  if (tile < backward_tiles) {
+    backward_tile(tile);
   } else {
-    weight_grad_block(block - backward_blocks);
+    weight_grad_tile(tile - backward_tiles);
   }
 }

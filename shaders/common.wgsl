@@ -35,6 +35,27 @@ fn block_origin(block: u32, cols: u32) -> vec2<u32> {
   return vec2<u32>((block / blocks_across) * 4u, (block % blocks_across) * 4u);
 }
 
+// Rows and columns of output one invocation of the matrix-product kernels computes: 4, or 8 (four
+// 4 × 4 blocks, so that each vec4 loaded is used twice as often), chosen per device and shape by
+// src/gpu/autotune.ts. Each 4 × 4 block keeps its own statistics partial, at its own index, and
+// each output sums its products in the same order, so both sizes give the same bits.
+override BLOCK: u32 = 4u;
+
+fn tile_count(rows: u32, cols: u32) -> u32 {
+  return ((rows + BLOCK - 1u) / BLOCK) * ((cols + BLOCK - 1u) / BLOCK);
+}
+
+// The first row and column of tile `tile` of a rows × cols matrix cut into BLOCK × BLOCK tiles.
+fn tile_origin(tile: u32, cols: u32) -> vec2<u32> {
+  let tiles_across = (cols + BLOCK - 1u) / BLOCK;
+  return vec2<u32>((tile / tiles_across) * BLOCK, (tile % tiles_across) * BLOCK);
+}
+
+// The index of the 4 × 4 block at `origin` of a matrix `cols` wide: where its partial goes.
+fn block_index(origin: vec2<u32>, cols: u32) -> u32 {
+  return (origin.x / 4u) * ((cols + 3u) / 4u) + origin.y / 4u;
+}
+
 // Indices first..first+3 times `stride`, those past `count` repeating the last one (their sums are
 // computed and never stored).
 fn clamped_rows(first: u32, count: u32, stride: u32) -> vec4<u32> {

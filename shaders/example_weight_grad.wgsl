@@ -34,5 +34,5 @@ fn main(
     weight_block_add(&acc, dz[row + rows], acts[row + columns]);
   }
   let depth = params.depth;
-  publish_weight_block(acc, origin, 2u * depth + 1u + layer, (2u * depth + 2u) * BATCH + (layer - 1u) * blocks + block);
+  publish_weight_block(acc, origin, 2u * depth + 1u + layer, (2u * depth + 2u) * BATCH + (layer - 1u) * blocks);
 }

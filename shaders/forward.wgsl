@@ -1,8 +1,8 @@
-// One layer forward: a_l = g(W_l a_{l-1} + b_l) for the whole batch, a 4 × 4 block of (example,
-// unit) per invocation, with a_l's statistics. Rows are padded with zeros to 4·N4 floats, so the
-// product runs over vec4s without bounds checks: each step loads 4 weight vec4s
-// (shaders/product_weights.wgsl) and 4 activation vec4s for 64 multiply-adds. In tracked numerics the input is rescaled by powers of two
-// (shaders/scaling.wgsl).
+// One layer forward: a_l = g(W_l a_{l-1} + b_l) for the whole batch, a BLOCK × BLOCK tile of
+// (example, unit) per invocation, with a_l's statistics. Rows are padded with zeros to 4·N4 floats,
+// so the product runs over vec4s without bounds checks: each step loads BLOCK weight vec4s
+// (shaders/product_weights.wgsl) and BLOCK activation vec4s for 4·BLOCK² multiply-adds. In tracked
+// numerics the input is rescaled by powers of two (shaders/scaling.wgsl).
 
 override N: u32 = 1u;
 override N4: u32 = 1u;
@@ -14,46 +14,12 @@ override TRACKED_FORWARD: bool = false;
 @group(0) @binding(3) var<storage, read_write> act_out: array<f32>;
 @group(0) @binding(4) var<storage, read> biases: array<f32>;
 
-@compute @workgroup_size(WORKGROUP)
-fn main(
-  @builtin(workgroup_id) wg: vec3<u32>,
-  @builtin(local_invocation_index) lidx: u32,
-  @builtin(num_workgroups) groups: vec3<u32>,
-) {
-  let block = invocation_index(wg, groups, lidx);
-  var scale = ForwardScale(1.0, 1.0, 1.0, 0);
-  if (TRACKED_FORWARD) {
-    scale = forward_scale(params.in_slot, params.bias_sigma, params.bias_exp);
-  }
-  if (block == 0u) {
-    exponents[params.out_slot] = scale.exponent;
-  }
-  if (block >= block_count(BATCH, N)) {
+// Stores the 4 × 4 block at `origin` (sums[r][c]: example origin.x + r, unit origin.y + c) and
+// publishes its statistics; a block past the batch or the width (in an 8 × 8 tile) is skipped.
+fn finish_block(sums: array<vec4<f32>, 4>, origin: vec2<u32>, scale: ForwardScale) {
+  if (origin.x >= BATCH || origin.y >= N) {
     return;
   }
-  let origin = block_origin(block, N);
-  let x = clamped_rows(origin.x, BATCH, N4);
-  // acc_r holds units origin.y..+3 of example origin.x + r.
-  var acc0 = vec4<f32>(0.0);
-  var acc1 = vec4<f32>(0.0);
-  var acc2 = vec4<f32>(0.0);
-  var acc3 = vec4<f32>(0.0);
-  for (var j = 0u; j < N4; j++) {
-    let w0 = weight_vec4(origin.y, j);
-    let w1 = weight_vec4(origin.y + 1u, j);
-    let w2 = weight_vec4(origin.y + 2u, j);
-    let w3 = weight_vec4(origin.y + 3u, j);
-    let x0 = act_in[x.x + j] * scale.in_shift;
-    let x1 = act_in[x.y + j] * scale.in_shift;
-    let x2 = act_in[x.z + j] * scale.in_shift;
-    let x3 = act_in[x.w + j] * scale.in_shift;
-    acc0 += vec4<f32>(dot(x0, w0), dot(x0, w1), dot(x0, w2), dot(x0, w3));
-    acc1 += vec4<f32>(dot(x1, w0), dot(x1, w1), dot(x1, w2), dot(x1, w3));
-    acc2 += vec4<f32>(dot(x2, w0), dot(x2, w1), dot(x2, w2), dot(x2, w3));
-    acc3 += vec4<f32>(dot(x3, w0), dot(x3, w1), dot(x3, w2), dot(x3, w3));
-  }
-  var sums = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
-
   var m = Moments(0.0, 0.0);
   var bits = 0u;
   for (var r = 0u; r < 4u; r++) {
@@ -69,5 +35,90 @@ fn main(
       }
     }
   }
-  publish_stats(m, bits, params.out_slot, params.partial_base + block);
+  publish_stats(m, bits, params.out_slot, params.partial_base + block_index(origin, N));
+}
+
+@compute @workgroup_size(WORKGROUP)
+fn main(
+  @builtin(workgroup_id) wg: vec3<u32>,
+  @builtin(local_invocation_index) lidx: u32,
+  @builtin(num_workgroups) groups: vec3<u32>,
+) {
+  let tile = invocation_index(wg, groups, lidx);
+  var scale = ForwardScale(1.0, 1.0, 1.0, 0);
+  if (TRACKED_FORWARD) {
+    scale = forward_scale(params.in_slot, params.bias_sigma, params.bias_exp);
+  }
+  if (tile == 0u) {
+    exponents[params.out_slot] = scale.exponent;
+  }
+  if (tile >= tile_count(BATCH, N)) {
+    return;
+  }
+  let origin = tile_origin(tile, N);
+  let x = clamped_rows(origin.x, BATCH, N4);
+  // An 8 × 8 tile's second four examples, and its second four units (W_l rows, clamped to the
+  // padded rows; past N their sums are never stored).
+  let x_hi = clamped_rows(origin.x + 4u, BATCH, N4);
+  let u_hi = clamped_rows(origin.y + 4u, 4u * N4, 1u);
+  // lo_r: units origin.y..+3 of example origin.x + r; lo4_r: of example origin.x + 4 + r;
+  // hi_r, hi4_r: units origin.y + 4..+7 of the same examples.
+  var lo0 = vec4<f32>(0.0);
+  var lo1 = vec4<f32>(0.0);
+  var lo2 = vec4<f32>(0.0);
+  var lo3 = vec4<f32>(0.0);
+  var lo40 = vec4<f32>(0.0);
+  var lo41 = vec4<f32>(0.0);
+  var lo42 = vec4<f32>(0.0);
+  var lo43 = vec4<f32>(0.0);
+  var hi0 = vec4<f32>(0.0);
+  var hi1 = vec4<f32>(0.0);
+  var hi2 = vec4<f32>(0.0);
+  var hi3 = vec4<f32>(0.0);
+  var hi40 = vec4<f32>(0.0);
+  var hi41 = vec4<f32>(0.0);
+  var hi42 = vec4<f32>(0.0);
+  var hi43 = vec4<f32>(0.0);
+  for (var j = 0u; j < N4; j++) {
+    let w0 = weight_vec4(origin.y, j);
+    let w1 = weight_vec4(origin.y + 1u, j);
+    let w2 = weight_vec4(origin.y + 2u, j);
+    let w3 = weight_vec4(origin.y + 3u, j);
+    let x0 = act_in[x.x + j] * scale.in_shift;
+    let x1 = act_in[x.y + j] * scale.in_shift;
+    let x2 = act_in[x.z + j] * scale.in_shift;
+    let x3 = act_in[x.w + j] * scale.in_shift;
+    lo0 += vec4<f32>(dot(x0, w0), dot(x0, w1), dot(x0, w2), dot(x0, w3));
+    lo1 += vec4<f32>(dot(x1, w0), dot(x1, w1), dot(x1, w2), dot(x1, w3));
+    lo2 += vec4<f32>(dot(x2, w0), dot(x2, w1), dot(x2, w2), dot(x2, w3));
+    lo3 += vec4<f32>(dot(x3, w0), dot(x3, w1), dot(x3, w2), dot(x3, w3));
+    if (BLOCK == 8u) {
+      let w4 = weight_vec4(u_hi.x, j);
+      let w5 = weight_vec4(u_hi.y, j);
+      let w6 = weight_vec4(u_hi.z, j);
+      let w7 = weight_vec4(u_hi.w, j);
+      let x4 = act_in[x_hi.x + j] * scale.in_shift;
+      let x5 = act_in[x_hi.y + j] * scale.in_shift;
+      let x6 = act_in[x_hi.z + j] * scale.in_shift;
+      let x7 = act_in[x_hi.w + j] * scale.in_shift;
+      lo40 += vec4<f32>(dot(x4, w0), dot(x4, w1), dot(x4, w2), dot(x4, w3));
+      lo41 += vec4<f32>(dot(x5, w0), dot(x5, w1), dot(x5, w2), dot(x5, w3));
+      lo42 += vec4<f32>(dot(x6, w0), dot(x6, w1), dot(x6, w2), dot(x6, w3));
+      lo43 += vec4<f32>(dot(x7, w0), dot(x7, w1), dot(x7, w2), dot(x7, w3));
+      hi0 += vec4<f32>(dot(x0, w4), dot(x0, w5), dot(x0, w6), dot(x0, w7));
+      hi1 += vec4<f32>(dot(x1, w4), dot(x1, w5), dot(x1, w6), dot(x1, w7));
+      hi2 += vec4<f32>(dot(x2, w4), dot(x2, w5), dot(x2, w6), dot(x2, w7));
+      hi3 += vec4<f32>(dot(x3, w4), dot(x3, w5), dot(x3, w6), dot(x3, w7));
+      hi40 += vec4<f32>(dot(x4, w4), dot(x4, w5), dot(x4, w6), dot(x4, w7));
+      hi41 += vec4<f32>(dot(x5, w4), dot(x5, w5), dot(x5, w6), dot(x5, w7));
+      hi42 += vec4<f32>(dot(x6, w4), dot(x6, w5), dot(x6, w6), dot(x6, w7));
+      hi43 += vec4<f32>(dot(x7, w4), dot(x7, w5), dot(x7, w6), dot(x7, w7));
+    }
+  }
+  finish_block(array<vec4<f32>, 4>(lo0, lo1, lo2, lo3), origin, scale);
+  if (BLOCK == 8u) {
+    finish_block(array<vec4<f32>, 4>(lo40, lo41, lo42, lo43), origin + vec2<u32>(4u, 0u), scale);
+    finish_block(array<vec4<f32>, 4>(hi0, hi1, hi2, hi3), origin + vec2<u32>(0u, 4u), scale);
+    finish_block(array<vec4<f32>, 4>(hi40, hi41, hi42, hi43), origin + vec2<u32>(4u, 4u), scale);
+  }
 }

@@ -10,8 +10,12 @@ fn weight_block_add(acc: ptr<function, array<vec4<f32>, 4>>, d: vec4<f32>, a: ve
   (*acc)[3] += d.w * a;
 }
 
-// Publishes the block's entries inside the N × N matrix as one partial of `slot`.
-fn publish_weight_block(acc: array<vec4<f32>, 4>, origin: vec2<u32>, slot: u32, partial_index: u32) {
+// Publishes the block's entries inside the N × N matrix as its partial of `slot`, at `base` plus its
+// block index; a block past N (in an 8 × 8 tile) is skipped.
+fn publish_weight_block(acc: array<vec4<f32>, 4>, origin: vec2<u32>, slot: u32, base: u32) {
+  if (origin.x >= N || origin.y >= N) {
+    return;
+  }
   var m = Moments(0.0, 0.0);
   var bits = 0u;
   for (var r = 0u; r < 4u; r++) {
@@ -22,5 +26,5 @@ fn publish_weight_block(acc: array<vec4<f32>, 4>, origin: vec2<u32>, slot: u32, 
       }
     }
   }
-  publish_stats(m, bits, slot, partial_index);
+  publish_stats(m, bits, slot, base + block_index(origin, N));
 }

@@ -6,9 +6,9 @@
  */
 import type { RunConfig } from "../core/config";
 import { assembleResult, type GpuMemory, type RunResult, type RunSummaries, type TensorSummary } from "../core/result";
-import { layeredWorkgroup, WORKGROUP_CHOICES } from "./autotune";
+import { BLOCK_CHOICES, DEFAULT_TILING, layeredTiling, type ProductTiling, WORKGROUP_CHOICES } from "./autotune";
 import { acquireGpu, BufferSet } from "./device";
-import { DEFAULT_MEMORY_BUDGET, planRun, type RunPath, type WeightSource, WORKGROUP } from "./plan";
+import { DEFAULT_MEMORY_BUDGET, planRun, type RunPath, type WeightSource } from "./plan";
 import { RunEncoder, timestampOffset } from "./run-encoder";
 
 export interface GpuRunOptions {
@@ -26,9 +26,12 @@ export interface GpuRunOptions {
   reduceEachDispatch?: boolean;
   /**
    * Layered path: invocations per workgroup of the matrix-product kernels, one of
-   * WORKGROUP_CHOICES (default: chosen by src/gpu/autotune.ts for the device and shape).
+   * WORKGROUP_CHOICES, and the side of the output tile each computes, one of BLOCK_CHOICES. Either
+   * one given takes the other from DEFAULT_TILING; neither: src/gpu/autotune.ts chooses both for
+   * the device and shape. Every choice gives the same bits.
    */
   workgroup?: number;
+  block?: number;
   /**
    * Lets the caller give up on a long run: runs of more than CHUNKED_FLOPS (src/gpu/run-encoder.ts)
    * are then submitted in chunks of about CHUNK_MS each, and an abort stops the run (rejecting with
@@ -54,7 +57,7 @@ export async function runOnGpu(config: RunConfig, options: GpuRunOptions = {}): 
     ...(reduceEachDispatch !== undefined ? { reduceEachDispatch } : {}),
   });
   const { device } = gpu;
-  const workgroup = plan.path === "layered" ? await chooseWorkgroup(gpu.device, config, options.workgroup) : WORKGROUP;
+  const tiling = plan.path === "layered" ? await chooseTiling(gpu.device, config, options) : DEFAULT_TILING;
   const buffers = new BufferSet(device);
   const querySet = gpu.timestamps ? device.createQuerySet({ type: "timestamp", count: 6 }) : null;
   device.pushErrorScope("out-of-memory");
@@ -65,7 +68,7 @@ export async function runOnGpu(config: RunConfig, options: GpuRunOptions = {}): 
     return device.popErrorScope();
   };
   try {
-    const run = new RunEncoder(gpu, config, plan, buffers, querySet, workgroup);
+    const run = new RunEncoder(gpu, config, plan, buffers, querySet, tiling);
     const { readback, timed } = await run.submit(options.signal);
     const validation = await popScope();
     const memory = await popScope();
@@ -94,19 +97,27 @@ export async function runOnGpu(config: RunConfig, options: GpuRunOptions = {}): 
   }
 }
 
-/** The given workgroup size (checked), or the one src/gpu/autotune.ts keeps for this device and shape. */
-function chooseWorkgroup(device: GPUDevice, config: RunConfig, workgroup: number | undefined): Promise<number> {
-  if (workgroup === undefined) {
-    return layeredWorkgroup(device, config, async (probe, choice) => {
-      const { timingMs } = await runOnGpu(probe, { path: "layered", workgroup: choice });
+/** The given tiling (checked), or the one src/gpu/autotune.ts keeps for this device and shape. */
+function chooseTiling(device: GPUDevice, config: RunConfig, options: GpuRunOptions): Promise<ProductTiling> {
+  const { workgroup, block } = options;
+  if (workgroup === undefined && block === undefined) {
+    return layeredTiling(device, config, async (probe, tiling) => {
+      const { timingMs } = await runOnGpu(probe, { path: "layered", ...tiling });
       const { gpu, wall } = timingMs;
       return gpu ? { ms: gpu.forward + gpu.backward, gpuTime: true } : { ms: wall, gpuTime: false };
     });
   }
-  if (!(WORKGROUP_CHOICES as readonly number[]).includes(workgroup)) {
-    throw new RangeError(`workgroup must be one of ${WORKGROUP_CHOICES.join(", ")}, got ${workgroup}`);
-  }
-  return Promise.resolve(workgroup);
+  const check = (field: string, value: number | undefined, choices: readonly number[]) => {
+    if (value !== undefined && !choices.includes(value)) {
+      throw new RangeError(`${field} must be one of ${choices.join(", ")}, got ${value}`);
+    }
+  };
+  check("workgroup", workgroup, WORKGROUP_CHOICES);
+  check("block", block, BLOCK_CHOICES);
+  return Promise.resolve({
+    workgroup: workgroup ?? DEFAULT_TILING.workgroup,
+    block: block ?? DEFAULT_TILING.block,
+  });
 }
 
 function readSummaries(config: RunConfig, slots: number, bytes: ArrayBuffer): RunSummaries {

@@ -6,7 +6,7 @@
 import { ACTIVATIONS } from "../core/activations";
 import type { CompiledKernel } from "./kernels";
 import { KERNELS } from "./kernels";
-import { blockGrid, dispatchGrid } from "./plan";
+import { blockGrid, dispatchGrid, tileCount } from "./plan";
 import { drawGroups, type RunEncoder, type Step } from "./run-encoder";
 import { type ChainStep, chainSchedule } from "./schedule";
 
@@ -32,11 +32,13 @@ export class LayeredSteps {
   private readonly prepared: Prepared;
 
   constructor(private readonly run: RunEncoder) {
-    const { config, plan, workgroup } = run;
+    const { config, plan } = run;
+    const { workgroup, block } = run.tiling;
     const activation = ACTIVATIONS[config.activation];
     const tracked = config.numerics === "tracked";
     const { kind, param } = run.drawnInit;
-    const { x, y } = blockGrid(config.batch, config.width, workgroup);
+    const { batch, width: n } = config;
+    const { x, y } = blockGrid(batch, n, workgroup, block);
     const drawsPerStep = !plan.storedWeights && !plan.weightsInKernel;
     const each = plan.reduceEachDispatch;
     this.prepared = {
@@ -53,7 +55,7 @@ export class LayeredSteps {
       reduceLayer: each ? run.compile(KERNELS.reduceOne, { PARTIALS: plan.partialsPerLayer }) : null,
       reduceWeight: each ? run.compile(KERNELS.reduceOne, { PARTIALS: plan.partialsPerWeight }) : null,
       forwardGrid: [x, y],
-      backwardGrid: dispatchGrid(plan.partialsPerLayer + plan.partialsPerWeight, workgroup),
+      backwardGrid: dispatchGrid(tileCount(batch, n, block) + tileCount(n, n, block), workgroup),
       initParam: param,
     };
   }

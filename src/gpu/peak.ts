@@ -26,8 +26,6 @@ export interface PeakMeasurement {
   clock: string;
 }
 
-/** Median of a list of numbers. */
-
 /** Measures the ceiling on a device of its own, on the adapter the page's run gets. */
 export async function measurePeak(): Promise<PeakMeasurement> {
   const adapter = await navigator.gpu.requestAdapter({ powerPreference: "high-performance" });

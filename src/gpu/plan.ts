@@ -15,18 +15,24 @@ export const WORKGROUP = 64;
 const MAX_GROUPS_PER_DIMENSION = 65535;
 
 /**
- * The 2-D dispatch for a rows × cols output cut into 4 × 4 blocks, one block per invocation
- * (block_count in shaders/common.wgsl): one statistics partial per block.
+ * The 2-D dispatch for a rows × cols output cut into block × block tiles, one tile per invocation
+ * (tile_count in shaders/common.wgsl), and its statistics partials: one per 4 × 4 block whatever
+ * the tile size (block_count).
  */
 export function blockGrid(
   rows: number,
   cols: number,
   workgroup = WORKGROUP,
+  block = 4,
 ): { x: number; y: number; partials: number } {
   const partials = Math.ceil(rows / 4) * Math.ceil(cols / 4);
-  const [x, y] = dispatchGrid(partials, workgroup) as [number, number];
+  const [x, y] = dispatchGrid(tileCount(rows, cols, block), workgroup) as [number, number];
   return { x, y, partials };
 }
+
+/** Invocations of a product kernel over a rows × cols output in block × block tiles (tile_count in shaders/common.wgsl). */
+export const tileCount = (rows: number, cols: number, block: number) =>
+  Math.ceil(rows / block) * Math.ceil(cols / block);
 
 /** The 2-D grid of workgroups for this many invocations (65535 workgroups at most per dimension). */
 export function dispatchGrid(invocations: number, workgroup = WORKGROUP): number[] {

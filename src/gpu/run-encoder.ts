@@ -7,6 +7,7 @@ import { ACTIVATIONS } from "../core/activations";
 import type { RunConfig } from "../core/config";
 import { initDistribution, layerWeights } from "../core/init";
 import { biasExponent } from "../core/reference";
+import { DEFAULT_TILING, type ProductTiling } from "./autotune";
 import type { BufferSet, GpuContext } from "./device";
 import { type CompiledKernel, compileKernel, KERNELS, type Kernel } from "./kernels";
 import { LayeredSteps } from "./layered-steps";
@@ -77,8 +78,8 @@ export class RunEncoder {
     readonly plan: BufferPlan,
     private readonly buffers: BufferSet,
     private readonly querySet: GPUQuerySet | null,
-    /** Invocations per workgroup of the matrix-product kernels (src/gpu/autotune.ts). */
-    readonly workgroup: number = WORKGROUP,
+    /** How the matrix-product kernels cut their work (src/gpu/autotune.ts). */
+    readonly tiling: ProductTiling = DEFAULT_TILING,
   ) {
     this.device = gpu.device;
     const tensorBytes = plan.bytes.targets;
@@ -263,10 +264,17 @@ export class RunEncoder {
     return [x, y];
   }
 
-  /** The matrix-product kernels' constants: the shape, the workgroup size, and where W_l comes from. */
+  /** The matrix-product kernels' constants: the shape, the tiling, and where W_l comes from. */
   get productShape() {
+    const { workgroup, block } = this.tiling;
     const drawn = this.plan.weightsInKernel;
-    return { ...this.shape, WORKGROUP: this.workgroup, WEIGHTS_IN_KERNEL: drawn, INIT_KIND: this.drawnInit.kind ?? 0 };
+    return {
+      ...this.shape,
+      WORKGROUP: workgroup,
+      BLOCK: block,
+      WEIGHTS_IN_KERNEL: drawn,
+      INIT_KIND: this.drawnInit.kind ?? 0,
+    };
   }
 
   /** Floats between rows of a stored tensor: packed on the fused path, padded to vec4s on the layered. */

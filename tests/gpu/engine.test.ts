@@ -9,7 +9,7 @@ import { layerWeights } from "../../src/core/init";
 import { lectureConfig } from "../../src/core/presets";
 import { runReference } from "../../src/core/reference";
 import type { RunResult, Subnormals } from "../../src/core/result";
-import { WORKGROUP_CHOICES } from "../../src/gpu/autotune";
+import { TILINGS } from "../../src/gpu/autotune";
 import { liveBufferBytes } from "../../src/gpu/device";
 import { type GpuRunOptions, runOnGpu } from "../../src/gpu/engine";
 import { CapacityError, EXAMPLE_MAX_WIDTH, planBuffers } from "../../src/gpu/plan";
@@ -549,16 +549,28 @@ describe("GPU memory", () => {
     );
   });
 
-  test("every workgroup size the autotune may choose gives the same result bit for bit", async () => {
+  test("every tiling the autotune may choose gives the same result bit for bit", async () => {
     await requireGpu();
-    const config = validateConfig({ depth: 12, width: 67, batch: 45, activation: "relu", biasSigma: 0.1 });
-    const runs = [];
-    for (const workgroup of WORKGROUP_CHOICES) runs.push(await runOnGpu(config, { path: "layered", workgroup }));
-    for (const run of runs.slice(1)) {
-      expectSameSeries(run, runs[0]);
+    // Odd sizes: 8 × 8 tiles with a last row of tiles past the batch, a last column past the width
+    // (67 units: tiles at 64..71, blocks at 64..67 and 68..71), in both numerics and with weights
+    // drawn inside the kernels.
+    const configs = [
+      validateConfig({ depth: 12, width: 67, batch: 45, activation: "relu", biasSigma: 0.1 }),
+      validateConfig({ depth: 9, width: 13, batch: 21, activation: "tanh", numerics: "tracked", seed: 9 }),
+      validateConfig({ depth: 7, width: 30, batch: 3, activation: "sigmoid", input: "ones", seed: 4 }),
+    ];
+    for (const [index, config] of configs.entries()) {
+      const extra = index === 2 ? { weights: "in-kernel" as const } : {};
+      const runs = [];
+      for (const tiling of TILINGS) runs.push(await runOnGpu(config, { path: "layered", ...tiling, ...extra }));
+      for (const [i, run] of runs.entries())
+        expectSameSeries(run, runs[0], `${JSON.stringify(TILINGS[i])} of ${index}`);
     }
+    const config = configs[0] as RunConfig;
     const wrong = await runOnGpu(config, { path: "layered", workgroup: 100 }).catch((e: unknown) => e);
     expect(String(wrong)).toBe("RangeError: workgroup must be one of 64, 128, 256, got 100");
+    const wrongBlock = await runOnGpu(config, { path: "layered", block: 6 }).catch((e: unknown) => e);
+    expect(String(wrongBlock)).toBe("RangeError: block must be one of 4, 8, got 6");
     // A shape big enough for a trial: it runs with whatever the trial chose.
     const tuned = await runOnGpu(validateConfig({ depth: 3, width: 256, batch: 70 }));
     expect(tuned.log10GradRms.every((v) => v !== null)).toBe(true);
