@@ -147,7 +147,7 @@ test("bench: the sweep on both backends, tfjs and the adapter's peak", async () 
       (window as unknown as { gradscopeBench: GradscopeBench }).gradscopeBench.measurePeak(),
     );
     console.log(
-      `adapter ${JSON.stringify(adapter.info)}, peak ${peak.gflops.toFixed(2)} GFLOP/s (fma ${peak.fmaGflops.toFixed(2)}, a·b+c ${peak.mulAddGflops.toFixed(2)}, ${peak.clock})`,
+      `adapter ${JSON.stringify(adapter.info)}, peak ${peak.gflops.toFixed(2)} GFLOP/s (fma ${peak.fmaGflops.toFixed(2)}, a·b+c ${peak.mulAddGflops.toFixed(2)}, loading one vec4 per multiply-add ${peak.loadBoundGflops.toFixed(2)}, ${peak.clock})`,
     );
     const limits = adapter.limits ?? DEFAULT_LIMITS;
     const rows: BenchRow[] = [];
@@ -191,7 +191,7 @@ test("bench: the sweep on both backends, tfjs and the adapter's peak", async () 
       "tfjs/ours: tfjs wall over our wall; above 1 means ours is faster",
       `CPU ms: the float64 reference, one run, skipped above ${CPU_FLOP_LIMIT.toExponential(0)} flops`,
       "GFLOP/s: 6·L·n²·B flops per run (2·n²·B per layer forward, twice that backward) over GPU ms",
-      `% peak: our GFLOP/s over the adapter's measured peak of ${peak.gflops.toFixed(2)} GFLOP/s (vec4 multiply-add chains: ${peak.invocations} invocations × ${peak.chains} chains × ${peak.iterations} steps, 8 flops each; fma() ${peak.fmaGflops.toFixed(2)}, a·b + c ${peak.mulAddGflops.toFixed(2)}, ${peak.clock})`,
+      `% peak: our GFLOP/s over the adapter's measured peak of ${peak.gflops.toFixed(2)} GFLOP/s (vec4 multiply-add chains: ${peak.invocations} invocations × ${peak.chains} chains × ${peak.iterations} steps, 8 flops each; fma() ${peak.fmaGflops.toFixed(2)}, a·b + c ${peak.mulAddGflops.toFixed(2)}, ${peak.clock}); the same fma() chains loading their vec4 multiplier from a storage buffer: ${peak.loadBoundGflops.toFixed(2)} GFLOP/s, the ceiling where loads bound (a 4 × 4 product block does 2 vec4 multiply-adds per vec4 it loads, an 8 × 8 tile 4)`,
       "dispatches: counted by the engine (result.dispatches); layered path 2L + 3 + weight buffers (+ 1 with biases) when every layer is kept, fused path (batch × width ≤ 256) 3 + stored-weight draws, per-example path (float32, n²·B ≤ 2^15) weight draw 1 + 3 per range of layers (forward, backward, weight gradients; a range up to 2^26 flops) + reduce 1",
       "GPU MiB: planRun(config, adapter limits).totalBytes, every buffer of the run",
       ...rows.filter((r) => r.note).map((r) => `L ${r.depth} n ${r.width} B ${r.batch}: ${r.note}`),

@@ -1,6 +1,7 @@
 /**
  * The adapter's measured arithmetic peak: GFLOP/s of independent vec4 multiply-add chains
- * (shaders/peak_fma.wgsl), timed with timestamp queries where the adapter has them, else wall clock.
+ * (shaders/peak_fma.wgsl), timed with timestamp queries where the adapter has them, else wall clock;
+ * and the same chains loading one vec4 operand per multiply-add, the ceiling where loads bound.
  */
 import peakFmaWgsl from "../../shaders/peak_fma.wgsl?raw";
 import { median } from "../core/sweep";
@@ -18,6 +19,12 @@ export interface PeakMeasurement {
   gflops: number;
   fmaGflops: number;
   mulAddGflops: number;
+  /**
+   * GFLOP/s of the fma() chains when each vec4 multiply-add loads its multiplier from a storage
+   * buffer: one vec4 load per 8 flops. A product kernel that does k vec4 multiply-adds per vec4
+   * it loads is bounded near k times this where loads cost more than arithmetic.
+   */
+  loadBoundGflops: number;
   invocations: number;
   chains: number;
   /** Multiply-add steps per chain (loop trips × unroll). */
@@ -80,10 +87,10 @@ export async function measurePeak(): Promise<PeakMeasurement> {
     };
 
     /** GFLOP/s of one kernel variant: trips grown to TARGET_MS, then the median of REPEATS. */
-    const gflopsOf = async (useFma: boolean): Promise<{ gflops: number; iterations: number }> => {
+    const gflopsOf = async (useFma: boolean, load = false): Promise<{ gflops: number; iterations: number }> => {
       const pipeline = device.createComputePipeline({
         layout: "auto",
-        compute: { module, entryPoint: "main", constants: { USE_FMA: useFma ? 1 : 0 } },
+        compute: { module, entryPoint: "main", constants: { USE_FMA: useFma ? 1 : 0, LOAD_OPERAND: load ? 1 : 0 } },
       });
       let trips = 64;
       while ((await time(pipeline, trips)) < TARGET_MS && trips < 1 << 20) trips *= 2;
@@ -95,10 +102,12 @@ export async function measurePeak(): Promise<PeakMeasurement> {
 
     const fma = await gflopsOf(true);
     const mulAdd = await gflopsOf(false);
+    const loadBound = await gflopsOf(true, true);
     return {
       gflops: Math.max(fma.gflops, mulAdd.gflops),
       fmaGflops: fma.gflops,
       mulAddGflops: mulAdd.gflops,
+      loadBoundGflops: loadBound.gflops,
       invocations,
       chains: CHAINS,
       iterations: fma.gflops >= mulAdd.gflops ? fma.iterations : mulAdd.iterations,

@@ -51,7 +51,9 @@ export async function bench(args: string[]): Promise<number> {
   const gpu = await acquireGpu();
   const peak = await measurePeak();
   const { peer, why } = await loadPeer();
-  console.log(`adapter ${gpu.adapterName}; peak ${peak.gflops.toFixed(2)} GFLOP/s (${peak.clock}); ${why}`);
+  console.log(
+    `adapter ${gpu.adapterName}; peak ${peak.gflops.toFixed(2)} GFLOP/s, ${peak.loadBoundGflops.toFixed(2)} loading one vec4 per multiply-add (${peak.clock}); ${why}`,
+  );
   const rows = [];
   console.log("    L     n     B   GPU ms  wall ms  GFLOP/s  % peak  tfjs ms  tfjs/ours     path  dispatches  GPU MiB");
   for (const point of SWEEP) {

@@ -98,7 +98,12 @@ export class GsBench extends LitElement {
         ${this.running ? "Measuring…" : "Benchmark this GPU"}
       </button>
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
-      ${peak ? html`<p>Peak: <strong>${peak.gflops.toFixed(1)} GFLOP/s</strong> (${peak.clock}).</p>` : nothing}
+      ${
+        peak
+          ? html`<p>Peak: <strong>${peak.gflops.toFixed(1)} GFLOP/s</strong>, or
+              ${peak.loadBoundGflops.toFixed(2)} GFLOP/s loading one vec4 per multiply-add (${peak.clock}).</p>`
+          : nothing
+      }
       ${
         this.rows.length > 0
           ? html`<table>
