@@ -47,8 +47,9 @@ function randomConfig(i: number): RunConfig {
 /**
  * How config i is run: its own choice of path and plan, or the layered path with weights drawn where
  * they are used (inside the product kernels for batches up to 8), fewer activations kept than layers
- * (recomputed), statistics reduced after each dispatch, or all three, or (every fourth config, when
- * it is float32 and narrow enough) the per-example path — each held to the reference like the rest.
+ * (recomputed), statistics reduced after each dispatch, or all three, some in 8 × 8 tiles, or
+ * (every fourth config, when it is float32 and narrow enough) the per-example path — each held to
+ * the reference like the rest.
  */
 function randomRunOptions(i: number, config: RunConfig): GpuRunOptions {
   if (i % 4 === 0 && config.numerics === "float32" && config.width <= EXAMPLE_MAX_WIDTH) {
@@ -59,9 +60,9 @@ function randomRunOptions(i: number, config: RunConfig): GpuRunOptions {
   const regenerated = config.init.scheme === "orthogonal" ? {} : { weights: drawn };
   const ways: GpuRunOptions[] = [
     {},
-    { path: "layered", ...regenerated },
+    { path: "layered", ...regenerated, block: 8 },
     { path: "layered", positions },
-    { path: "layered", reduceEachDispatch: true },
+    { path: "layered", reduceEachDispatch: true, block: 8, workgroup: 128 },
     { path: "layered", positions, reduceEachDispatch: true, ...regenerated },
   ];
   return ways[i % ways.length] as GpuRunOptions;
