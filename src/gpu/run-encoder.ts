@@ -1,9 +1,8 @@
 /**
  * The buffers and dispatches of one GPU run: buffers as the plan lays them out, one params record
- * per dispatch, bind groups shared between dispatches, the fused path's steps and the draws (the
- * layered path's chain is src/gpu/layered-steps.ts), and the submission, whole or in chunks.
+ * per dispatch, bind groups shared between dispatches, the draws, and the submission, whole or in
+ * chunks. Each path's steps are built elsewhere: src/gpu/layered-steps.ts and src/gpu/narrow-steps.ts.
  */
-import { ACTIVATIONS } from "../core/activations";
 import type { RunConfig } from "../core/config";
 import { initDistribution, layerWeights } from "../core/init";
 import { biasExponent } from "../core/reference";
@@ -11,17 +10,9 @@ import { DEFAULT_TILING, type ProductTiling } from "./autotune";
 import type { BufferSet, GpuContext } from "./device";
 import { type CompiledKernel, compileKernel, KERNELS, type Kernel } from "./kernels";
 import { LayeredSteps } from "./layered-steps";
+import { fusedSteps, perExampleSteps } from "./narrow-steps";
 import { PARAMS_BYTES, ParamsWriter } from "./params";
-import {
-  type BufferPlan,
-  blockGrid,
-  dispatchGrid,
-  exampleLayersPerDispatch,
-  exampleWorkgroup,
-  type LayeredArray,
-  paddedWidth,
-  WORKGROUP,
-} from "./plan";
+import { type BufferPlan, blockGrid, type LayeredArray, paddedWidth, WORKGROUP } from "./plan";
 
 /** Floating-point operations above which a run with a signal is submitted in chunks. */
 export const CHUNKED_FLOPS = 2e9;
@@ -59,7 +50,7 @@ export class RunEncoder {
   private readonly device: GPUDevice;
   private readonly params = new ParamsWriter();
   readonly weightBuffers: GPUBuffer[];
-  private readonly actBuffers: GPUBuffer[];
+  readonly actBuffers: GPUBuffer[];
   readonly gradBuffers: GPUBuffer[];
   readonly biases: GPUBuffer;
   readonly targets: GPUBuffer;
@@ -114,8 +105,8 @@ export class RunEncoder {
   async submit(signal?: AbortSignal): Promise<{ readback: GPUBuffer; timed: boolean }> {
     const { device, plan } = this;
     this.uploadOrthogonalWeights();
-    if (plan.path === "fused") this.steps.push(...this.fusedSteps());
-    else if (plan.path === "per-example") this.steps.push(...this.perExampleSteps());
+    if (plan.path === "fused") this.steps.push(...fusedSteps(this));
+    else if (plan.path === "per-example") this.steps.push(...perExampleSteps(this));
     else this.steps.push(...new LayeredSteps(this).build());
     device.queue.writeBuffer(this.paramsBuffer, 0, this.params.toBytes());
     const readback = this.buffers.create("readback", timestampOffset(plan.slots) + 48, MAP_READ | COPY_DST);
@@ -324,122 +315,6 @@ export class RunEncoder {
   /** Dispatches this run encodes. */
   get dispatches(): number {
     return this.steps.reduce((sum, pass) => sum + pass.length, 0);
-  }
-
-  /** The fused path: stored weights drawn if needed, then one dispatch per pass and the reduction. */
-  private fusedSteps() {
-    const { config, plan } = this;
-    const activation = ACTIVATIONS[config.activation];
-    const { kind, param } = this.drawnInit;
-    const common = {
-      N: config.width,
-      BATCH: config.batch,
-      ACTIVATION: activation.id,
-      STORED_WEIGHTS: plan.storedWeights,
-      INIT_KIND: kind ?? 0,
-      CHAIN_WORKGROUP: plan.partialsPerLayer,
-    };
-    const params = {
-      count: config.depth,
-      seed: config.seed,
-      initParam: param,
-      biasSigma: config.biasSigma,
-      biasExp: this.biasExp,
-      targetExp: this.targetExp,
-    };
-    const weights = { buffer: this.weightBuffers[0] as GPUBuffer };
-    const acts = { buffer: this.actBuffers[0] as GPUBuffer };
-    const targets = { buffer: this.targets };
-    const forward = this.compile(KERNELS.chainForward, {
-      ...common,
-      TRACKED_FORWARD: config.numerics === "tracked" && activation.positivelyHomogeneous,
-      INPUT_ONES: config.input === "ones",
-      TARGET_ZEROS: config.target === "zeros",
-    });
-    const backward = this.compile(KERNELS.chainBackward, { ...common, TRACKED: config.numerics === "tracked" });
-    return [
-      this.weightSteps(),
-      [this.step(KERNELS.chainForward, forward, params, [weights, acts, targets], [1])],
-      [
-        this.step(
-          KERNELS.chainBackward,
-          backward,
-          params,
-          [weights, acts, targets, { buffer: this.gradBuffers[0] as GPUBuffer }],
-          [1],
-        ),
-        this.reduceStep(),
-      ],
-    ];
-  }
-
-  /**
-   * The per-example path: weights and biases drawn, then the forward pass, the backward pass and
-   * the weight gradients, each in ranges of layers (exampleLayersPerDispatch), and the reduction.
-   */
-  private perExampleSteps() {
-    const { config } = this;
-    const L = config.depth;
-    const { N, N4, BATCH } = this.shape;
-    const activation = ACTIVATIONS[config.activation].id;
-    const EXAMPLE_WORKGROUP = exampleWorkgroup(BATCH);
-    const shape = { N, N4, BATCH, EXAMPLE_WORKGROUP };
-    const forward = this.compile(KERNELS.exampleForward, {
-      ...shape,
-      ACTIVATION: activation,
-      INPUT_ONES: config.input === "ones",
-      TARGET_ZEROS: config.target === "zeros",
-    });
-    const backward = this.compile(KERNELS.exampleBackward, { ...shape, ACTIVATION: activation });
-    const weightGrad = this.compile(KERNELS.exampleWeightGrad, { N, N4, BATCH, WORKGROUP });
-    const weights = { buffer: this.weightBuffers[0] as GPUBuffer };
-    const acts = { buffer: this.actBuffers[0] as GPUBuffer };
-    const dz = { buffer: this.gradBuffers[0] as GPUBuffer };
-    const targets = { buffer: this.targets };
-    const exampleGrid = [Math.ceil(BATCH / EXAMPLE_WORKGROUP)];
-    const span = exampleLayersPerDispatch(config);
-    const ranges = Array.from({ length: Math.ceil(L / span) }, (_, i) => ({
-      first: i * span + 1,
-      count: Math.min(span, L - i * span),
-    }));
-    const flops = (count: number) => count * 2 * N * N * BATCH;
-    const params = { seed: config.seed, depth: L };
-    const forwardSteps = ranges.map(({ first, count }) => ({
-      ...this.step(
-        KERNELS.exampleForward,
-        forward,
-        { ...params, layer: first, count },
-        [weights, { buffer: this.biases }, acts, targets],
-        exampleGrid,
-      ),
-      flops: flops(count),
-    }));
-    const backwardSteps = [...ranges].reverse().map(({ first, count }) => ({
-      ...this.step(
-        KERNELS.exampleBackward,
-        backward,
-        { ...params, layer: first + count - 1, count },
-        [weights, acts, targets, dz],
-        exampleGrid,
-      ),
-      flops: flops(count),
-    }));
-    const blocks = N4 * N4;
-    const weightGradSteps = ranges.map(({ first, count }) => ({
-      ...this.step(
-        KERNELS.exampleWeightGrad,
-        weightGrad,
-        { ...params, layer: first, count },
-        [acts, dz],
-        dispatchGrid(count * blocks, WORKGROUP),
-      ),
-      flops: flops(count),
-    }));
-    return [
-      [...this.weightSteps(), ...this.biasSteps()],
-      forwardSteps,
-      [...backwardSteps, ...weightGradSteps, this.reduceStep()],
-    ];
   }
 
   /** The biases' draw, when the config has any (one dispatch for every layer). */

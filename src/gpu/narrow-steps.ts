@@ -1,0 +1,126 @@
+/**
+ * The dispatches of the two paths for narrow nets (src/gpu/plan.ts's RunPath): "fused", one
+ * single-workgroup dispatch per pass (shaders/chain_*.wgsl), and "per-example", one invocation per
+ * example through ranges of layers, then the weight gradients (shaders/example_*.wgsl). The
+ * layered path's are in src/gpu/layered-steps.ts.
+ */
+import { ACTIVATIONS } from "../core/activations";
+import { KERNELS } from "./kernels";
+import { dispatchGrid, exampleLayersPerDispatch, exampleWorkgroup, WORKGROUP } from "./plan";
+import type { RunEncoder, Step } from "./run-encoder";
+
+/** The fused path: stored weights drawn if needed, then one dispatch per pass and the reduction. */
+export function fusedSteps(run: RunEncoder): Step[][] {
+  const { config, plan } = run;
+  const activation = ACTIVATIONS[config.activation];
+  const { kind, param } = run.drawnInit;
+  const common = {
+    N: config.width,
+    BATCH: config.batch,
+    ACTIVATION: activation.id,
+    STORED_WEIGHTS: plan.storedWeights,
+    INIT_KIND: kind ?? 0,
+    CHAIN_WORKGROUP: plan.partialsPerLayer,
+  };
+  const params = {
+    count: config.depth,
+    seed: config.seed,
+    initParam: param,
+    biasSigma: config.biasSigma,
+    biasExp: run.biasExp,
+    targetExp: run.targetExp,
+  };
+  const weights = { buffer: run.weightBuffers[0] as GPUBuffer };
+  const acts = { buffer: run.actBuffers[0] as GPUBuffer };
+  const targets = { buffer: run.targets };
+  const forward = run.compile(KERNELS.chainForward, {
+    ...common,
+    TRACKED_FORWARD: config.numerics === "tracked" && activation.positivelyHomogeneous,
+    INPUT_ONES: config.input === "ones",
+    TARGET_ZEROS: config.target === "zeros",
+  });
+  const backward = run.compile(KERNELS.chainBackward, { ...common, TRACKED: config.numerics === "tracked" });
+  return [
+    run.weightSteps(),
+    [run.step(KERNELS.chainForward, forward, params, [weights, acts, targets], [1])],
+    [
+      run.step(
+        KERNELS.chainBackward,
+        backward,
+        params,
+        [weights, acts, targets, { buffer: run.gradBuffers[0] as GPUBuffer }],
+        [1],
+      ),
+      run.reduceStep(),
+    ],
+  ];
+}
+
+/**
+ * The per-example path: weights and biases drawn, then the forward pass, the backward pass and
+ * the weight gradients, each in ranges of layers (exampleLayersPerDispatch), and the reduction.
+ */
+export function perExampleSteps(run: RunEncoder): Step[][] {
+  const { config } = run;
+  const L = config.depth;
+  const { N, N4, BATCH } = run.shape;
+  const activation = ACTIVATIONS[config.activation].id;
+  const EXAMPLE_WORKGROUP = exampleWorkgroup(BATCH);
+  const shape = { N, N4, BATCH, EXAMPLE_WORKGROUP };
+  const forward = run.compile(KERNELS.exampleForward, {
+    ...shape,
+    ACTIVATION: activation,
+    INPUT_ONES: config.input === "ones",
+    TARGET_ZEROS: config.target === "zeros",
+  });
+  const backward = run.compile(KERNELS.exampleBackward, { ...shape, ACTIVATION: activation });
+  const weightGrad = run.compile(KERNELS.exampleWeightGrad, { N, N4, BATCH, WORKGROUP });
+  const weights = { buffer: run.weightBuffers[0] as GPUBuffer };
+  const acts = { buffer: run.actBuffers[0] as GPUBuffer };
+  const dz = { buffer: run.gradBuffers[0] as GPUBuffer };
+  const targets = { buffer: run.targets };
+  const exampleGrid = [Math.ceil(BATCH / EXAMPLE_WORKGROUP)];
+  const span = exampleLayersPerDispatch(config);
+  const ranges = Array.from({ length: Math.ceil(L / span) }, (_, i) => ({
+    first: i * span + 1,
+    count: Math.min(span, L - i * span),
+  }));
+  const flops = (count: number) => count * 2 * N * N * BATCH;
+  const params = { seed: config.seed, depth: L };
+  const forwardSteps = ranges.map(({ first, count }) => ({
+    ...run.step(
+      KERNELS.exampleForward,
+      forward,
+      { ...params, layer: first, count },
+      [weights, { buffer: run.biases }, acts, targets],
+      exampleGrid,
+    ),
+    flops: flops(count),
+  }));
+  const backwardSteps = [...ranges].reverse().map(({ first, count }) => ({
+    ...run.step(
+      KERNELS.exampleBackward,
+      backward,
+      { ...params, layer: first + count - 1, count },
+      [weights, acts, targets, dz],
+      exampleGrid,
+    ),
+    flops: flops(count),
+  }));
+  const blocks = N4 * N4;
+  const weightGradSteps = ranges.map(({ first, count }) => ({
+    ...run.step(
+      KERNELS.exampleWeightGrad,
+      weightGrad,
+      { ...params, layer: first, count },
+      [acts, dz],
+      dispatchGrid(count * blocks, WORKGROUP),
+    ),
+    flops: flops(count),
+  }));
+  return [
+    [...run.weightSteps(), ...run.biasSteps()],
+    forwardSteps,
+    [...backwardSteps, ...weightGradSteps, run.reduceStep()],
+  ];
+}
