@@ -7,6 +7,8 @@ const MAX_N4: u32 = 16u;
 
 override EXAMPLE_WORKGROUP: u32 = 16u;
 
+// Always declared as `var v = ExampleVector();`: in Chromium on SwiftShader here, a plain
+// `var v: ExampleVector;` inside a loop kept the previous trip's values instead of starting at zero.
 alias ExampleVector = array<vec4<f32>, MAX_N4>;
 
 // The first vec4 of an example's row in layer `layer` of a per-example tensor.

@@ -367,10 +367,12 @@ function planFixed(
   const weightsInKernel = choice?.weights === "in-kernel";
   const weightLayers = storedWeights ? depth : fused || weightsInKernel ? 0 : 1;
   const weights = layered(weightLayers, 4 * row * row, whole ? packed : layerLimits, "weights");
-  // Per-example runs keep ∂ℓ/∂z_l of every layer for the weight gradients; the others two tensors.
-  const gradients = layered(perExample ? depth : 2, tensorBytes, whole ? packed : layerLimits, "gradients");
-  if (whole && (activations.buffers > 1 || weights.buffers > 1 || gradients.buffers > 1)) {
-    const bytes = Math.max(layeredBytes(activations), layeredBytes(weights), layeredBytes(gradients));
+  // Per-example runs keep ∂ℓ/∂z_l of every layer, packed in one buffer, for the weight gradients;
+  // the others keep two gradient tensors.
+  const gradients = perExample ? layered(depth, tensorBytes, packed, "gradients") : null;
+  const gradientBytes = gradients ? layeredBytes(gradients) : 2 * tensorBytes;
+  if (whole && (activations.buffers > 1 || weights.buffers > 1 || (gradients?.buffers ?? 1) > 1)) {
+    const bytes = Math.max(layeredBytes(activations), layeredBytes(weights), gradientBytes);
     throw new CapacityError(bytes, layerLimits.maxStorageBufferBindingSize, `a ${path} run's single buffers`);
   }
   const partialsPerLayer = fused ? fusedWorkgroupSize(config) : perExample ? batch : blockGrid(batch, n).partials;
@@ -393,7 +395,7 @@ function planFixed(
   const bytes = {
     weights: layeredBytes(weights),
     activations: layeredBytes(activations),
-    gradients: layeredBytes(gradients),
+    gradients: gradientBytes,
     biases: fused ? 0 : 4 * n * depth,
     targets: tensorBytes,
     statistics: partialBytes + 3 * 4 * slots * 2,
