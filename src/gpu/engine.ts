@@ -8,7 +8,7 @@ import type { RunConfig } from "../core/config";
 import { assembleResult, type GpuMemory, type RunResult, type RunSummaries, type TensorSummary } from "../core/result";
 import { BLOCK_CHOICES, DEFAULT_TILING, layeredTiling, type ProductTiling, WORKGROUP_CHOICES } from "./autotune";
 import { acquireGpu, BufferSet } from "./device";
-import { DEFAULT_MEMORY_BUDGET, planRun, type RunPath, type WeightSource } from "./plan";
+import { DEFAULT_MEMORY_BUDGET, planRun, RUN_PATHS, type RunPath, WEIGHT_SOURCES, type WeightSource } from "./plan";
 import { RunEncoder, timestampOffset } from "./run-encoder";
 
 export interface GpuRunOptions {
@@ -48,6 +48,8 @@ export async function runOnGpu(config: RunConfig, options: GpuRunOptions = {}): 
   const gpu = await acquireGpu();
   const budget = options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
   const { maxLayerBufferBytes, path, positions, weights, reduceEachDispatch } = options;
+  checkChoice("path", path, RUN_PATHS);
+  checkChoice("weights", weights, WEIGHT_SOURCES);
   const plan = planRun(config, gpu.limits, {
     budget,
     ...(maxLayerBufferBytes ? { layerBufferCap: maxLayerBufferBytes } : {}),
@@ -97,6 +99,13 @@ export async function runOnGpu(config: RunConfig, options: GpuRunOptions = {}): 
   }
 }
 
+/** A RangeError naming the option unless `value` is unset or one of `choices`. */
+function checkChoice<T>(field: string, value: T | undefined, choices: readonly T[]): void {
+  if (value !== undefined && !choices.includes(value)) {
+    throw new RangeError(`${field} must be one of ${choices.join(", ")}, got ${String(value)}`);
+  }
+}
+
 /** The given tiling (checked), or the one src/gpu/autotune.ts keeps for this device and shape. */
 function chooseTiling(device: GPUDevice, config: RunConfig, options: GpuRunOptions): Promise<ProductTiling> {
   const { workgroup, block } = options;
@@ -107,13 +116,8 @@ function chooseTiling(device: GPUDevice, config: RunConfig, options: GpuRunOptio
       return gpu ? { ms: gpu.forward + gpu.backward, gpuTime: true } : { ms: wall, gpuTime: false };
     });
   }
-  const check = (field: string, value: number | undefined, choices: readonly number[]) => {
-    if (value !== undefined && !choices.includes(value)) {
-      throw new RangeError(`${field} must be one of ${choices.join(", ")}, got ${value}`);
-    }
-  };
-  check("workgroup", workgroup, WORKGROUP_CHOICES);
-  check("block", block, BLOCK_CHOICES);
+  checkChoice("workgroup", workgroup, WORKGROUP_CHOICES);
+  checkChoice("block", block, BLOCK_CHOICES);
   return Promise.resolve({
     workgroup: workgroup ?? DEFAULT_TILING.workgroup,
     block: block ?? DEFAULT_TILING.block,

@@ -84,6 +84,7 @@ export interface LayeredArray {
  * the weight gradients of many layers per dispatch.
  */
 export type RunPath = "layered" | "fused" | "per-example";
+export const RUN_PATHS: readonly RunPath[] = ["layered", "fused", "per-example"];
 
 /** Fused runs keep at most this many batch × width entries per layer (one 64-invocation workgroup). */
 export const FUSED_MAX_ENTRIES = 256;
@@ -166,6 +167,7 @@ export function fusedWeightSources(config: RunConfig): WeightSource[] {
  * only n/4 invocations: the plan uses it only when one layer's buffer does not fit either.
  */
 export type WeightSource = "stored" | "regenerated" | "in-kernel";
+export const WEIGHT_SOURCES: readonly WeightSource[] = ["stored", "regenerated", "in-kernel"];
 
 /** Largest batch the plan draws weights inside the product kernels for (one 4-example block). */
 export const IN_KERNEL_MAX_BATCH = 4;

@@ -12,7 +12,7 @@ import type { RunResult, Subnormals } from "../../src/core/result";
 import { TILINGS } from "../../src/gpu/autotune";
 import { liveBufferBytes } from "../../src/gpu/device";
 import { type GpuRunOptions, runOnGpu } from "../../src/gpu/engine";
-import { CapacityError, EXAMPLE_MAX_WIDTH, planBuffers } from "../../src/gpu/plan";
+import { CapacityError, EXAMPLE_MAX_WIDTH, planBuffers, type RunPath } from "../../src/gpu/plan";
 import { requireGpu } from "./support";
 
 const WIDTHS = [1, 2, 3, 17, 63, 130];
@@ -572,6 +572,8 @@ describe("GPU memory", () => {
     expect(String(wrong)).toBe("RangeError: workgroup must be one of 64, 128, 256, got 100");
     const wrongBlock = await runOnGpu(config, { path: "layered", block: 6 }).catch((e: unknown) => e);
     expect(String(wrongBlock)).toBe("RangeError: block must be one of 4, 8, got 6");
+    const wrongPath = await runOnGpu(config, { path: "tiled" as RunPath }).catch((e: unknown) => e);
+    expect(String(wrongPath)).toBe("RangeError: path must be one of layered, fused, per-example, got tiled");
     // A shape big enough for a trial: it runs with whatever the trial chose.
     const tuned = await runOnGpu(validateConfig({ depth: 3, width: 256, batch: 70 }));
     expect(tuned.log10GradRms.every((v) => v !== null)).toBe(true);
