@@ -1,8 +1,8 @@
 // One layer backward, the first part of backward_step.wgsl: ∂ℓ/∂a_{l-1} = W_lᵀ ∂ℓ/∂z_l for the
 // whole batch, a BLOCK × BLOCK tile of (example, unit) per invocation, with its statistics. It stores
 // ∂ℓ/∂z_{l-1} = ∂ℓ/∂a_{l-1} ⊙ g'(a_{l-1}) for the layer below (∂ℓ/∂a_0 itself at layer 1). Rows
-// are padded with zeros to 4·N4 floats: each step takes 4 rows of W_l and 4 examples' ∂ℓ/∂z_l as
-// vec4s, 64 multiply-adds. Tracked numerics first scale ∂ℓ/∂z_l by 2^−k, k from ∂ℓ/∂a_l's largest
+// are padded with zeros to 4·N4 floats: each step takes 4 rows of W_l (BLOCK / 4 vec4s of each) and
+// BLOCK examples' ∂ℓ/∂z_l as vec4s, 4·BLOCK² multiply-adds. Tracked numerics first scale ∂ℓ/∂z_l by 2^−k, k from ∂ℓ/∂a_l's largest
 // entry, and carry k in the exponent.
 
 // a_{l-1}, for g'(a_{l-1}).

@@ -1,7 +1,7 @@
 // The second part of backward_step.wgsl: B·∂loss/∂W_l = Σ_b ∂ℓ_b/∂z_l a_{l-1}ᵀ, an n × n matrix
 // reduced to its statistics (slot params.aux_slot) and never stored; a BLOCK × BLOCK tile of (row,
-// column) per invocation, summing over the batch: each example gives one vec4 of ∂ℓ/∂z_l and one
-// of a_{l-1} (rows padded with zeros to 4·N4 floats) for 16 multiply-adds.
+// column) per invocation, summing over the batch: each example gives BLOCK / 4 vec4s of ∂ℓ/∂z_l and
+// as many of a_{l-1} (rows padded with zeros to 4·N4 floats) for BLOCK² multiply-adds.
 
 // a_{l-1} as vec4s (the same buffer as backward.wgsl's act_prev); ∂ℓ/∂z_l is its dz_in.
 @group(0) @binding(5) var<storage, read> act_prev4: array<vec4<f32>>;
