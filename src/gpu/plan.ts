@@ -146,6 +146,12 @@ export function choosePath(config: RunConfig): RunPath {
   return "layered";
 }
 
+/** Where a layered run's weights come from, first choice first (see WeightSource). */
+function layeredWeightSources(config: RunConfig): WeightSource[] {
+  if (config.init.scheme === "orthogonal") return ["stored"];
+  return ["stored", "regenerated", ...(config.batch <= IN_KERNEL_MAX_BATCH ? (["in-kernel"] as const) : [])];
+}
+
 /**
  * Where a fused run's weights come from, first choice first: s·I is regenerated where it is used (it
  * needs no draw); random weights are drawn once, by a dispatch spread over the whole device, and
@@ -254,42 +260,39 @@ type LayeredChoice = Required<Pick<PlanOptions, "positions" | "weights" | "reduc
 export function planBuffers(config: RunConfig, limits: AdapterLimits, options: PlanOptions = {}): BufferPlan {
   const path = options.path ?? choosePath(config);
   if (path === "per-example") return planFixed(config, limits, options, path, null);
-  if (path === "fused") {
-    let lastError: unknown = null;
-    for (const weights of fusedWeightSources(config)) {
-      try {
-        return planFixed(config, limits, options, path, {
-          weights,
-          positions: config.depth + 1,
-          reduceEachDispatch: false,
-        });
-      } catch (error) {
-        if (!(error instanceof CapacityError)) throw error;
-        lastError = error;
-      }
-    }
-    throw lastError;
-  }
-  const weightChoices: WeightSource[] = options.weights
-    ? [options.weights]
-    : config.init.scheme === "orthogonal"
-      ? ["stored"]
-      : ["stored", "regenerated", ...(config.batch <= IN_KERNEL_MAX_BATCH ? (["in-kernel"] as const) : [])];
-  const reduceChoices = options.reduceEachDispatch === undefined ? [false, true] : [options.reduceEachDispatch];
   const keepAll = config.depth + 1;
-  let lastError: unknown = null;
-  for (const checkpoint of options.positions === undefined ? [false, true] : [options.positions < keepAll]) {
-    for (const reduceEachDispatch of reduceChoices) {
-      for (const weights of weightChoices) {
+  if (path === "fused") {
+    return firstFitting(
+      fusedWeightSources(config).map(
+        (weights) => () =>
+          planFixed(config, limits, options, path, { weights, positions: keepAll, reduceEachDispatch: false }),
+      ),
+    );
+  }
+  const weightChoices = options.weights ? [options.weights] : layeredWeightSources(config);
+  const reduceChoices = options.reduceEachDispatch === undefined ? [false, true] : [options.reduceEachDispatch];
+  const checkpointChoices = options.positions === undefined ? [false, true] : [options.positions < keepAll];
+  const attempts = checkpointChoices.flatMap((checkpoint) =>
+    reduceChoices.flatMap((reduceEachDispatch) =>
+      weightChoices.map((weights) => () => {
         const choice = { weights, reduceEachDispatch, positions: options.positions ?? keepAll };
-        try {
-          if (!checkpoint || options.positions !== undefined) return planFixed(config, limits, options, path, choice);
-          return mostPositions(config, limits, options, choice);
-        } catch (error) {
-          if (!(error instanceof CapacityError)) throw error;
-          lastError = error;
-        }
-      }
+        if (!checkpoint || options.positions !== undefined) return planFixed(config, limits, options, path, choice);
+        return mostPositions(config, limits, options, choice);
+      }),
+    ),
+  );
+  return firstFitting(attempts);
+}
+
+/** The plan of the first attempt that fits, or the last attempt's CapacityError (the leanest's). */
+function firstFitting(attempts: (() => BufferPlan)[]): BufferPlan {
+  let lastError: unknown = null;
+  for (const attempt of attempts) {
+    try {
+      return attempt();
+    } catch (error) {
+      if (!(error instanceof CapacityError)) throw error;
+      lastError = error;
     }
   }
   throw lastError;
@@ -456,11 +459,7 @@ function layeredDispatches(
  */
 export function planRun(config: RunConfig, limits: AdapterLimits, options: PlanOptions = {}): BufferPlan {
   if (options.path) return planBuffers(config, limits, options);
-  const path = choosePath(config);
-  try {
-    return planBuffers(config, limits, { ...options, path });
-  } catch (error) {
-    if (!(error instanceof CapacityError) || path === "layered") throw error;
-    return planBuffers(config, limits, { ...options, path: "layered" });
-  }
+  const chosen = choosePath(config);
+  const paths: RunPath[] = chosen === "layered" ? [chosen] : [chosen, "layered"];
+  return firstFitting(paths.map((path) => () => planBuffers(config, limits, { ...options, path })));
 }
