@@ -46,7 +46,7 @@ export interface Kernel {
   stats: boolean;
   /**
    * n × n by n × B matrix products (2·n²·B flops each) one dispatch does; the others' work is O(n·B)
-   * or O(n²), or, for the per-example kernels, set per dispatch by its range of layers.
+   * or O(n²). The per-example kernels' count varies with their range of layers: each step gives it.
    */
   products: number;
 }

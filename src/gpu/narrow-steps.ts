@@ -85,39 +85,41 @@ export function perExampleSteps(run: RunEncoder): Step[][] {
     first: i * span + 1,
     count: Math.min(span, L - i * span),
   }));
-  const flops = (count: number) => count * 2 * N * N * BATCH;
   const params = { seed: config.seed, depth: L };
-  const forwardSteps = ranges.map(({ first, count }) => ({
-    ...run.step(
+  // Each dispatch of a range does one product per layer.
+  const forwardSteps = ranges.map(({ first, count }) =>
+    run.step(
       KERNELS.exampleForward,
       forward,
       { ...params, layer: first, count },
       [weights, { buffer: run.biases }, acts, targets],
       exampleGrid,
+      count,
     ),
-    flops: flops(count),
-  }));
-  const backwardSteps = [...ranges].reverse().map(({ first, count }) => ({
-    ...run.step(
-      KERNELS.exampleBackward,
-      backward,
-      { ...params, layer: first + count - 1, count },
-      [weights, acts, targets, dz],
-      exampleGrid,
-    ),
-    flops: flops(count),
-  }));
+  );
+  const backwardSteps = [...ranges]
+    .reverse()
+    .map(({ first, count }) =>
+      run.step(
+        KERNELS.exampleBackward,
+        backward,
+        { ...params, layer: first + count - 1, count },
+        [weights, acts, targets, dz],
+        exampleGrid,
+        count,
+      ),
+    );
   const blocks = N4 * N4;
-  const weightGradSteps = ranges.map(({ first, count }) => ({
-    ...run.step(
+  const weightGradSteps = ranges.map(({ first, count }) =>
+    run.step(
       KERNELS.exampleWeightGrad,
       weightGrad,
       { ...params, layer: first, count },
       [acts, dz],
       dispatchGrid(count * blocks, WORKGROUP),
+      count,
     ),
-    flops: flops(count),
-  }));
+  );
   return [
     [...run.weightSteps(), ...run.biasSteps()],
     forwardSteps,

@@ -199,6 +199,8 @@ export class RunEncoder {
     params: Parameters<ParamsWriter["add"]>[0],
     resources: ({ buffer: GPUBuffer; layerBytes?: number; offset?: number } | null)[],
     grid: number[],
+    /** n × n by n × B products this dispatch does (the kernel's own count unless it varies by dispatch). */
+    products = kernel.products,
   ) {
     const paramsOffset = this.params.add(params);
     const key = `${kernel.name}:${resources.map((r) => (r ? `${r.buffer.label}` : "-")).join(",")}`;
@@ -225,7 +227,7 @@ export class RunEncoder {
     }
     const offsets = [paramsOffset, ...resources.filter((r) => r?.layerBytes !== undefined).map((r) => r?.offset ?? 0)];
     const { width: n, batch } = this.config;
-    const flops = kernel.products * 2 * n * n * batch;
+    const flops = products * 2 * n * n * batch;
     return { kernel: compiled, group, offsets: kernel.bindings[0]?.dynamic ? offsets : offsets.slice(1), grid, flops };
   }
 
