@@ -1,9 +1,9 @@
 /**
  * The layered product kernels' tiling (workgroup size and output tile), chosen per device by a short
  * trial and kept for the session: for each shape class (width and batch rounded up to powers of
- * two) a one-layer run is timed with each candidate (after a warm-up that compiles its pipelines,
- * unless GPU timestamps leave the compilation out), its batch cut so that a product is at most
- * PROBE_FLOPS. Shapes whose products are too small for the choice to matter keep the default
+ * two) one-layer runs are timed, the tile first and then the workgroup size (tryEach), each after
+ * a warm-up that compiles its pipelines unless GPU timestamps leave the compilation out, their batch
+ * cut so that a product is at most PROBE_FLOPS. Shapes whose products are too small for the choice to matter keep the default
  * without a trial. Every candidate gives the same bits.
  */
 import type { RunConfig } from "../core/config";
@@ -95,9 +95,4 @@ async function tryEach(config: RunConfig, trial: Trial): Promise<ProductTiling> 
     if (workgroup !== DEFAULT_TILING.workgroup) await consider({ workgroup, block });
   }
   return best;
-}
-
-/** Forgets this device's choices (tests). */
-export function forgetTilings(device: GPUDevice): void {
-  chosen.delete(device);
 }
