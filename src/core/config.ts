@@ -7,6 +7,7 @@ import { ACTIVATION_NAMES, type ActivationName } from "./activations";
 export const INIT_SCHEMES = [
   "identity",
   "gaussian",
+  "normal",
   "xavier_normal",
   "xavier_uniform",
   "he_normal",
@@ -15,12 +16,14 @@ export const INIT_SCHEMES = [
   "orthogonal",
 ] as const;
 export type InitScheme = (typeof INIT_SCHEMES)[number];
-export type GainScheme = Exclude<InitScheme, "identity" | "gaussian">;
+/** The schemes parameterized by σ: N(0, σ²/n) (gaussian) and N(0, σ²) (normal, the naive randn · σ). */
+export type SigmaScheme = "gaussian" | "normal";
+export type GainScheme = Exclude<InitScheme, "identity" | SigmaScheme>;
 
 /** A layer's weight initialization, W ∈ ℝⁿˣⁿ. */
 export type InitConfig =
   | { scheme: "identity"; scale: number }
-  | { scheme: "gaussian"; sigma: number }
+  | { scheme: SigmaScheme; sigma: number }
   | { scheme: GainScheme; gain: number };
 
 export const INPUTS = ["ones", "gaussian"] as const;
@@ -154,7 +157,7 @@ function validateInit(value: unknown): InitConfig {
     refuseUnknown("init", value, ["scheme", "scale"]);
     return { scheme, scale: value.scale === undefined ? 1 : magnitude("init.scale", value.scale, true) };
   }
-  if (scheme === "gaussian") {
+  if (scheme === "gaussian" || scheme === "normal") {
     refuseUnknown("init", value, ["scheme", "sigma"]);
     return { scheme, sigma: value.sigma === undefined ? 1 : magnitude("init.sigma", value.sigma, false) };
   }

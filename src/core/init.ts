@@ -20,6 +20,8 @@ export function initDistribution(init: InitConfig, n: number): InitDistribution 
       return { kind: "identity", scale: init.scale };
     case "gaussian":
       return { kind: "normal", std: init.sigma / Math.sqrt(n) };
+    case "normal":
+      return { kind: "normal", std: init.sigma };
     case "xavier_normal":
       return { kind: "normal", std: init.gain * Math.sqrt(2 / (n + n)) };
     case "he_normal":

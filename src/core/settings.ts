@@ -27,7 +27,8 @@ export interface Setting {
 type TopLevelField = Exclude<keyof RunConfig, "init">;
 type InitParameter = "scale" | "sigma" | "gain";
 
-const GAIN_SCHEMES = INIT_SCHEMES.filter((scheme) => scheme !== "identity" && scheme !== "gaussian");
+const SIGMA_SCHEMES: readonly InitScheme[] = ["gaussian", "normal"];
+const GAIN_SCHEMES = INIT_SCHEMES.filter((scheme) => scheme !== "identity" && !SIGMA_SCHEMES.includes(scheme));
 /** At most this many notices are listed; the rest are counted in one last notice. */
 export const MAX_NOTICES = 20;
 /** A value shown in a notice is cut to this many characters. */
@@ -98,7 +99,7 @@ export const SETTINGS: readonly Setting[] = [
   topLevel("act", "activation"),
   initScheme,
   initParameter("scale", ["identity"]),
-  initParameter("sigma", ["gaussian"]),
+  initParameter("sigma", SIGMA_SCHEMES),
   initParameter("gain", GAIN_SCHEMES),
   topLevel("bias", "biasSigma"),
   topLevel("input", "input"),

@@ -94,7 +94,7 @@ const LABELS: Record<ControlField, string> = {
 /** Which parameter an init scheme takes. */
 export function initParamField(scheme: unknown): "init.scale" | "init.sigma" | "init.gain" {
   if (scheme === "identity") return "init.scale";
-  if (scheme === "gaussian") return "init.sigma";
+  if (scheme === "gaussian" || scheme === "normal") return "init.sigma";
   return "init.gain";
 }
 
@@ -157,12 +157,14 @@ export class GsControls extends LitElement {
     const raw = this.value(field);
     const text = raw === undefined || raw === null ? "" : String(raw);
     const readNumber = (input: HTMLInputElement) => (input.value.trim() === "" ? input.value : Number(input.value));
+    const label =
+      field === "init.sigma" && this.draft?.init.scheme === "normal" ? "σ (entries N(0, σ²))" : LABELS[field];
     return html`<div class="field">
-      <label for="${field}">${LABELS[field]}</label>
+      <label for="${field}">${label}</label>
       <div class="row">
         ${
           spec
-            ? html`<input type="range" min="0" max="${STEPS}" step="1" aria-label="${LABELS[field]} slider"
+            ? html`<input type="range" min="0" max="${STEPS}" step="1" aria-label="${label} slider"
                 data-field="${field}" .value=${String(sliderPosition(spec, Number(raw)))}
                 @input=${(e: Event) => this.emit(field, sliderValue(spec, Number((e.target as HTMLInputElement).value)), false)}
                 @change=${(e: Event) => this.emit(field, sliderValue(spec, Number((e.target as HTMLInputElement).value)), true)} />`

@@ -57,7 +57,8 @@ describe("validateConfig: defaults", () => {
   it("fills each init scheme's parameter: scale 1, sigma 1, gain 1", () => {
     expect(validateConfig({ init: { scheme: "identity" } }).init).toEqual({ scheme: "identity", scale: 1 });
     expect(validateConfig({ init: { scheme: "gaussian" } }).init).toEqual({ scheme: "gaussian", sigma: 1 });
-    for (const scheme of INIT_SCHEMES.filter((s) => s !== "identity" && s !== "gaussian")) {
+    expect(validateConfig({ init: { scheme: "normal" } }).init).toEqual({ scheme: "normal", sigma: 1 });
+    for (const scheme of INIT_SCHEMES.filter((s) => s !== "identity" && s !== "gaussian" && s !== "normal")) {
       expect(validateConfig({ init: { scheme } }).init).toEqual({ scheme, gain: 1 });
     }
   });

@@ -70,6 +70,7 @@ const N = 256;
 const LAYERS = 2; // 2 · 256² = 131 072 entries per scheme
 const RANDOM_SCHEMES: readonly { init: InitConfig; variance: number; kurtosis: number; bound?: number }[] = [
   { init: { scheme: "gaussian", sigma: 1.5 }, variance: 1.5 ** 2 / N, kurtosis: 3 },
+  { init: { scheme: "normal", sigma: 0.7 }, variance: 0.7 ** 2, kurtosis: 3 },
   { init: { scheme: "xavier_normal", gain: 1.2 }, variance: (1.2 ** 2 * 2) / (N + N), kurtosis: 3 },
   { init: { scheme: "he_normal", gain: 0.8 }, variance: (0.8 ** 2 * 2) / N, kurtosis: 3 },
   { init: { scheme: "lecun_normal", gain: 1.1 }, variance: 1.1 ** 2 / N, kurtosis: 3 },
@@ -132,6 +133,7 @@ describe("initDistribution and initVariance", () => {
   it("gives each scheme's law with SPEC's parameters", () => {
     expect(initDistribution({ scheme: "identity", scale: 0.9 }, n)).toEqual({ kind: "identity", scale: 0.9 });
     expect(initDistribution({ scheme: "gaussian", sigma: 2 }, n)).toEqual({ kind: "normal", std: 2 / 8 });
+    expect(initDistribution({ scheme: "normal", sigma: 2 }, n)).toEqual({ kind: "normal", std: 2 });
     expect(initDistribution({ scheme: "orthogonal", gain: 1.5 }, n)).toEqual({ kind: "orthogonal", gain: 1.5 });
     const std = (init: InitConfig): number => {
       const dist = initDistribution(init, n);

@@ -45,7 +45,7 @@ function randomConfig(random: () => number): RunConfig {
   const scheme = pick(INIT_SCHEMES);
   let init: InitConfig;
   if (scheme === "identity") init = { scheme, scale: pick([-1, 1]) * pick([magnitude(), 1.5, 0.5, 0.9]) };
-  else if (scheme === "gaussian") init = { scheme, sigma: magnitude() };
+  else if (scheme === "gaussian" || scheme === "normal") init = { scheme, sigma: magnitude() };
   else init = { scheme, gain: magnitude() };
   const config: RunConfig = {
     depth: integer(LIMITS.depth.min, LIMITS.depth.max),
@@ -285,7 +285,7 @@ describe("searchToConfig: hostile input", () => {
     const sigmaWithDefault = onlyNotice("?sigma=2");
     expect(sigmaWithDefault.config).toEqual(DEFAULT_CONFIG);
     expect(sigmaWithDefault.notice).toBe(
-      'ignored sigma="2": it applies only to init=gaussian, and init is xavier_normal',
+      'ignored sigma="2": it applies only to init=gaussian, init=normal, and init is xavier_normal',
     );
     const gainWithIdentity = onlyNotice("?init=identity&gain=2");
     expect(gainWithIdentity.notice).toMatch(/^ignored gain="2": it applies only to init=xavier_normal, .*orthogonal, /);

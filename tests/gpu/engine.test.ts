@@ -22,6 +22,8 @@ const uniform = (low: number, high: number) => low + (high - low) * Math.random(
 function randomInit(scheme: (typeof INIT_SCHEMES)[number]): InitConfig {
   if (scheme === "identity") return { scheme, scale: uniform(0.6, 1.4) };
   if (scheme === "gaussian") return { scheme, sigma: uniform(0.5, 2) };
+  // N(0, σ²) without fan-in scaling: σ²·n per layer, so wide chains overflow float32 as they would in training.
+  if (scheme === "normal") return { scheme, sigma: uniform(0.05, 0.6) };
   return { scheme, gain: uniform(0.6, 1.6) };
 }
 
