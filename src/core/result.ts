@@ -27,7 +27,10 @@ export interface RunResult {
   loss: number | null;
   log10ActRms: (number | null)[];
   log10GradRms: (number | null)[];
+  /** log10 of the Frobenius norm of ∂loss/∂W_l; index 0 is null. */
   log10WeightGradNorm: (number | null)[];
+  /** log10 of the root mean square of the n² entries of ∂loss/∂W_l (the norm over n); index 0 is null. */
+  log10WeightGradRms: (number | null)[];
   firstNonFinite: LayerPair;
   firstAllZero: LayerPair;
   /** How this backend's float32 arithmetic treats subnormals (decides where 0.5^l reaches zero). */
@@ -127,16 +130,20 @@ export function assembleResult(
     const value = 10 ** (2 * log10LossNorm) / (2 * batch);
     loss = Number.isFinite(value) ? value : null;
   }
+  // The summaries are of B·∂loss/∂W_l: dividing by B gives the norm, by B·n the RMS of n² entries.
+  const log10WeightGrad = (divisor: number) =>
+    summaries.weightGrad.map((s) => {
+      const value = s ? log10Norm(s, 1) : null;
+      return value === null ? null : value - Math.log10(divisor);
+    });
   return {
     config,
     backend,
     loss,
     log10ActRms: summaries.act.map((s) => log10Norm(s, count)),
     log10GradRms: summaries.grad.map((s) => log10Norm(s, count)),
-    log10WeightGradNorm: summaries.weightGrad.map((s) => {
-      const value = s ? log10Norm(s, 1) : null;
-      return value === null ? null : value - Math.log10(batch);
-    }),
+    log10WeightGradNorm: log10WeightGrad(batch),
+    log10WeightGradRms: log10WeightGrad(batch * width),
     firstNonFinite: tracked
       ? { forward: null, backward: null }
       : { forward: firstForward((s) => s.nonFinite), backward: firstBackward((s) => s.nonFinite) },

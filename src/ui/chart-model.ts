@@ -13,7 +13,7 @@ export const SERIES: readonly ChartSeries[] = ["act", "grad", "weightGrad"];
 export const SERIES_LABELS: Record<ChartSeries, string> = {
   act: "activation RMS",
   grad: "gradient RMS",
-  weightGrad: "weight-gradient norm",
+  weightGrad: "weight-gradient RMS",
 };
 
 /** The columnar arrays the chart plots: x = layer 0..L, y = log10 magnitudes, null where absent. */
@@ -97,6 +97,6 @@ export function chartData(result: RunResult | null): ChartData {
     layers: result.log10ActRms.map((_, l) => l),
     act: [...result.log10ActRms],
     grad: [...result.log10GradRms],
-    weightGrad: [...result.log10WeightGradNorm],
+    weightGrad: [...result.log10WeightGradRms],
   };
 }

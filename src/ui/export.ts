@@ -1,13 +1,20 @@
 /** The result as files: CSV (one row per layer) and JSON, and a download of any blob. */
 import type { RunResult } from "../core/result";
 
-/** One row per layer: layer, log10 activation RMS, log10 gradient RMS, log10 weight-gradient norm. */
+/** One row per layer: layer, log10 activation RMS, gradient RMS, weight-gradient RMS and norm. */
 export function resultToCsv(result: RunResult): string {
   const cell = (value: number | null | undefined) => (value === null || value === undefined ? "" : String(value));
   const rows = result.log10ActRms.map((act, l) =>
-    [l, cell(act), cell(result.log10GradRms[l]), cell(result.log10WeightGradNorm[l])].join(","),
+    [
+      l,
+      cell(act),
+      cell(result.log10GradRms[l]),
+      cell(result.log10WeightGradRms[l]),
+      cell(result.log10WeightGradNorm[l]),
+    ].join(","),
   );
-  return `${["layer,log10_act_rms,log10_grad_rms,log10_weight_grad_norm", ...rows].join("\n")}\n`;
+  const header = "layer,log10_act_rms,log10_grad_rms,log10_weight_grad_rms,log10_weight_grad_norm";
+  return `${[header, ...rows].join("\n")}\n`;
 }
 
 /** Saves a blob under a file name through a temporary link. */

@@ -1,5 +1,5 @@
 /**
- * <gs-chart>: one run's per-layer magnitudes (activation RMS, gradient RMS, weight-gradient norm)
+ * <gs-chart>: one run's per-layer magnitudes (activation RMS, gradient RMS, weight-gradient RMS)
  * against the layer, with float32 overflow / all-zero markers and, for tracked runs, float32's range.
  *
  * The y values are the log10 magnitudes themselves on a linear scale whose ticks read as powers of

@@ -80,6 +80,9 @@ describe("assembleResult", () => {
     expect(result.log10GradRms[1]).toBeCloseTo(Math.log10(5 / Math.sqrt(8)), 14);
     expect(result.log10WeightGradNorm[0]).toBeNull();
     expect(result.log10WeightGradNorm[1]).toBeCloseTo(Math.log10(10 / 4), 14);
+    // Four entries over a batch of four (n = 2): the RMS is the norm over n = 2.
+    expect(result.log10WeightGradRms[0]).toBeNull();
+    expect(result.log10WeightGradRms[1]).toBeCloseTo(Math.log10(10 / 4 / 2), 14);
     expect(result.loss).toBeCloseTo(25 / 8, 13);
     expect(result.firstNonFinite).toEqual({ forward: null, backward: null });
     expect(result.firstAllZero).toEqual({ forward: null, backward: null });

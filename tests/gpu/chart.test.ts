@@ -58,7 +58,7 @@ describe("gs-chart", () => {
     expect(chart.data.layers).toEqual(Array.from({ length: 301 }, (_, l) => l));
     expect(chart.data.act).toEqual(result.log10ActRms);
     expect(chart.data.grad).toEqual(result.log10GradRms);
-    expect(chart.data.weightGrad).toEqual(result.log10WeightGradNorm);
+    expect(chart.data.weightGrad).toEqual(result.log10WeightGradRms);
     expect(chart.uplot?.data[1]).toEqual(result.log10ActRms);
     expect(chart.markers).toContainEqual(
       expect.objectContaining({ layer: 219, label: "float32 overflow (forward) at 219" }),
@@ -141,7 +141,7 @@ describe("gs-chart", () => {
       "100",
       expected(result.log10ActRms[100]),
       expected(result.log10GradRms[100]),
-      expected(result.log10WeightGradNorm[100]),
+      expected(result.log10WeightGradRms[100]),
     ]);
     expect(legendValues(chart)[1]).toBe("10^17.61"); // 100·log10(1.5) = 17.609
     await page.screenshot({ element: chart, path: "../output/chart-hover-layer-100.png" });
