@@ -114,17 +114,21 @@ function trackedLimit(result: RunResult): Float32Limit | null {
 
 /**
  * The kind, in this order: with a gradient ratio r of at least DECADES_THRESHOLD decades, exploding
- * if r ≥ 3 (the gradient grows towards layer 1) and vanishing if r ≤ −3; otherwise, with an
- * activation change c (activationChangeLog10) of at least 3 decades, exploding if c ≥ 3 and vanishing
- * if c ≤ −3; otherwise broken if the run hit a non-finite value or has no gradient ratio; else stable.
+ * if r ≥ 3 (the gradient grows towards layer 1) and vanishing if r ≤ −3. Without a finite ratio the
+ * chain broke in float32, and how it broke says which: the first overflow (forward, else backward)
+ * is exploding, the first all-zero layer vanishing — a deep sigmoid net whose gradients reach zero
+ * below some layer is the textbook vanishing gradient. Otherwise, with an activation change c
+ * (activationChangeLog10) of at least 3 decades, exploding if c ≥ 3 and vanishing if c ≤ −3;
+ * otherwise broken if the run has no gradient ratio; else stable.
  */
 export function verdictKind(result: RunResult): Verdict["kind"] {
   const ratio = gradientRatioLog10(result);
   if (ratio !== null && Math.abs(ratio) >= DECADES_THRESHOLD) return ratio > 0 ? "exploding" : "vanishing";
+  const limit = result.config.numerics === "tracked" ? null : float32Limit(result);
+  if (ratio === null && limit) return limit.kind === "overflow" ? "exploding" : "vanishing";
   const change = activationChangeLog10(result);
   if (change !== null && Math.abs(change) >= DECADES_THRESHOLD) return change > 0 ? "exploding" : "vanishing";
-  const nonFinite = result.firstNonFinite.forward !== null || result.firstNonFinite.backward !== null;
-  return nonFinite || ratio === null ? "broken" : "stable";
+  return ratio === null ? "broken" : "stable";
 }
 
 /** The reading of a result: kind, slopes, gradient ratio, float32 limit and one plain-text sentence. */
@@ -162,8 +166,9 @@ function leadClause(result: RunResult, ratio: number | null): string {
   const near = depth === 1 ? 0 : 1;
   if (ratio !== null)
     return `gradient at layer ${near} is 10^${formatExponent(ratio)} of the gradient at layer ${depth}`;
-  if (result.firstNonFinite.backward !== null) return "gradients are not finite";
-  if (result.firstAllZero.backward !== null) return `gradients are zero from layer ${result.firstAllZero.backward}`;
+  const { firstNonFinite, firstAllZero } = result;
+  if (firstNonFinite.backward !== null) return `gradients are not finite from layer ${firstNonFinite.backward} down`;
+  if (firstAllZero.backward !== null) return `gradients are zero from layer ${firstAllZero.backward} down`;
   return "gradients have no finite values to compare";
 }
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { type PartialConfig, validateConfig } from "../../src/core/config";
+import { ACTIVATION_NAMES, ACTIVATIONS, type ActivationName } from "../../src/core/activations";
+import { type InitConfig, type PartialConfig, validateConfig } from "../../src/core/config";
+import { initVariance } from "../../src/core/init";
 import { lectureConfig } from "../../src/core/presets";
 import { runReference } from "../../src/core/reference";
 import type { RunResult, Subnormals } from "../../src/core/result";
@@ -38,6 +40,7 @@ function syntheticResult(
     log10ActRms,
     log10GradRms,
     log10WeightGradNorm: log10ActRms.map((_, l) => (l === 0 ? null : 0)),
+    log10WeightGradRms: log10ActRms.map((_, l) => (l === 0 ? null : 0)),
     firstNonFinite: { forward: null, backward: null },
     firstAllZero: { forward: null, backward: null },
     subnormals: "kept",
@@ -59,7 +62,7 @@ describe("the lecture chain, W_l = s·I, a_l = s^l·x", () => {
     expect(reading.gradSlope).toBeNull();
     expect(activationChangeLog10(result)).toBeCloseTo(218 * LOG10_1_5, 5);
     expect(reading.text).toBe(
-      "gradients are not finite: exploding; activations grow ×1.50 per layer forward; " +
+      "gradients are not finite from layer 300 down: exploding; activations grow ×1.50 per layer forward; " +
         "float32 training overflows at layer 219 (activations)",
     );
   });
@@ -72,7 +75,7 @@ describe("the lecture chain, W_l = s·I, a_l = s^l·x", () => {
     expect(result.firstAllZero).toEqual({ forward: 127, backward: 300 });
     expect(Math.abs((reading.actSlope as number) - LOG10_0_5)).toBeLessThan(1e-9);
     expect(reading.text).toBe(
-      "gradients are zero from layer 300: vanishing; activations shrink ×0.500 per layer forward; " +
+      "gradients are zero from layer 300 down: vanishing; activations shrink ×0.500 per layer forward; " +
         "float32 training sees zero activations from layer 127",
     );
   });
@@ -139,6 +142,113 @@ describe("the lecture chain, W_l = s·I, a_l = s^l·x", () => {
   });
 });
 
+describe("deep sigmoid, Xavier: the textbook vanishing gradient", () => {
+  it("depth 300, float32: gradients reach zero below some layer while activations hold: vanishing", () => {
+    const { result, reading } = read({ depth: 300, activation: "sigmoid" });
+    expect(result.firstAllZero.backward).not.toBeNull();
+    expect(result.firstNonFinite).toEqual({ forward: null, backward: null });
+    expect(Math.abs(activationChangeLog10(result) as number)).toBeLessThan(1);
+    expect(reading.kind).toBe("vanishing");
+    expect(reading.text).toMatch(/^gradients are zero from layer \d+ down: vanishing; /);
+  }, 30_000);
+});
+
+/** E[f(√q z)] for z ~ N(0, 1), by Simpson's rule on [−12, 12] (the tails beyond add under 1e-30). */
+function gaussianMean(f: (x: number) => number, q: number): number {
+  const steps = 4800;
+  const h = 24 / steps;
+  let sum = 0;
+  for (let k = 0; k <= steps; k++) {
+    const z = -12 + k * h;
+    const weight = k === 0 || k === steps ? 1 : k % 2 ? 4 : 2;
+    sum += weight * f(Math.sqrt(q) * z) * Math.exp((-z * z) / 2);
+  }
+  return (sum * h) / 3 / Math.sqrt(2 * Math.PI);
+}
+
+/** g'(z) of each activation, written from z (the library writes it from the output). */
+const DERIVATIVE: Record<ActivationName, (z: number) => number> = {
+  linear: () => 1,
+  relu: (z) => (z > 0 ? 1 : 0),
+  leaky_relu: (z) => (z > 0 ? 1 : 0.01),
+  tanh: (z) => 1 - Math.tanh(z) ** 2,
+  sigmoid: (z) => {
+    const s = 1 / (1 + Math.exp(-z));
+    return s * (1 - s);
+  },
+};
+
+/**
+ * The theory's log10(gradient RMS at layer 1 / at layer L), no biases, input N(0, 1) (ones for s·I).
+ * s·I on ones is exact: every unit follows a ← g(s·a), and the gradient gains |s·g'(z_l)| per layer.
+ * Random weights, mean field (Poole et al. 2016; Schoenholz et al. 2017): with σ_w² = n·Var(W_ij),
+ * z_l ~ N(0, q_l), q_l = σ_w²·E[a_{l-1}²], and the gradient's mean square gains
+ * χ_l = σ_w²·E[g'(z_l)²] per layer backward, so the ratio is ½ Σ_{l=2..L} log10 χ_l.
+ */
+function theoryGradientRatio(activation: ActivationName, init: InitConfig, n: number, depth: number): number {
+  const g = ACTIVATIONS[activation].output;
+  const d = DERIVATIVE[activation];
+  let sum = 0;
+  if (init.scheme === "identity") {
+    let a = 1;
+    for (let l = 1; l <= depth; l++) {
+      const z = init.scale * a;
+      if (l >= 2) sum += Math.log10(Math.abs(init.scale * d(z)));
+      a = g(z);
+    }
+    return sum;
+  }
+  const sigmaW2 = n * (initVariance(init, n) as number);
+  let meanSquare = 1;
+  for (let l = 1; l <= depth; l++) {
+    const q = sigmaW2 * meanSquare;
+    if (l >= 2) sum += 0.5 * Math.log10(sigmaW2 * gaussianMean((x) => d(x) ** 2, q));
+    meanSquare = gaussianMean((x) => g(x) ** 2, q);
+  }
+  return sum;
+}
+
+describe("the textbook word for every activation × init family", () => {
+  // Theory's word: the gradient ratio past ±3 decades explodes or vanishes (DECADES_THRESHOLD).
+  // Finite width (n = 64) moves the measured ratio by up to ~2 decades from the infinite-width one
+  // at depth 100, so configs whose predicted ratio lies within 2..4.5 decades are left out.
+  const FAMILIES: InitConfig[] = [
+    { scheme: "identity", scale: 1.5 },
+    { scheme: "identity", scale: 0.5 },
+    { scheme: "identity", scale: 1 },
+    { scheme: "normal", sigma: 1 },
+    { scheme: "gaussian", sigma: 1 },
+    { scheme: "xavier_normal", gain: 1 },
+    { scheme: "xavier_uniform", gain: 1 },
+    { scheme: "he_normal", gain: 1 },
+    { scheme: "he_uniform", gain: 1 },
+    { scheme: "lecun_normal", gain: 1 },
+    { scheme: "orthogonal", gain: 1 },
+  ];
+  const runs = [
+    { depth: 30, numerics: "float32" },
+    { depth: 100, numerics: "float32" },
+    { depth: 100, numerics: "tracked" },
+  ] as const;
+  for (const activation of ACTIVATION_NAMES) {
+    it(`${activation}: the word theory gives, for every init family, in float32 and tracked numerics`, () => {
+      let checked = 0;
+      for (const init of FAMILIES) {
+        for (const { depth, numerics } of runs) {
+          const predicted = theoryGradientRatio(activation, init, 64, depth);
+          if (Math.abs(predicted) > 2 && Math.abs(predicted) < 4.5) continue;
+          const word = predicted >= 3 ? "exploding" : predicted <= -3 ? "vanishing" : "stable";
+          const input = init.scheme === "identity" ? "ones" : "gaussian";
+          const config = { depth, width: 64, batch: 16, activation, init, input, numerics } as const;
+          expect(read(config).reading.kind, `${JSON.stringify(config)}: theory ${predicted.toFixed(2)}`).toBe(word);
+          checked++;
+        }
+      }
+      expect(checked).toBeGreaterThanOrEqual(25);
+    }, 120_000);
+  }
+});
+
 describe("initializations that keep the scale", () => {
   it("xavier_normal + tanh, depth 50, n = 64: stable", () => {
     // The numbers (seed 1): the gradient at layer 1 is 10^-0.68 of the one at layer 50, activations
@@ -193,18 +303,28 @@ describe("verdict on synthetic results", () => {
     expect(verdict(syntheticResult(line(10, 1), line(10, 1))).kind).toBe("vanishing");
   });
 
-  it("is broken when float32 hit a non-finite value with no trend to explain it", () => {
+  it("reads a float32 overflow without a gradient ratio as exploding, an all-zero gradient as vanishing", () => {
     const acts = [0, 0.1, 0.2, null, null];
-    const result = syntheticResult(acts, [null, null, null, null, null], {
-      firstNonFinite: { forward: 3, backward: 4 },
-    });
-    const reading = verdict(result);
-    expect(reading.kind).toBe("broken");
-    expect(reading.float32Limit).toEqual({ layer: 3, kind: "overflow", pass: "forward" });
-    expect(reading.text).toBe(
-      "gradients are not finite: broken; activations grow ×1.26 per layer forward; " +
+    const overflow = verdict(
+      syntheticResult(acts, [null, null, null, null, null], { firstNonFinite: { forward: 3, backward: 4 } }),
+    );
+    expect(overflow.kind).toBe("exploding");
+    expect(overflow.float32Limit).toEqual({ layer: 3, kind: "overflow", pass: "forward" });
+    expect(overflow.text).toBe(
+      "gradients are not finite from layer 4 down: exploding; activations grow ×1.26 per layer forward; " +
         "float32 training overflows at layer 3 (activations)",
     );
+    const zeros = verdict(
+      syntheticResult([0, 0, 0, 0, 0], [null, null, -30, -1, 0], { firstAllZero: { forward: null, backward: 1 } }),
+    );
+    expect(zeros.kind).toBe("vanishing");
+    expect(zeros.text).toMatch(
+      /^gradients are zero from layer 1 down: vanishing; .*float32 training sees zero gradients from layer 1$/,
+    );
+  });
+
+  it("is broken only when no gradient is finite and float32 did not say why", () => {
+    expect(verdict(syntheticResult([0, 0, 0], [null, null, null])).kind).toBe("broken");
   });
 
   it("finds the tracked limit forward first, then backward counting down from L", () => {
