@@ -6,8 +6,9 @@ import { mkdirSync } from "node:fs";
 import type { Page } from "playwright";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { RunConfig } from "../../src/core/config";
-import { PRESETS } from "../../src/core/presets";
+import { PRESET_GROUPS, PRESETS } from "../../src/core/presets";
 import type { RunResult } from "../../src/core/result";
+import { verdict } from "../../src/core/verdict";
 import { type OpenPage, openBuiltPage } from "../support/page";
 
 const OUTPUT = "tests/output";
@@ -80,7 +81,7 @@ describe("the lab", () => {
     await opened?.close();
   });
 
-  test("1.5·I overflows at layer 219, 0.5·I reaches all zeros, tracked reaches the last layer", async () => {
+  test("the lecture presets draw every gradient; in float32 1.5·I overflows at 219 and 0.5·I reaches all zeros", async () => {
     const { page } = opened;
     const explode = await clickPreset(page, "explode");
     expect(explode.config).toMatchObject({
@@ -88,32 +89,47 @@ describe("the lab", () => {
       width: 2,
       activation: "linear",
       init: { scheme: "identity", scale: 1.5 },
+      target: "gaussian",
+      numerics: "tracked",
     });
-    expect(explode.result?.firstNonFinite.forward).toBe(219);
-    expect(markerAt(explode, 219, /overflow/i)).toBe(true);
-    expect(explode.act[100]).toBeCloseTo(100 * Math.log10(1.5), 4);
-    expect(explode.act[219]).toBeNull();
+    // Tracked: the whole curve, the gradient at every layer, and a marker where float32 would overflow.
+    expect(explode.result?.log10GradRms.every((v) => v !== null)).toBe(true);
+    expect(explode.act[300]).toBeCloseTo(300 * Math.log10(1.5), 3);
+    expect(markerAt(explode, 219, /activation leaves float32 range \(overflow\)/)).toBe(true);
+    expect(explode.text).toContain("float32 training would overflow at layer 219 (activations)");
+    const explode32 = await select(page, "numerics", "float32");
+    expect(explode32.result?.firstNonFinite.forward).toBe(219);
+    expect(markerAt(explode32, 219, /float32 overflow/i)).toBe(true);
+    expect(explode32.act[100]).toBeCloseTo(100 * Math.log10(1.5), 4);
+    expect(explode32.act[219]).toBeNull();
 
     const vanish = await clickPreset(page, "vanish");
-    const zeroLayer = vanish.result?.firstAllZero.forward as number;
-    expect(zeroLayer).toBe(vanish.result?.subnormals === "flushed" ? 127 : 150);
-    expect(markerAt(vanish, zeroLayer, /zero/i)).toBe(true);
-
-    await clickPreset(page, "explode");
-    const tracked = await select(page, "numerics", "tracked");
-    expect(tracked.config.numerics).toBe("tracked");
-    expect(tracked.act).toHaveLength(301);
-    expect(tracked.act.every((v) => v !== null)).toBe(true);
-    expect(tracked.act[300]).toBeCloseTo(300 * Math.log10(1.5), 3);
-    expect(tracked.markers.some((m) => /overflow \(forward\)/i.test(m.label) && !/range/i.test(m.label))).toBe(false);
+    expect(vanish.result?.log10GradRms.every((v) => v !== null)).toBe(true);
+    expect(markerAt(vanish, 127, /activation leaves float32 range \(underflow\)/)).toBe(true);
+    expect(vanish.text).toMatch(/gradient at layer 1 is 10\^-90\.0 of the gradient at layer 300: vanishing/);
+    const vanish32 = await select(page, "numerics", "float32");
+    const zeroLayer = vanish32.result?.firstAllZero.forward as number;
+    expect(zeroLayer).toBe(vanish32.result?.subnormals === "flushed" ? 127 : 150);
+    expect(markerAt(vanish32, zeroLayer, /zero/i)).toBe(true);
   });
 
   test("every preset renders; screenshots in tests/output/", async () => {
     const { page } = opened;
+    const cures = new Set(PRESET_GROUPS.map((group) => group.cure.id));
     for (const preset of PRESETS) {
       const state = await clickPreset(page, preset.id);
       expect(state.result, preset.id).not.toBeNull();
       expect(state.text).toContain(preset.caption);
+      // The GPU's run reads as the caption says: a cure is stable, a problem is not, and draws every gradient.
+      const reading = verdict(state.result as RunResult);
+      if (cures.has(preset.id)) expect(reading.kind, preset.id).toBe("stable");
+      else {
+        expect(reading.kind, preset.id).toMatch(/^(exploding|vanishing)$/);
+        expect(
+          state.result?.log10GradRms.every((v) => v !== null),
+          preset.id,
+        ).toBe(true);
+      }
       await page.screenshot({ path: `${OUTPUT}/preset-${preset.id}.png`, fullPage: true });
     }
   });
@@ -215,7 +231,8 @@ describe("the lab", () => {
 
   test("exports the result as CSV, JSON and the chart as PNG", async () => {
     const { page } = opened;
-    const state = await clickPreset(page, "explode");
+    await clickPreset(page, "explode");
+    const state = await select(page, "numerics", "float32");
     const save = async (id: string) => {
       const [download] = await Promise.all([page.waitForEvent("download"), page.locator(`gs-lab #${id}`).click()]);
       const path = await download.path();
@@ -224,7 +241,7 @@ describe("the lab", () => {
     const csv = await save("export-csv");
     expect(csv.name).toBe("gradscope-L300-n2-linear-identity.csv");
     const lines = csv.bytes.toString("utf8").trim().split("\n");
-    expect(lines[0]).toBe("layer,log10_act_rms,log10_grad_rms,log10_weight_grad_norm");
+    expect(lines[0]).toBe("layer,log10_act_rms,log10_grad_rms,log10_weight_grad_rms,log10_weight_grad_norm");
     expect(lines).toHaveLength(302);
     expect(Number(lines[101]?.split(",")[1])).toBeCloseTo(state.act[100] as number, 10);
     expect(lines[220]?.split(",")[1]).toBe("");
@@ -273,7 +290,8 @@ describe("the lab in unusual browsers", () => {
       expect(state.act).toHaveLength(121);
       const explode = await clickPreset(opened.page, "explode");
       expect(explode.result?.backend).toBe("cpu");
-      expect(explode.result?.firstNonFinite.forward).toBe(219);
+      expect(explode.result?.log10GradRms.every((v) => v !== null)).toBe(true);
+      expect(explode.text).toContain("float32 training would overflow at layer 219 (activations)");
       await opened.page.screenshot({ path: `${OUTPUT}/no-webgpu.png`, fullPage: true });
       expect(opened.errors).toEqual([]);
     } finally {
