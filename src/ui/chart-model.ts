@@ -46,7 +46,10 @@ export function formatMagnitude(log10: number | null | undefined): string {
   return `10^${text === "-0" ? "0" : text}`;
 }
 
-/** The markers of a run: first non-finite and all-zero layers, and where tracked activations leave float32. */
+/**
+ * The markers of a run: first non-finite and all-zero layers, and where tracked activations (from
+ * layer 0) and gradients (from layer L down) leave float32's range.
+ */
 export function chartMarkers(result: RunResult | null): ChartMarker[] {
   if (!result) return [];
   const markers: ChartMarker[] = [];
@@ -62,12 +65,17 @@ export function chartMarkers(result: RunResult | null): ChartMarker[] {
   add(result.firstNonFinite, "nonFinite", "float32 overflow");
   add(result.firstAllZero, "allZero", "all zero");
   if (result.config.numerics === "tracked") {
-    const act = result.log10ActRms;
-    const above = act.findIndex((v) => v !== null && v > LOG10_FLOAT32_MAX);
-    const below = act.findIndex((v) => v !== null && v < LOG10_FLOAT32_MIN_NORMAL);
-    const leaves = "activation leaves float32 range";
-    if (above >= 0) markers.push({ layer: above, kind: "range", label: `${leaves} (overflow) at ${above}` });
-    if (below >= 0) markers.push({ layer: below, kind: "range", label: `${leaves} (underflow) at ${below}` });
+    const layers = result.log10ActRms.map((_, l) => l);
+    const leaves = (name: string, values: readonly (number | null)[], order: number[]) => {
+      const above = order.find((l) => (values[l] ?? Number.NaN) > LOG10_FLOAT32_MAX);
+      const below = order.find((l) => (values[l] ?? Number.NaN) < LOG10_FLOAT32_MIN_NORMAL);
+      const label = `${name} leaves float32 range`;
+      if (above !== undefined) markers.push({ layer: above, kind: "range", label: `${label} (overflow) at ${above}` });
+      if (below !== undefined) markers.push({ layer: below, kind: "range", label: `${label} (underflow) at ${below}` });
+    };
+    leaves("activation", result.log10ActRms, layers);
+    // The backward pass runs from layer L down: the gradient leaves the range at the first such layer from L.
+    leaves("gradient", result.log10GradRms, [...layers].reverse());
   }
   return markers.sort((a, b) => a.layer - b.layer);
 }

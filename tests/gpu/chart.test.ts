@@ -90,8 +90,11 @@ describe("gs-chart", () => {
     expect(result.firstNonFinite).toEqual({ forward: null, backward: null });
     const chart = await mountChart(result);
     expect(chart.markers.some((m) => m.label.includes("float32 overflow"))).toBe(false);
-    const leaves = chart.markers.filter((m) => m.label.includes("leaves float32 range"));
+    const leaves = chart.markers.filter((m) => m.label.includes("activation leaves float32 range"));
     expect(leaves.map((m) => m.layer)).toEqual([219]);
+    // ∂ℓ/∂a_L = a_L = 1.5^2000·x is past float32's top already at layer L, where the backward pass starts.
+    const gradient = chart.markers.filter((m) => m.label.includes("gradient leaves float32 range"));
+    expect(gradient).toEqual([expect.objectContaining({ layer: 2000, label: expect.stringContaining("(overflow)") })]);
     // The y scale reaches the tracked maximum (10^704 for the gradient) without overflowing.
     const yMax = chart.uplot?.scales.y?.max ?? 0;
     expect(yMax).toBeGreaterThan(Math.max(...result.log10GradRms.map((v) => v ?? 0)));
@@ -101,9 +104,12 @@ describe("gs-chart", () => {
   test("tracked 0.5·I: leaves float32 range below at 126, screenshot", async () => {
     const result = reference({ ...lectureConfig(0.5, 1000), numerics: "tracked" });
     const chart = await mountChart(result, 520);
-    const leaves = chart.markers.filter((m) => m.label.includes("leaves float32 range"));
+    const leaves = chart.markers.filter((m) => m.label.includes("activation leaves float32 range"));
     // RMS of (0.5^l, 0.5^l) = 2^-l drops below 2^-126 at l = 127.
     expect(leaves).toEqual([expect.objectContaining({ layer: 127, label: expect.stringContaining("(underflow)") })]);
+    // ∂ℓ/∂a_l = 0.5^(2L−l)·x: below float32's range from layer L = 1000 down.
+    const gradient = chart.markers.filter((m) => m.label.includes("gradient leaves float32 range"));
+    expect(gradient).toEqual([expect.objectContaining({ layer: 1000, label: expect.stringContaining("(underflow)") })]);
     await page.screenshot({ element: chart, path: "../output/chart-lecture-0.5-tracked-1000-narrow.png" });
   });
 
