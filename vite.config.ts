@@ -48,7 +48,9 @@ export default defineConfig(({ isSsrBuild }) => ({
             headless: true,
             screenshotFailures: false,
             provider: playwright({
-              launchOptions: { executablePath: findChromium(), args: chromiumArgs() },
+              // Only the tests need a browser: `npm install` (its Node build) and `npm run dev` load
+              // this file too, and must work on a machine without Chromium.
+              launchOptions: { executablePath: process.env.VITEST ? findChromium() : undefined, args: chromiumArgs() },
             }),
             instances: [{ browser: "chromium" }],
           },
