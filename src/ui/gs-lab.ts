@@ -63,14 +63,33 @@ function matchingPreset(config: RunConfig): string | null {
 export class GsLab extends LitElement {
   static override styles = css`
     :host { display: block; }
-    .layout { display: grid; grid-template-columns: minmax(16rem, 20rem) 1fr; gap: 1.5rem; align-items: start; }
-    aside { position: sticky; top: 1rem; max-height: calc(100vh - 2rem); overflow-y: auto; padding: 1rem;
-      border-radius: 12px; border: 1px solid var(--gs-border, #d1d5db); }
-    main { display: grid; gap: 1rem; min-width: 0; }
-    /* One column on narrow screens: the chart first, the controls below it, nothing sticky. */
+    /*
+     * The chart first: on a wide screen the figure (chart, legend, verdict) heads the left column and
+     * the controls stay beside it on the right; the presets and the benchmark follow under the figure.
+     * The document order is the reading order on every layout: figure, controls, presets, benchmark.
+     */
+    .layout { display: grid; grid-template-columns: minmax(0, 1fr) minmax(16rem, 20rem); gap: 0.75rem 1.5rem;
+      align-items: start; grid-template-areas: "plot controls" "reading controls" "presets controls" "bench controls"; }
+    .layout > * { min-width: 0; }
+    .plot { grid-area: plot; display: grid; gap: 0.25rem; }
+    .reading { grid-area: reading; }
+    aside { grid-area: controls; grid-row: 1 / span 4; position: sticky; top: 1rem; max-height: calc(100vh - 2rem);
+      overflow-y: auto; padding: 1rem; border-radius: 12px; border: 1px solid var(--gs-border, #d1d5db); }
+    .presets { grid-area: presets; }
+    details { grid-area: bench; }
+    .badge { display: none; }
+    /*
+     * One column on narrow screens: the chart (with the verdict's word) stays in view at the top while
+     * the sentence, the controls and the presets scroll under it.
+     */
     @media (max-width: 52rem) {
-      .layout { grid-template-columns: 1fr; }
-      aside { position: static; order: 2; max-height: none; }
+      .layout { grid-template-columns: minmax(0, 1fr);
+        grid-template-areas: "plot" "reading" "controls" "presets" "bench"; }
+      aside { grid-row: auto; position: static; max-height: none; }
+      .plot { position: sticky; top: 0; z-index: 1; background: var(--gs-bg, #fafaf9); padding: 0.25rem 0;
+        box-shadow: 0 6px 6px -6px rgb(0 0 0 / 0.35); }
+      .status .memory, .status .adapter { display: none; }
+      .badge { display: inline; }
     }
     .status { display: flex; flex-wrap: wrap; gap: 0.75rem; align-items: center; font-size: 0.9rem; min-height: 1.5rem; }
     .busy { display: inline-flex; gap: 0.4rem; align-items: center; }
@@ -82,7 +101,8 @@ export class GsLab extends LitElement {
     .notices { display: grid; gap: 0.25rem; justify-items: start; margin-bottom: 1rem; }
     .notices .notice { margin: 0; justify-self: stretch; }
     .error { padding: 0.5rem 0.75rem; border-radius: 8px; background: var(--gs-error-bg, #fee2e2); color: #7f1d1d; }
-    .exports { display: flex; gap: 0.5rem; flex-wrap: wrap; }
+    .exports { display: flex; gap: 0.5rem; flex-wrap: wrap; margin-top: 1rem; align-items: center; }
+    .exports::before { content: "Export"; font-weight: 600; font-size: 0.9rem; }
     button { font: inherit; padding: 0.3rem 0.8rem; border-radius: 6px; border: 1px solid var(--gs-border, #9ca3af);
       background: var(--gs-field, transparent); color: inherit; cursor: pointer; }
     h2 { font-size: 1rem; margin: 0 0 0.5rem; }
@@ -216,6 +236,9 @@ export class GsLab extends LitElement {
     if (!preset) return;
     this.draft = toDraft(validateConfig({ ...preset.config, seed: this.config.seed }));
     this.tryDraft(true);
+    // On a phone the presets lie below the controls: bring the chart back into view.
+    const figure = this.renderRoot.querySelector(".plot");
+    if (figure && figure.getBoundingClientRect().top < 0) figure.scrollIntoView({ block: "start" });
   };
 
   private exportCsv = () => {
@@ -239,7 +262,7 @@ export class GsLab extends LitElement {
     const backend = this.backend;
     const where =
       backend?.kind === "webgpu"
-        ? html`<span>WebGPU: ${backend.adapter}</span>`
+        ? html`<span class="adapter">WebGPU: ${backend.adapter}</span>`
         : backend?.kind === "cpu"
           ? html`<span class="notice" role="status">WebGPU unavailable: ${backend.reason}. Running the float64 reference on the CPU.</span>`
           : nothing;
@@ -248,6 +271,7 @@ export class GsLab extends LitElement {
       : nothing;
     const memory = this.result?.memory ? html`<span class="memory">${memoryText(this.result)}</span>` : nothing;
     return html`<div class="status" aria-live="polite">
+      ${this.result ? html`<gs-verdict class="badge" compact aria-hidden="true" .result=${this.result}></gs-verdict>` : nothing}
       ${this.busy ? html`<span class="busy" role="status">running…</span>` : nothing} ${time} ${memory} ${where}
     </div>`;
   }
@@ -265,28 +289,28 @@ export class GsLab extends LitElement {
           : nothing
       }
       <div class="layout">
-        <aside aria-label="Network settings">
-          <gs-controls .draft=${this.draft} .error=${this.fieldError} @gs-change=${this.onChange}></gs-controls>
-        </aside>
-        <main>
-          <section aria-label="Presets">
-            <h2>The lecture and its cures</h2>
-            <gs-presets .active=${matchingPreset(this.config)} @gs-preset=${this.onPreset}></gs-presets>
-          </section>
+        <section class="plot" aria-label="Per-layer magnitudes">
           ${this.renderStatus()}
           ${this.runError ? html`<p class="error" role="alert">${this.runError}</p>` : nothing}
           <gs-chart .result=${this.result}></gs-chart>
-          <gs-verdict .result=${this.result}></gs-verdict>
-          <div class="exports" role="group" aria-label="Export">
+        </section>
+        <gs-verdict class="reading" .result=${this.result}></gs-verdict>
+        <aside aria-label="Network settings">
+          <gs-controls .draft=${this.draft} .error=${this.fieldError} @gs-change=${this.onChange}></gs-controls>
+          <div class="exports" role="group" aria-label="Export the last run">
             <button type="button" id="export-csv" ?disabled=${!this.result} @click=${this.exportCsv}>CSV</button>
             <button type="button" id="export-json" ?disabled=${!this.result} @click=${this.exportJson}>JSON</button>
             <button type="button" id="export-png" ?disabled=${!this.result} @click=${this.exportPng}>PNG</button>
           </div>
-          <details>
-            <summary>Benchmark this GPU</summary>
-            <gs-bench></gs-bench>
-          </details>
-        </main>
+        </aside>
+        <section class="presets" aria-label="Presets">
+          <h2>Problems and their cures</h2>
+          <gs-presets .active=${matchingPreset(this.config)} @gs-preset=${this.onPreset}></gs-presets>
+        </section>
+        <details>
+          <summary>Benchmark this GPU</summary>
+          <gs-bench></gs-bench>
+        </details>
       </div>
     `;
   }

@@ -11,7 +11,7 @@ export class GsPresets extends LitElement {
     h3 { font-size: 0.85rem; margin: 0; font-weight: 650; opacity: 0.85; }
     ul { list-style: none; margin: 0; padding: 0; display: grid; gap: 0.5rem;
       grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); }
-    button { width: 100%; height: 100%; text-align: left; font: inherit; padding: 0.5rem 0.7rem; border-radius: 8px;
+    button { width: 100%; height: 100%; display: flex; flex-direction: column; align-items: flex-start; text-align: left; font: inherit; padding: 0.5rem 0.7rem; border-radius: 8px;
       cursor: pointer; border: 1px solid var(--gs-border, #9ca3af); background: var(--gs-field, transparent); color: inherit; }
     .cure button { border-style: dashed; border-color: var(--gs-cure, #15803d); }
     button[aria-pressed="true"] { border-style: solid; border-color: var(--gs-accent, #2563eb);

@@ -18,10 +18,13 @@ export class GsVerdict extends LitElement {
   `;
 
   @property({ attribute: false }) result: RunResult | null = null;
+  /** Only the word (a badge beside the chart on narrow screens), not the sentence. */
+  @property({ type: Boolean }) compact = false;
 
   override render() {
     if (!this.result) return nothing;
     const reading = verdict(this.result);
+    if (this.compact) return html`<span class="kind ${reading.kind}">${reading.kind}</span>`;
     return html`<p><span class="kind ${reading.kind}">${reading.kind}</span><span id="text">${reading.text}</span></p>`;
   }
 }

@@ -1,0 +1,89 @@
+/**
+ * The lab's first screen at a laptop (1280 × 860), a projector (1024 × 768) and a phone (390 × 844),
+ * light and dark: what a newcomer sees before scrolling, and whether the chart stays in view on a
+ * phone while a control changes. Screenshots go to tests/output/.
+ */
+import { mkdirSync } from "node:fs";
+import type { Page } from "playwright";
+import { describe, expect, test } from "vitest";
+import { type OpenPage, openBuiltPage } from "../support/page";
+
+const OUTPUT = "tests/output";
+
+/** The viewport box of an element inside the lab's shadow root (CSS pixels). */
+async function box(page: Page, selector: string): Promise<{ top: number; bottom: number }> {
+  return page.evaluate((css) => {
+    const element = window.gradscope.lab()?.shadowRoot?.querySelector(css);
+    if (!element) throw new Error(`${css} is missing`);
+    const rect = element.getBoundingClientRect();
+    return { top: rect.top, bottom: rect.bottom };
+  }, selector);
+}
+
+async function openIdle(size: { width: number; height: number }, colorScheme: "light" | "dark"): Promise<OpenPage> {
+  mkdirSync(OUTPUT, { recursive: true });
+  const opened = await openBuiltPage("/", { viewport: size, colorScheme });
+  await opened.page.evaluate(() => window.gradscope.lab()?.whenIdle());
+  return opened;
+}
+
+describe("the first screen", () => {
+  for (const colorScheme of ["light", "dark"] as const) {
+    test(`1280 × 860, ${colorScheme}: the chart, its legend and the verdict, unscrolled`, async () => {
+      const opened = await openIdle({ width: 1280, height: 860 }, colorScheme);
+      try {
+        const { page } = opened;
+        expect((await box(page, "gs-chart")).top).toBeGreaterThan(0);
+        // The legend is the chart's last part; the verdict sits under it.
+        expect((await box(page, "gs-chart")).bottom).toBeLessThanOrEqual(860);
+        expect((await box(page, "gs-verdict.reading")).bottom).toBeLessThanOrEqual(860);
+        await page.screenshot({ path: `${OUTPUT}/layout-1280x860-${colorScheme}.png` });
+      } finally {
+        await opened.close();
+      }
+    });
+
+    test(`1024 × 768, ${colorScheme}: the whole chart, unscrolled`, async () => {
+      const opened = await openIdle({ width: 1024, height: 768 }, colorScheme);
+      try {
+        expect((await box(opened.page, "gs-chart")).bottom).toBeLessThanOrEqual(768);
+        await opened.page.screenshot({ path: `${OUTPUT}/layout-1024x768-${colorScheme}.png` });
+      } finally {
+        await opened.close();
+      }
+    });
+
+    test(`390 × 844, ${colorScheme}: the chart stays in view while a control far down changes, and after a preset tap`, async () => {
+      const opened = await openIdle({ width: 390, height: 844 }, colorScheme);
+      try {
+        const { page } = opened;
+        const numerics = page.locator('gs-controls select[id="numerics"]');
+        await numerics.scrollIntoViewIfNeeded();
+        await numerics.selectOption("tracked");
+        await page.evaluate(() => window.gradscope.lab()?.whenIdle());
+        const chart = await box(page, "gs-chart");
+        expect(chart.top).toBeGreaterThanOrEqual(0);
+        expect(chart.bottom).toBeLessThanOrEqual(844);
+        // The control is not hidden under the chart either.
+        const control = await numerics.boundingBox();
+        expect(control?.y ?? 0).toBeGreaterThanOrEqual(chart.bottom);
+        await page.screenshot({ path: `${OUTPUT}/layout-390x844-${colorScheme}-control.png` });
+
+        const preset = page.locator('gs-presets button[data-preset="vanish"]');
+        await preset.scrollIntoViewIfNeeded();
+        await preset.click();
+        await page.evaluate(() => window.gradscope.lab()?.whenIdle());
+        const after = await box(page, "gs-chart");
+        expect(after.top).toBeGreaterThanOrEqual(0);
+        expect(after.bottom).toBeLessThanOrEqual(844);
+        expect(await page.evaluate(() => window.gradscope.lab()?.currentConfig.init)).toEqual({
+          scheme: "identity",
+          scale: 0.5,
+        });
+        await page.screenshot({ path: `${OUTPUT}/layout-390x844-${colorScheme}-preset.png` });
+      } finally {
+        await opened.close();
+      }
+    });
+  }
+});
