@@ -21,6 +21,16 @@ export interface TimingMs {
   gpu?: { init: number; forward: number; backward: number; total: number };
 }
 
+/** Why a log10 entry is null: every value exactly zero, or some value infinite or NaN; null where it is a number. */
+export type NullCause = "zero" | "nonFinite" | null;
+
+/** Per layer, why each series' entry is null (index 0 of weightGrad, which does not exist, is null). */
+export interface NullCauses {
+  act: NullCause[];
+  grad: NullCause[];
+  weightGrad: NullCause[];
+}
+
 export interface RunResult {
   config: RunConfig;
   backend: Backend;
@@ -33,6 +43,8 @@ export interface RunResult {
   log10WeightGradRms: (number | null)[];
   firstNonFinite: LayerPair;
   firstAllZero: LayerPair;
+  /** Per layer, why a log10 entry is null: a zero layer told from an overflowed one (SPEC extension). */
+  nullCauses: NullCauses;
   /** How this backend's float32 arithmetic treats subnormals (decides where 0.5^l reaches zero). */
   subnormals: Subnormals;
   timingMs: TimingMs;
@@ -96,6 +108,12 @@ export function summarize(values: ArrayLike<number>, exponent2 = 0): TensorSumma
   return { maxAbs, scaledSumSq, nonFinite, exponent2 };
 }
 
+/** Why a tensor's log10 entry is null: all zero, or not finite (also a magnitude past float64's logs). */
+function nullCause(summary: TensorSummary, log10: number | null): NullCause {
+  if (log10 !== null) return null;
+  return !summary.nonFinite && summary.maxAbs === 0 ? "zero" : "nonFinite";
+}
+
 /** Per-layer summaries of a run: act[0..L], grad[0..L] (∂ℓ/∂a_l), weightGrad[1..L] (index 0 unused). */
 export interface RunSummaries {
   act: TensorSummary[];
@@ -136,18 +154,26 @@ export function assembleResult(
       const value = s ? log10Norm(s, 1) : null;
       return value === null ? null : value - Math.log10(divisor);
     });
+  const log10ActRms = summaries.act.map((s) => log10Norm(s, count));
+  const log10GradRms = summaries.grad.map((s) => log10Norm(s, count));
+  const log10WeightGradRms = log10WeightGrad(batch * width);
   return {
     config,
     backend,
     loss,
-    log10ActRms: summaries.act.map((s) => log10Norm(s, count)),
-    log10GradRms: summaries.grad.map((s) => log10Norm(s, count)),
+    log10ActRms,
+    log10GradRms,
     log10WeightGradNorm: log10WeightGrad(batch),
-    log10WeightGradRms: log10WeightGrad(batch * width),
+    log10WeightGradRms,
     firstNonFinite: tracked
       ? { forward: null, backward: null }
       : { forward: firstForward((s) => s.nonFinite), backward: firstBackward((s) => s.nonFinite) },
     firstAllZero: { forward: firstForward(isZero), backward: firstBackward(isZero) },
+    nullCauses: {
+      act: summaries.act.map((s, l) => nullCause(s, log10ActRms[l] ?? null)),
+      grad: summaries.grad.map((s, l) => nullCause(s, log10GradRms[l] ?? null)),
+      weightGrad: summaries.weightGrad.map((s, l) => (s ? nullCause(s, log10WeightGradRms[l] ?? null) : null)),
+    },
     subnormals,
     timingMs,
   };

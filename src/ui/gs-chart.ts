@@ -122,28 +122,49 @@ export class GsChart extends LitElement {
     return this.plot ? this.plot.series[index]?.show !== false : true;
   }
 
-  /** The chart canvas as a PNG, on the theme's background, with a legend strip below it. */
-  async toPNG(): Promise<Blob> {
+  /** The series drawn now: shown in the legend and with at least one finite value. */
+  drawnSeries(): ChartSeries[] {
+    return SERIES.filter((name) => this.seriesVisible(name) && this.prepared[name].some((v) => v !== null));
+  }
+
+  /**
+   * The chart as a PNG at the device's pixel ratio, on the theme's background: a title and the given
+   * lines (the config, the verdict) above it, wrapped to its width, and a legend of the drawn series below.
+   */
+  async toPNG(title = "gradscope", lines: readonly string[] = []): Promise<Blob> {
     await this.updateComplete;
     const plot = this.plot;
     if (!plot) throw new Error("gs-chart: nothing to export, no run has been drawn");
     const source = plot.ctx.canvas;
     const ratio = uPlot.pxRatio;
+    const pad = Math.round(12 * ratio);
+    const lineHeight = Math.round(18 * ratio);
+    const measure = document.createElement("canvas").getContext("2d");
+    if (!measure) throw new Error("gs-chart: no 2D canvas context for the export");
+    measure.font = `${Math.round(13 * ratio)}px ${FONT_FAMILY}`;
+    const wrapped = lines.flatMap((line) => wrapText(measure, line, source.width - 2 * pad));
+    const header = pad + lineHeight * (1 + wrapped.length) + pad / 2;
     const strip = Math.round(28 * ratio);
     const canvas = document.createElement("canvas");
     canvas.width = source.width;
-    canvas.height = source.height + strip;
+    canvas.height = header + source.height + strip;
     const ctx = canvas.getContext("2d");
     if (!ctx) throw new Error("gs-chart: no 2D canvas context for the export");
     const palette = this.readPalette();
     ctx.fillStyle = palette.bg;
     ctx.fillRect(0, 0, canvas.width, canvas.height);
-    ctx.drawImage(source, 0, 0);
+    ctx.fillStyle = palette.fg;
+    ctx.textBaseline = "top";
+    ctx.font = `600 ${Math.round(15 * ratio)}px ${FONT_FAMILY}`;
+    ctx.fillText(title, pad, pad);
+    ctx.font = measure.font;
+    wrapped.forEach((line, i) => ctx.fillText(line, pad, pad + lineHeight * (i + 1)));
+    ctx.drawImage(source, 0, header);
     ctx.font = `${Math.round(12 * ratio)}px ${FONT_FAMILY}`;
     ctx.textBaseline = "middle";
     let x = plot.bbox.left;
-    const y = source.height + strip / 2;
-    for (const name of SERIES.filter((s) => this.seriesVisible(s))) {
+    const y = header + source.height + strip / 2;
+    for (const name of this.drawnSeries()) {
       ctx.strokeStyle = palette.series[name];
       ctx.lineWidth = 2 * ratio;
       ctx.beginPath();
@@ -402,6 +423,21 @@ export class GsChart extends LitElement {
       queueMicrotask(() => this.plot === u && u.redraw(false, true));
     }
   }
+}
+
+/** A line of text cut at spaces into lines no wider than `width` canvas pixels. */
+function wrapText(ctx: CanvasRenderingContext2D, text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    const candidate = line ? `${line} ${word}` : word;
+    if (line && ctx.measureText(candidate).width > width) {
+      lines.push(line);
+      line = word;
+    } else line = candidate;
+  }
+  if (line) lines.push(line);
+  return lines;
 }
 
 declare global {

@@ -9,7 +9,8 @@ import { ConfigError, type RunConfig, validateConfig } from "../core/config";
 import { PRESETS } from "../core/presets";
 import type { RunResult } from "../core/result";
 import { configToSearch, searchToConfig } from "../core/settings";
-import { download, exportName, resultToCsv } from "./export";
+import { verdict } from "../core/verdict";
+import { configSummary, download, exportName, lossText, resultToCsv, resultToJson } from "./export";
 import type { GsChart } from "./gs-chart";
 import { type ControlChange, type DraftConfig, initParamField } from "./gs-controls";
 import { type BackendState, RunScheduler } from "./run-scheduler";
@@ -248,14 +249,15 @@ export class GsLab extends LitElement {
 
   private exportJson = () => {
     if (this.result)
-      download(
-        new Blob([JSON.stringify(this.result, null, 2)], { type: "application/json" }),
-        exportName(this.result, "json"),
-      );
+      download(new Blob([resultToJson(this.result)], { type: "application/json" }), exportName(this.result, "json"));
   };
 
   private exportPng = async () => {
-    if (this.result) download(await this.chart.toPNG(), exportName(this.result, "png"));
+    const result = this.result;
+    if (!result) return;
+    const reading = verdict(result);
+    const lines = [configSummary(result.config), `loss ${lossText(result, 4)} · ${reading.kind}: ${reading.text}`];
+    download(await this.chart.toPNG(`gradscope · ${result.backend}`, lines), exportName(result, "png"));
   };
 
   private renderStatus() {

@@ -22,7 +22,11 @@ const DEFAULT_LIMITS = {
 };
 
 const initOf = (scheme: (typeof INIT_SCHEMES)[number]): InitConfig =>
-  scheme === "identity" ? { scheme, scale: 1 } : scheme === "gaussian" || scheme === "normal" ? { scheme, sigma: 1 } : { scheme, gain: 1 };
+  scheme === "identity"
+    ? { scheme, scale: 1 }
+    : scheme === "gaussian" || scheme === "normal"
+      ? { scheme, sigma: 1 }
+      : { scheme, gain: 1 };
 
 const NUMERICS = ["float32", "tracked"] as const;
 

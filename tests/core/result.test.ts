@@ -100,6 +100,10 @@ describe("assembleResult", () => {
     expect(result.log10ActRms.map((v) => v === null)).toEqual([false, false, true, true]);
     expect(result.log10GradRms.map((v) => v === null)).toEqual([true, true, false, false]);
     expect(result.log10WeightGradNorm).toEqual([null, null, null, 0]);
+    // A zero layer is told from an overflowed one, per layer.
+    expect(result.nullCauses.act).toEqual([null, null, "zero", "zero"]);
+    expect(result.nullCauses.grad).toEqual(["zero", "zero", null, null]);
+    expect(result.nullCauses.weightGrad).toEqual([null, "zero", "zero", null]);
     expect(result.subnormals).toBe("flushed");
   });
 
@@ -127,6 +131,8 @@ describe("assembleResult", () => {
     expect(result.log10ActRms.slice(2)).toEqual([null, null]);
     expect(result.log10GradRms).toEqual([null, null, null, null]);
     expect(result.log10WeightGradNorm).toEqual([null, null, null, null]);
+    expect(result.nullCauses.act).toEqual([null, null, "nonFinite", "nonFinite"]);
+    expect(result.nullCauses.grad).toEqual(["nonFinite", "nonFinite", "nonFinite", "nonFinite"]);
   });
 
   it("in tracked numerics, firstNonFinite is always null", () => {

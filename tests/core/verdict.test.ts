@@ -43,6 +43,7 @@ function syntheticResult(
     log10WeightGradRms: log10ActRms.map((_, l) => (l === 0 ? null : 0)),
     firstNonFinite: { forward: null, backward: null },
     firstAllZero: { forward: null, backward: null },
+    nullCauses: { act: [], grad: [], weightGrad: [] },
     subnormals: "kept",
     timingMs: { wall: 0 },
     ...extra,

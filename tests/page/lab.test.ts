@@ -229,26 +229,49 @@ describe("the lab", () => {
     expect(forward.config).toEqual(second.config);
   });
 
-  test("exports the result as CSV, JSON and the chart as PNG", async () => {
+  test("exports name the config, say what the CSV holds, and keep a non-finite loss", async () => {
     const { page } = opened;
-    await clickPreset(page, "explode");
-    const state = await select(page, "numerics", "float32");
     const save = async (id: string) => {
       const [download] = await Promise.all([page.waitForEvent("download"), page.locator(`gs-lab #${id}`).click()]);
       const path = await download.path();
       return { name: download.suggestedFilename(), bytes: (await import("node:fs")).readFileSync(path) };
     };
+    await clickPreset(page, "explode");
+    const explode = await select(page, "numerics", "float32");
     const csv = await save("export-csv");
-    expect(csv.name).toBe("gradscope-L300-n2-linear-identity.csv");
+    expect(csv.name).toBe("gradscope-L300-n2-B1-linear-identity1.5-bias0-xones-ygaussian-float32-seed1.csv");
     const lines = csv.bytes.toString("utf8").trim().split("\n");
-    expect(lines[0]).toBe("layer,log10_act_rms,log10_grad_rms,log10_weight_grad_rms,log10_weight_grad_norm");
-    expect(lines).toHaveLength(302);
-    expect(Number(lines[101]?.split(",")[1])).toBeCloseTo(state.act[100] as number, 10);
-    expect(lines[220]?.split(",")[1]).toBe("");
-    const json = await save("export-json");
-    expect(JSON.parse(json.bytes.toString("utf8")).firstNonFinite.forward).toBe(219);
+    const comments = lines.filter((line) => line.startsWith("#"));
+    expect(comments[0]).toContain("depth 300 · width 2 · batch 1 · linear · identity s = 1.5");
+    expect(JSON.parse(comments[1]?.replace("# config: ", "") ?? "")).toEqual(explode.config);
+    expect(comments[2]).toBe("# loss: not finite (float32 overflow)");
+    const rows = lines.slice(comments.length);
+    expect(rows[0]).toBe("layer,log10_act_rms,log10_grad_rms,log10_weight_grad_rms,log10_weight_grad_norm");
+    expect(rows).toHaveLength(302);
+    expect(Number(rows[101]?.split(",")[1])).toBeCloseTo(explode.act[100] as number, 10);
+    // From layer 219 a_l overflowed: "nonfinite", not an empty cell that could mean zero.
+    expect(rows[220]?.split(",")[1]).toBe("nonfinite");
+    expect(rows[1]?.split(",")[3]).toBe(""); // layer 0 has no weight gradient
+    const json = JSON.parse((await save("export-json")).bytes.toString("utf8"));
+    expect(json.firstNonFinite.forward).toBe(219);
+    expect(json.loss).toBe("not finite (float32 overflow)");
+    // The legend of the PNG lists only what is drawn: no gradient is finite here.
+    const drawn = await page.evaluate(() =>
+      window.gradscope.lab()?.shadowRoot?.querySelector("gs-chart")?.drawnSeries(),
+    );
+    expect(drawn).toEqual(["act"]);
     const png = await save("export-png");
     expect([...png.bytes.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+    expect(png.name).toBe("gradscope-L300-n2-B1-linear-identity1.5-bias0-xones-ygaussian-float32-seed1.png");
+
+    await clickPreset(page, "vanish");
+    const vanish = await select(page, "numerics", "float32");
+    const zeroCsv = await save("export-csv");
+    expect(zeroCsv.name).toBe("gradscope-L300-n2-B1-linear-identity0.5-bias0-xones-ygaussian-float32-seed1.csv");
+    const zeros = zeroCsv.bytes.toString("utf8").trim().split("\n");
+    const zeroLayer = vanish.result?.firstAllZero.forward as number;
+    const zeroRow = zeros.find((line) => line.startsWith(`${zeroLayer},`));
+    expect(zeroRow?.split(",")[1]).toBe("zero");
   });
 
   test("the benchmark panel measures this GPU's peak and the quick sweep", async () => {

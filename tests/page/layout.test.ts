@@ -87,3 +87,29 @@ describe("the first screen", () => {
     });
   }
 });
+
+test("the PNG export is drawn at the device's pixel ratio, with the title, config and verdict above the chart", async () => {
+  const opened = await openBuiltPage("/?depth=40&width=8&batch=4", { deviceScaleFactor: 2 });
+  try {
+    const { page } = opened;
+    await page.evaluate(() => window.gradscope.lab()?.whenIdle());
+    const chartWidth = await page.evaluate(
+      () => window.gradscope.lab()?.shadowRoot?.querySelector("gs-chart")?.uplot?.width ?? 0,
+    );
+    const [download] = await Promise.all([page.waitForEvent("download"), page.locator("gs-lab #export-png").click()]);
+    const bytes = (await import("node:fs")).readFileSync(await download.path());
+    // IHDR: width and height, big-endian, at bytes 16 and 20.
+    const width = bytes.readUInt32BE(16);
+    const height = bytes.readUInt32BE(20);
+    expect(width).toBe(2 * chartWidth);
+    const canvasHeight = await page.evaluate(
+      () => window.gradscope.lab()?.shadowRoot?.querySelector("gs-chart")?.uplot?.ctx.canvas.height ?? 0,
+    );
+    // A header of at least a title and two lines (config, verdict) above the plot, a legend strip below.
+    expect(height).toBeGreaterThan(canvasHeight + 2 * 3 * 18);
+    mkdirSync(OUTPUT, { recursive: true });
+    (await import("node:fs")).writeFileSync(`${OUTPUT}/export-dpr2.png`, bytes);
+  } finally {
+    await opened.close();
+  }
+});

@@ -17,6 +17,8 @@ export interface OpenOptions {
   withoutWebGpu?: boolean;
   viewport?: { width: number; height: number };
   colorScheme?: "light" | "dark";
+  /** CSS pixels to device pixels (window.devicePixelRatio); default 1. */
+  deviceScaleFactor?: number;
 }
 
 /** Builds the page if dist/ is missing, serves it on a free loopback port and opens it. */
@@ -34,6 +36,7 @@ export async function openBuiltPage(path = "/", options: OpenOptions = {}): Prom
     const page = await browser.newPage({
       viewport: options.viewport ?? { width: 1280, height: 900 },
       colorScheme: options.colorScheme ?? "light",
+      deviceScaleFactor: options.deviceScaleFactor ?? 1,
     });
     if (options.withoutWebGpu) {
       await page.addInitScript(() => {
