@@ -108,3 +108,10 @@ export function chartData(result: RunResult | null): ChartData {
     weightGrad: [...result.log10WeightGradRms],
   };
 }
+
+/** One layer's values in words, for the keyboard read-out: "layer 100: activation RMS 10^17.61, …". */
+export function layerReadout(data: ChartData, layer: number): string {
+  if (data.layers.length === 0) return "no run yet";
+  const values = SERIES.map((name) => `${SERIES_LABELS[name]} ${formatMagnitude(data[name][layer])}`);
+  return `layer ${layer}: ${values.join(", ")}`;
+}

@@ -6,7 +6,7 @@
  * ten: tracked runs reach 10^±1400 and beyond, which a uPlot "log" scale (float64) cannot hold.
  */
 import { css, html, LitElement, type PropertyValues, unsafeCSS } from "lit";
-import { customElement, property, query } from "lit/decorators.js";
+import { customElement, property, query, state } from "lit/decorators.js";
 import uPlot from "uplot";
 import uPlotCss from "uplot/dist/uPlot.min.css?inline";
 import type { RunResult } from "../core/result";
@@ -31,6 +31,7 @@ import {
   chartMarkers,
   chartSummary,
   formatMagnitude,
+  layerReadout,
   powerOfTenLabel,
   SERIES,
   SERIES_LABELS,
@@ -77,6 +78,8 @@ export class GsChart extends LitElement {
       .u-legend .u-value { font-variant-numeric: tabular-nums; min-width: 5.5em; text-align: left; }
       .u-legend tr:first-child .u-value { min-width: 2.5em; }
       .empty { padding: 2rem 1rem; text-align: center; opacity: 0.75; }
+      .plot:focus-visible { outline: 2px solid var(--gs-act); outline-offset: 2px; }
+      .hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
     `,
   ];
 
@@ -84,6 +87,8 @@ export class GsChart extends LitElement {
   @property({ attribute: false }) result: RunResult | null = null;
 
   @query(".plot") private plotHost!: HTMLDivElement;
+  /** The layer the keyboard read-out is at. */
+  @state() private readoutLayer = 0;
   @query(".legend") private legendHost!: HTMLDivElement;
 
   private plot: uPlot | null = null;
@@ -230,12 +235,43 @@ export class GsChart extends LitElement {
 
   override render() {
     const label = chartSummary(this.result);
+    const depth = this.result?.config.depth ?? 0;
+    const layer = Math.min(this.readoutLayer, depth);
+    // The plot is also a keyboard read-out: a slider over the layers whose value text is that layer's
+    // magnitudes, so the values are reachable without a mouse; the summary describes the whole chart.
     return html`
-      <div class="plot" role="img" aria-label=${label} ?hidden=${!this.result}></div>
+      <div class="plot" tabindex=${this.result ? "0" : "-1"} role="slider" aria-roledescription="chart"
+        aria-label="Per-layer magnitudes; arrow keys move through the layers" aria-describedby="summary"
+        aria-valuemin="0" aria-valuemax=${depth} aria-valuenow=${layer} aria-valuetext=${layerReadout(this.prepared, layer)}
+        @keydown=${this.onKey} ?hidden=${!this.result}></div>
+      <p id="summary" class="hidden">${label}</p>
       <div class="legend" ?hidden=${!this.result}></div>
       ${this.result ? null : html`<p class="empty">${label}</p>`}
     `;
   }
+
+  /** Arrow keys step one layer, Page Up/Down ten, Home/End to the ends; the legend shows the values. */
+  private onKey = (event: KeyboardEvent) => {
+    const depth = this.result?.config.depth ?? 0;
+    const steps: Record<string, number> = {
+      ArrowLeft: -1,
+      ArrowDown: -1,
+      ArrowRight: 1,
+      ArrowUp: 1,
+      PageDown: -10,
+      PageUp: 10,
+    };
+    let layer = this.readoutLayer;
+    if (event.key in steps) layer += steps[event.key] as number;
+    else if (event.key === "Home") layer = 0;
+    else if (event.key === "End") layer = depth;
+    else return;
+    event.preventDefault();
+    this.readoutLayer = Math.max(0, Math.min(depth, layer));
+    const plot = this.plot;
+    if (plot)
+      plot.setCursor({ left: plot.valToPos(this.readoutLayer, "x"), top: plot.bbox.height / 2 / uPlot.pxRatio });
+  };
 
   /** Draws on the next animation frame; bursts of result changes coalesce into one draw. */
   private scheduleDraw(): void {

@@ -55,6 +55,20 @@ const SLIDERS: Partial<Record<ControlField, SliderSpec>> = {
 
 const STEPS = 1000;
 
+/** What a screen reader says for a slider's value: "300 layers", "s = 1.5". */
+export function valueText(field: ControlField, value: unknown): string {
+  const units: Partial<Record<ControlField, string>> = { depth: "layers", width: "units", batch: "examples" };
+  const symbols: Partial<Record<ControlField, string>> = {
+    "init.scale": "s",
+    "init.sigma": "σ",
+    "init.gain": "k",
+    biasSigma: "bias σ",
+  };
+  const unit = units[field];
+  if (unit) return `${value} ${value === 1 ? unit.replace(/s$/, "") : unit}`;
+  return `${symbols[field] ?? field} = ${value}`;
+}
+
 /** Slider position 0..STEPS of a value. */
 export function sliderPosition(spec: SliderSpec, value: number): number {
   if (!Number.isFinite(value)) return 0;
@@ -165,6 +179,7 @@ export class GsControls extends LitElement {
         ${
           spec
             ? html`<input type="range" min="0" max="${STEPS}" step="1" aria-label="${label} slider"
+                aria-valuetext=${valueText(field, raw)}
                 data-field="${field}" .value=${String(sliderPosition(spec, Number(raw)))}
                 @input=${(e: Event) => this.emit(field, sliderValue(spec, Number((e.target as HTMLInputElement).value)), false)}
                 @change=${(e: Event) => this.emit(field, sliderValue(spec, Number((e.target as HTMLInputElement).value)), true)} />`

@@ -272,9 +272,10 @@ export class GsLab extends LitElement {
       ? html`<span>last run ${this.result.timingMs.wall.toFixed(0)} ms on ${this.result.backend}</span>`
       : nothing;
     const memory = this.result?.memory ? html`<span class="memory">${memoryText(this.result)}</span>` : nothing;
-    return html`<div class="status" aria-live="polite">
+    // Not a live region: timings change with every run; the verdict below is the one that is announced.
+    return html`<div class="status">
       ${this.result ? html`<gs-verdict class="badge" compact aria-hidden="true" .result=${this.result}></gs-verdict>` : nothing}
-      ${this.busy ? html`<span class="busy" role="status">running…</span>` : nothing} ${time} ${memory} ${where}
+      ${this.busy ? html`<span class="busy">running…</span>` : nothing} ${time} ${memory} ${where}
     </div>`;
   }
 
@@ -291,12 +292,12 @@ export class GsLab extends LitElement {
           : nothing
       }
       <div class="layout">
-        <section class="plot" aria-label="Per-layer magnitudes">
+        <section class="plot" aria-label="Per-layer magnitudes" aria-busy=${this.busy ? "true" : "false"}>
           ${this.renderStatus()}
           ${this.runError ? html`<p class="error" role="alert">${this.runError}</p>` : nothing}
           <gs-chart .result=${this.result}></gs-chart>
         </section>
-        <gs-verdict class="reading" .result=${this.result}></gs-verdict>
+        <gs-verdict class="reading" role="status" aria-live="polite" aria-atomic="true" .result=${this.result}></gs-verdict>
         <aside aria-label="Network settings">
           <gs-controls .draft=${this.draft} .error=${this.fieldError} @gs-change=${this.onChange}></gs-controls>
           <div class="exports" role="group" aria-label="Export the last run">

@@ -15,6 +15,7 @@ export class GsVerdict extends LitElement {
     .vanishing { background: var(--gs-vanishing, #bfdbfe); color: #1e3a8a; }
     .exploding, .broken { background: var(--gs-exploding, #fecaca); color: #7f1d1d; }
     .stable { background: var(--gs-stable, #bbf7d0); color: #14532d; }
+    .hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
   `;
 
   @property({ attribute: false }) result: RunResult | null = null;
@@ -25,7 +26,9 @@ export class GsVerdict extends LitElement {
     if (!this.result) return nothing;
     const reading = verdict(this.result);
     if (this.compact) return html`<span class="kind ${reading.kind}">${reading.kind}</span>`;
-    return html`<p><span class="kind ${reading.kind}">${reading.kind}</span><span id="text">${reading.text}</span></p>`;
+    // The badge and the sentence are separate words to a screen reader too: a hidden colon between them.
+    return html`<p><span class="kind ${reading.kind}">${reading.kind}</span><span class="hidden">: </span><span
+      id="text">${reading.text}</span></p>`;
   }
 }
 

@@ -66,7 +66,7 @@ describe("gs-chart", () => {
     expect(chart.markers).toContainEqual(
       expect.objectContaining({ layer: 300, label: "float32 overflow (backward) at 300" }),
     );
-    const label = chart.shadowRoot?.querySelector('[role="img"]')?.getAttribute("aria-label") ?? "";
+    const label = chart.shadowRoot?.querySelector("#summary")?.textContent ?? "";
     expect(label).toMatch(/^Per-layer magnitudes for 300 layers/);
     expect(label).toContain("activation RMS from 10^0 at layer 0 to 10^38.39 at layer 218");
     expect(label).toContain("float32 overflow (forward) at 219");
@@ -173,6 +173,34 @@ describe("gs-chart", () => {
     } finally {
       await session.send("Emulation.setEmulatedMedia", { features: [] });
     }
+  });
+
+  test("the values are reachable without hover: arrow keys move a read-out through the layers", async () => {
+    const result = reference({ ...lectureConfig(1.5, 300), numerics: "tracked" });
+    const chart = await mountChart(result);
+    const plot = chart.shadowRoot?.querySelector<HTMLElement>('[role="slider"]') as HTMLElement;
+    expect(plot.tabIndex).toBe(0);
+    plot.focus();
+    const press = async (key: string) => {
+      plot.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true }));
+      await chart.updateComplete;
+      await nextFrame();
+    };
+    await press("End");
+    expect(plot.getAttribute("aria-valuenow")).toBe("300");
+    await press("PageDown");
+    await press("ArrowRight");
+    await press("ArrowLeft");
+    await press("ArrowLeft");
+    expect(plot.getAttribute("aria-valuenow")).toBe("289");
+    const act = (result.log10ActRms[289] as number).toPrecision(4);
+    expect(plot.getAttribute("aria-valuetext")).toBe(
+      `layer 289: activation RMS 10^${act}, gradient RMS 10^${(result.log10GradRms[289] as number).toPrecision(4)}, ` +
+        `weight-gradient RMS 10^${(result.log10WeightGradRms[289] as number).toPrecision(4)}`,
+    );
+    // The legend follows the keyboard as it follows the mouse.
+    expect(chart.uplot?.cursor.idx).toBe(289);
+    expect(legendValues(chart)[1]).toBe(`10^${act}`);
   });
 
   test("toPNG returns a non-empty PNG", async () => {

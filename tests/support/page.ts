@@ -33,11 +33,13 @@ export async function openBuiltPage(path = "/", options: OpenOptions = {}): Prom
   let browser: Browser | null = null;
   try {
     browser = await chromium.launch({ executablePath: findChromium(), args: chromiumArgs(), headless: true });
-    const page = await browser.newPage({
+    // A page in its own context (axe-core's Playwright builder needs one).
+    const context = await browser.newContext({
       viewport: options.viewport ?? { width: 1280, height: 900 },
       colorScheme: options.colorScheme ?? "light",
       deviceScaleFactor: options.deviceScaleFactor ?? 1,
     });
+    const page = await context.newPage();
     if (options.withoutWebGpu) {
       await page.addInitScript(() => {
         delete (Navigator.prototype as { gpu?: unknown }).gpu;
