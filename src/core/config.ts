@@ -185,3 +185,56 @@ export function validateConfig(input: unknown): RunConfig {
     numerics: oneOf("numerics", field("numerics"), NUMERICS),
   };
 }
+
+/** A draft config checked field by field: the config to run, and every field that is not valid. */
+export interface DraftCheck {
+  /** The draft with each invalid field replaced by the fallback's value (an unknown field dropped). */
+  config: RunConfig;
+  /** One error per invalid field, in the order validateConfig meets them. */
+  errors: ConfigError[];
+}
+
+/**
+ * Every invalid field of a draft, not only the first, and the config that keeps the draft's valid
+ * fields and takes `fallback`'s value for each invalid one (an init parameter that does not belong
+ * to the fallback's scheme takes its default). A page applies the valid changes while it shows
+ * every error.
+ */
+export function checkDraft(draft: unknown, fallback: RunConfig): DraftCheck {
+  if (!isPlainObject(draft)) {
+    return {
+      config: structuredClone(fallback),
+      errors: [new ConfigError("config", draft, "an object of config fields")],
+    };
+  }
+  const candidate: Record<string, unknown> = structuredClone(draft);
+  const errors: ConfigError[] = [];
+  // Each pass replaces the field validateConfig refused; a config has fewer fields than this.
+  for (let pass = 0; pass < 32; pass++) {
+    try {
+      return { config: validateConfig(candidate), errors };
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      errors.push(error);
+      replaceField(candidate, error.field, fallback);
+    }
+  }
+  return { config: structuredClone(fallback), errors };
+}
+
+/** Puts the fallback's value where `field` (as ConfigError names it) was refused. */
+function replaceField(candidate: Record<string, unknown>, field: string, fallback: RunConfig): void {
+  const [top, sub] = field.split(".") as [string, string | undefined];
+  if (!(top in fallback)) {
+    delete candidate[top];
+    return;
+  }
+  if (top !== "init" || sub === undefined || sub === "scheme" || !isPlainObject(candidate.init)) {
+    candidate[top] = structuredClone(fallback[top as keyof RunConfig]);
+    return;
+  }
+  const init = candidate.init;
+  const own = (fallback.init as Record<string, unknown>)[sub];
+  if (init.scheme === fallback.init.scheme && own !== undefined) init[sub] = own;
+  else delete init[sub];
+}

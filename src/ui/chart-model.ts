@@ -31,10 +31,19 @@ export interface ChartMarker {
   kind: "nonFinite" | "allZero" | "range";
 }
 
+/** An exponent's text in superscript: digits, "⁻" for the minus sign, "·" for the decimal point. */
+function superscript(exponent: string): string {
+  return [...exponent].map((c) => (c === "-" ? "⁻" : c === "." ? "·" : SUPERSCRIPT_DIGITS[Number(c)])).join("");
+}
+
 /** 10^k with k in superscript digits, for an integer tick k: 10⁻³⁸, 10⁰, 10²¹⁹. */
 export function powerOfTenLabel(exponent: number): string {
-  const digits = String(Math.round(exponent) || 0);
-  return `10${[...digits].map((c) => (c === "-" ? "⁻" : SUPERSCRIPT_DIGITS[Number(c)])).join("")}`;
+  return `10${superscript(String(Math.round(exponent) || 0))}`;
+}
+
+/** Text with every "10^x" written as the axis writes it: "10^-13.7" → "10⁻¹³·⁷". */
+export function superscriptPowers(text: string): string {
+  return text.replace(/10\^(-?\d+(?:\.\d+)?)/g, (_match, exponent: string) => `10${superscript(exponent)}`);
 }
 
 /** A log10 magnitude x as "10^x", x to 4 significant digits (integers past 9999); "—" for null. */
@@ -44,6 +53,16 @@ export function formatMagnitude(log10: number | null | undefined): string {
   const decimals = Math.min(8, Math.max(0, 3 - Math.floor(Math.log10(Math.abs(log10)))));
   const text = log10.toFixed(decimals);
   return `10^${text === "-0" ? "0" : text}`;
+}
+
+/** A log10 magnitude as a screen reader should say it: "10 to the 17.61" ("10^" reads as "caret"). */
+export function spokenMagnitude(log10: number | null | undefined): string {
+  return formatMagnitude(log10).replace(/^10\^/, "10 to the ");
+}
+
+/** A log10 magnitude as the legend shows it: "10¹⁷·⁶¹" (formatMagnitude in superscript). */
+export function magnitudeLabel(log10: number | null | undefined): string {
+  return superscriptPowers(formatMagnitude(log10));
 }
 
 /**
@@ -90,8 +109,8 @@ export function chartSummary(result: RunResult | null): string {
     if (first < 0) return `${SERIES_LABELS[name]} not finite or zero at every layer`;
     let last = values.length - 1;
     while (values[last] === null) last--;
-    const from = `${formatMagnitude(values[first])} at layer ${first}`;
-    return `${SERIES_LABELS[name]} from ${from} to ${formatMagnitude(values[last])} at layer ${last}`;
+    const from = `${spokenMagnitude(values[first])} at layer ${first}`;
+    return `${SERIES_LABELS[name]} from ${from} to ${spokenMagnitude(values[last])} at layer ${last}`;
   });
   const markers = chartMarkers(result).map((m) => m.label);
   const { depth, numerics } = result.config;
@@ -109,9 +128,12 @@ export function chartData(result: RunResult | null): ChartData {
   };
 }
 
-/** One layer's values in words, for the keyboard read-out: "layer 100: activation RMS 10^17.61, …". */
+/**
+ * One layer's values in words, for the keyboard read-out: "layer 100: activation RMS 10 to the 17.61, …"
+ * (a screen reader reads "10^" as "caret" and superscripts unreliably).
+ */
 export function layerReadout(data: ChartData, layer: number): string {
   if (data.layers.length === 0) return "no run yet";
-  const values = SERIES.map((name) => `${SERIES_LABELS[name]} ${formatMagnitude(data[name][layer])}`);
+  const values = SERIES.map((name) => `${SERIES_LABELS[name]} ${spokenMagnitude(data[name][layer])}`);
   return `layer ${layer}: ${values.join(", ")}`;
 }

@@ -6,7 +6,16 @@
 import { css, html, LitElement, nothing } from "lit";
 import { customElement, property } from "lit/decorators.js";
 import { ACTIVATION_NAMES } from "../core/activations";
-import { INIT_SCHEMES, INPUTS, type InitConfig, LIMITS, NUMERICS, TARGETS } from "../core/config";
+import {
+  type ConfigError,
+  describe,
+  INIT_SCHEMES,
+  INPUTS,
+  type InitConfig,
+  LIMITS,
+  NUMERICS,
+  TARGETS,
+} from "../core/config";
 
 /** A field of the draft config, as the validation error names it. */
 export type ControlField =
@@ -105,6 +114,21 @@ const LABELS: Record<ControlField, string> = {
   numerics: "Numerics",
 };
 
+/** A short explanation under a control whose name alone says little. */
+const HINTS: Partial<Record<ControlField, string>> = {
+  "init.gain": "k multiplies the scheme's standard deviation; k = 1 is the scheme as published.",
+  "init.scale": "Every layer multiplies by s: |s| > 1 explodes, |s| < 1 vanishes.",
+  numerics:
+    "float32: what training sees, overflow to ∞ and underflow to 0 included. tracked: the true magnitudes " +
+    "(float32 values times a power of two kept apart), so nothing overflows; the chart's band shows float32's range.",
+  target: "The loss is ½‖a_L − y‖² averaged over the batch; its gradient at layer L is a_L − y.",
+};
+
+function hint(field: ControlField) {
+  const text = HINTS[field];
+  return text ? html`<div class="hint" id="${field}-hint">${text}</div>` : nothing;
+}
+
 /** Which parameter an init scheme takes. */
 export function initParamField(scheme: unknown): "init.scale" | "init.sigma" | "init.gain" {
   if (scheme === "identity") return "init.scale";
@@ -135,13 +159,14 @@ export class GsControls extends LitElement {
     button { font: inherit; padding: 0.3rem 0.7rem; border-radius: 6px; border: 1px solid var(--gs-border, #9ca3af);
       background: var(--gs-field, transparent); color: inherit; cursor: pointer; }
     .error { color: var(--gs-error, #b91c1c); font-size: 0.85rem; }
+    .hint { font-size: 0.8rem; opacity: 0.8; }
     [aria-invalid="true"] { border-color: var(--gs-error, #b91c1c); }
   `;
 
   /** The config as typed so far. */
   @property({ attribute: false }) draft: DraftConfig | null = null;
-  /** The validation error to show next to its field. */
-  @property({ attribute: false }) error: { field: string; message: string } | null = null;
+  /** Every validation error, each shown next to its field in the words on screen. */
+  @property({ attribute: false }) errors: readonly ConfigError[] = [];
 
   private emit(field: ControlField, value: unknown, commit: boolean): void {
     this.dispatchEvent(
@@ -156,14 +181,18 @@ export class GsControls extends LitElement {
     return draft[field];
   }
 
-  private errorFor(field: ControlField) {
-    if (!this.error) return nothing;
-    const matches = this.error.field === field || (field === "init.scheme" && this.error.field === "init");
-    return matches ? html`<div class="error" id="${field}-error" role="alert">${this.error.message}</div>` : nothing;
+  private errorOf(field: ControlField): ConfigError | undefined {
+    return this.errors.find((e) => e.field === field || (field === "init.scheme" && e.field === "init"));
+  }
+
+  private errorFor(field: ControlField, label: string) {
+    const error = this.errorOf(field);
+    if (!error) return nothing;
+    return html`<div class="error" id="${field}-error" role="alert">${label} must be ${error.allowed}, got ${describe(error.got)}</div>`;
   }
 
   private invalid(field: ControlField): "true" | "false" {
-    return this.error?.field === field ? "true" : "false";
+    return this.errorOf(field) ? "true" : "false";
   }
 
   private numberField(field: ControlField) {
@@ -186,11 +215,11 @@ export class GsControls extends LitElement {
             : nothing
         }
         <input id="${field}" type="number" step="any" .value=${text} aria-invalid=${this.invalid(field)}
-          aria-describedby="${field}-error"
+          aria-describedby="${field}-error ${field}-hint"
           @change=${(e: Event) => this.emit(field, readNumber(e.target as HTMLInputElement), true)} />
         ${field === "seed" ? html`<button type="button" id="reseed" @click=${this.reseed}>Reseed</button>` : nothing}
       </div>
-      ${this.errorFor(field)}
+      ${this.errorFor(field, label)} ${hint(field)}
     </div>`;
   }
 
@@ -199,11 +228,11 @@ export class GsControls extends LitElement {
     const current = String(this.value(field));
     return html`<div class="field">
       <label for="${field}">${LABELS[field]}</label>
-      <select id="${field}" aria-invalid=${this.invalid(field)} aria-describedby="${field}-error"
+      <select id="${field}" aria-invalid=${this.invalid(field)} aria-describedby="${field}-error ${field}-hint"
         @change=${(e: Event) => this.emit(field, (e.target as HTMLSelectElement).value, true)}>
         ${options.map((option) => html`<option value=${option} ?selected=${option === current}>${option}</option>`)}
       </select>
-      ${this.errorFor(field)}
+      ${this.errorFor(field, LABELS[field])} ${hint(field)}
     </div>`;
   }
 

@@ -5,15 +5,18 @@
  */
 import { css, html, LitElement, nothing } from "lit";
 import { customElement, query, state } from "lit/decorators.js";
-import { ConfigError, type RunConfig, validateConfig } from "../core/config";
+import { type ConfigError, checkDraft, type RunConfig, validateConfig } from "../core/config";
 import { PRESETS } from "../core/presets";
 import type { RunResult } from "../core/result";
-import { configToSearch, searchToConfig } from "../core/settings";
+import { searchToConfig } from "../core/settings";
 import { verdict } from "../core/verdict";
+import { CapacityError } from "../gpu/plan";
+import { superscriptPowers } from "./chart-model";
 import { configSummary, download, exportName, lossText, resultToCsv, resultToJson } from "./export";
 import type { GsChart } from "./gs-chart";
 import { type ControlChange, type DraftConfig, initParamField } from "./gs-controls";
 import { type BackendState, RunScheduler } from "./run-scheduler";
+import { UrlHistory } from "./url-history";
 import "./gs-bench";
 import "./gs-chart";
 import "./gs-controls";
@@ -22,13 +25,23 @@ import "./gs-verdict";
 
 const toDraft = (config: RunConfig): DraftConfig => structuredClone(config) as unknown as DraftConfig;
 
-/** The draft with one field changed; a new init scheme keeps its parameter when the kind matches. */
-function applyChange(draft: DraftConfig, field: ControlChange["field"], value: unknown): DraftConfig {
+/**
+ * The draft with one field changed. A new init scheme takes the parameter it had when last chosen
+ * (`remembered`, by scheme), else the old scheme's when they take the same kind, else 1.
+ */
+function applyChange(
+  draft: DraftConfig,
+  field: ControlChange["field"],
+  value: unknown,
+  remembered: Map<unknown, unknown>,
+): DraftConfig {
   const next = structuredClone(draft);
   if (field === "init.scheme") {
     const oldParam = initParamField(draft.init.scheme).slice(5);
     const newParam = initParamField(value).slice(5);
-    next.init = { scheme: value, [newParam]: oldParam === newParam ? draft.init[oldParam] : 1 };
+    remembered.set(draft.init.scheme, draft.init[oldParam]);
+    const carried = oldParam === newParam ? draft.init[oldParam] : 1;
+    next.init = { scheme: value, [newParam]: remembered.get(value) ?? carried };
   } else if (field.startsWith("init.")) {
     next.init[field.slice(5)] = value;
   } else {
@@ -48,7 +61,12 @@ export function memoryText(result: RunResult): string {
   if (memory.activationsKept < layers) {
     parts.push(`${memory.activationsKept} of ${layers} activations kept, the rest recomputed`);
   }
-  if (memory.weights === "regenerated") parts.push("weights drawn again where used");
+  if (memory.weights === "regenerated") {
+    // s·I weights are not drawn at all: the kernels write s on the diagonal where they use it.
+    parts.push(
+      result.config.init.scheme === "identity" ? "W = s·I computed where used" : "weights drawn again where used",
+    );
+  }
   return parts.join("; ");
 }
 
@@ -106,12 +124,14 @@ export class GsLab extends LitElement {
     .exports::before { content: "Export"; font-weight: 600; font-size: 0.9rem; }
     button { font: inherit; padding: 0.3rem 0.8rem; border-radius: 6px; border: 1px solid var(--gs-border, #9ca3af);
       background: var(--gs-field, transparent); color: inherit; cursor: pointer; }
+    button:disabled { opacity: 0.45; cursor: not-allowed; border-style: dashed; }
     h2 { font-size: 1rem; margin: 0 0 0.5rem; }
   `;
 
   @state() private draft: DraftConfig;
   @state() private config: RunConfig;
-  @state() private fieldError: { field: string; message: string } | null = null;
+  /** Every field of the draft that is not valid (the run uses the last valid value of each). */
+  @state() private fieldErrors: ConfigError[] = [];
   @state() private result: RunResult | null = null;
   @state() private busy = false;
   @state() private backend: BackendState | null = null;
@@ -120,8 +140,10 @@ export class GsLab extends LitElement {
   @query("gs-chart") private chart!: GsChart;
 
   private scheduler: RunScheduler | null = null;
+  private readonly url = new UrlHistory();
+  /** The parameter each init scheme had when last left, so switching back restores it. */
+  private readonly initParams = new Map<unknown, unknown>();
   private runs = 0;
-  private dragging = false;
   private idleWaiters: (() => void)[] = [];
 
   constructor() {
@@ -157,13 +179,16 @@ export class GsLab extends LitElement {
     super.connectedCallback();
     this.scheduler = new RunScheduler(
       {
-        onResult: (result) => {
+        onResult: (result, config) => {
           this.runs++;
           this.result = result;
           this.runError = null;
+          this.url.ran(config);
         },
-        onError: (message) => {
+        onError: (message, config, error) => {
           this.runError = message;
+          if (error instanceof CapacityError) this.url.refused(config);
+          else this.url.ran(config);
         },
         onBusy: (busy) => {
           this.busy = busy;
@@ -194,42 +219,35 @@ export class GsLab extends LitElement {
   private onPopState = () => {
     const { config, notices } = searchToConfig(location.search);
     this.notices = notices;
-    this.setConfig(config, toDraft(config));
+    this.url.forget();
+    this.fieldErrors = [];
+    this.draft = toDraft(config);
+    this.run(config);
   };
 
-  private setConfig(config: RunConfig, draft: DraftConfig): void {
+  /** Runs a config (the URL follows once it has run). */
+  private run(config: RunConfig): void {
     this.config = config;
-    this.draft = draft;
-    this.fieldError = null;
     this.busy = true;
     this.scheduler?.request(config);
   }
 
-  /** Writes the config into the URL: a new history entry for a settled change, in place while dragging. */
-  private writeUrl(commit: boolean): void {
-    const url = `${location.pathname}${configToSearch(this.config)}${location.hash}`;
-    const startOfDrag = !commit && !this.dragging;
-    if (commit && !this.dragging) history.pushState(null, "", url);
-    else if (startOfDrag) history.pushState(null, "", url);
-    else history.replaceState(null, "", url);
-    this.dragging = !commit;
-  }
-
   private onChange = (event: CustomEvent<ControlChange>) => {
     const { field, value, commit } = event.detail;
-    this.draft = applyChange(this.draft, field, value);
+    this.draft = applyChange(this.draft, field, value, this.initParams);
     this.tryDraft(commit);
   };
 
+  /**
+   * Applies the draft: every valid field takes effect even while another is invalid (that one keeps
+   * its last valid value, and its error shows beside it), and a changed config runs.
+   */
   private tryDraft(commit: boolean): void {
-    try {
-      const config = validateConfig(this.draft);
-      this.setConfig(config, this.draft);
-      this.writeUrl(commit);
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      this.fieldError = { field: error.field, message: error.message };
-    }
+    const { config, errors } = checkDraft(this.draft, this.config);
+    this.fieldErrors = errors;
+    if (JSON.stringify(config) === JSON.stringify(this.config)) return;
+    this.url.request(config, commit);
+    this.run(config);
   }
 
   private onPreset = (event: CustomEvent<string>) => {
@@ -256,7 +274,10 @@ export class GsLab extends LitElement {
     const result = this.result;
     if (!result) return;
     const reading = verdict(result);
-    const lines = [configSummary(result.config), `loss ${lossText(result, 4)} · ${reading.kind}: ${reading.text}`];
+    const lines = [
+      configSummary(result.config),
+      superscriptPowers(`loss ${lossText(result, 4)} · ${reading.kind}: ${reading.text}`),
+    ];
     download(await this.chart.toPNG(`gradscope · ${result.backend}`, lines), exportName(result, "png"));
   };
 
@@ -272,10 +293,11 @@ export class GsLab extends LitElement {
       ? html`<span>last run ${this.result.timingMs.wall.toFixed(0)} ms on ${this.result.backend}</span>`
       : nothing;
     const memory = this.result?.memory ? html`<span class="memory">${memoryText(this.result)}</span>` : nothing;
+    const loss = this.result ? html`<span class="loss">loss ${lossText(this.result, 4)}</span>` : nothing;
     // Not a live region: timings change with every run; the verdict below is the one that is announced.
     return html`<div class="status">
       ${this.result ? html`<gs-verdict class="badge" compact aria-hidden="true" .result=${this.result}></gs-verdict>` : nothing}
-      ${this.busy ? html`<span class="busy">running…</span>` : nothing} ${time} ${memory} ${where}
+      ${this.busy ? html`<span class="busy">running…</span>` : nothing} ${loss} ${time} ${memory} ${where}
     </div>`;
   }
 
@@ -299,7 +321,7 @@ export class GsLab extends LitElement {
         </section>
         <gs-verdict class="reading" role="status" aria-live="polite" aria-atomic="true" .result=${this.result}></gs-verdict>
         <aside aria-label="Network settings">
-          <gs-controls .draft=${this.draft} .error=${this.fieldError} @gs-change=${this.onChange}></gs-controls>
+          <gs-controls .draft=${this.draft} .errors=${this.fieldErrors} @gs-change=${this.onChange}></gs-controls>
           <div class="exports" role="group" aria-label="Export the last run">
             <button type="button" id="export-csv" ?disabled=${!this.result} @click=${this.exportCsv}>CSV</button>
             <button type="button" id="export-json" ?disabled=${!this.result} @click=${this.exportJson}>JSON</button>

@@ -2,6 +2,7 @@
 import { css, html, LitElement } from "lit";
 import { customElement, property } from "lit/decorators.js";
 import { PRESET_GROUPS, type Preset } from "../core/presets";
+import { superscriptPowers } from "./chart-model";
 
 @customElement("gs-presets")
 export class GsPresets extends LitElement {
@@ -30,7 +31,7 @@ export class GsPresets extends LitElement {
         @click=${() => this.dispatchEvent(new CustomEvent("gs-preset", { detail: preset.id, bubbles: true, composed: true }))}>
         <span class="kind">${kind}</span>
         <span class="title">${preset.title}</span>
-        <span class="caption">${preset.caption}</span>
+        <span class="caption">${superscriptPowers(preset.caption)}</span>
       </button>
     </li>`;
   }

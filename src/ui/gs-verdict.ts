@@ -3,6 +3,7 @@ import { css, html, LitElement, nothing } from "lit";
 import { customElement, property } from "lit/decorators.js";
 import type { RunResult } from "../core/result";
 import { verdict } from "../core/verdict";
+import { superscriptPowers } from "./chart-model";
 
 @customElement("gs-verdict")
 export class GsVerdict extends LitElement {
@@ -28,7 +29,7 @@ export class GsVerdict extends LitElement {
     if (this.compact) return html`<span class="kind ${reading.kind}">${reading.kind}</span>`;
     // The badge and the sentence are separate words to a screen reader too: a hidden colon between them.
     return html`<p><span class="kind ${reading.kind}">${reading.kind}</span><span class="hidden">: </span><span
-      id="text">${reading.text}</span></p>`;
+      id="text">${superscriptPowers(reading.text)}</span></p>`;
   }
 }
 

@@ -18,7 +18,8 @@ export type BackendState = { kind: "webgpu"; adapter: string } | { kind: "cpu"; 
 
 export interface SchedulerEvents {
   onResult: (result: RunResult, config: RunConfig) => void;
-  onError: (message: string, config: RunConfig) => void;
+  /** A run failed: its message, its config, and the error itself (a CapacityError: it does not fit). */
+  onError: (message: string, config: RunConfig, error: unknown) => void;
   onBusy: (busy: boolean) => void;
   onBackend: (state: BackendState) => void;
 }
@@ -65,7 +66,7 @@ export class RunScheduler {
         const result = await this.runOnce(config);
         if (result) this.events.onResult(result, config);
       } catch (error) {
-        this.events.onError(error instanceof Error ? error.message : String(error), config);
+        this.events.onError(error instanceof Error ? error.message : String(error), config, error);
       }
     }
     this.inFlight = false;

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ACTIVATION_NAMES } from "../../src/core/activations";
 import {
   ConfigError,
+  checkDraft,
   DEFAULT_CONFIG,
   INIT_SCHEMES,
   MAX_INIT_MAGNITUDE,
@@ -184,5 +185,34 @@ describe("validateConfig: invalid configs", () => {
     const error = refusal({ activation: "x".repeat(500) });
     expect(error.message.length).toBeLessThan(300);
     expect(error.message).toContain("...");
+  });
+});
+
+describe("checkDraft: every invalid field, and the valid ones applied", () => {
+  const fallback = validateConfig({ depth: 300, width: 2, init: { scheme: "identity", scale: 1.5 } });
+
+  it("reports each invalid field once and keeps the draft's valid changes", () => {
+    const { config, errors } = checkDraft(
+      { ...fallback, depth: 0, width: 8, batch: 1.5, init: { scheme: "identity", scale: Number.NaN }, colour: "red" },
+      fallback,
+    );
+    expect(errors.map((e) => e.field)).toEqual(["colour", "depth", "batch", "init.scale"]);
+    expect(config).toEqual({ ...fallback, width: 8 });
+  });
+
+  it("gives a new scheme's invalid parameter its default, and an invalid scheme the fallback's init", () => {
+    const gain = checkDraft({ ...fallback, init: { scheme: "he_normal", gain: -1 } }, fallback);
+    expect(gain.errors.map((e) => e.field)).toEqual(["init.gain"]);
+    expect(gain.config.init).toEqual({ scheme: "he_normal", gain: 1 });
+    const scheme = checkDraft({ ...fallback, depth: 12, init: { scheme: "kaiming" } }, fallback);
+    expect(scheme.errors.map((e) => e.field)).toEqual(["init.scheme"]);
+    expect(scheme.config).toEqual({ ...fallback, depth: 12 });
+  });
+
+  it("a valid draft has no errors; a draft that is not an object falls back whole", () => {
+    expect(checkDraft({ ...fallback, depth: 7 }, fallback)).toEqual({ config: { ...fallback, depth: 7 }, errors: [] });
+    const notObject = checkDraft("300", fallback);
+    expect(notObject.config).toEqual(fallback);
+    expect(notObject.errors[0]?.field).toBe("config");
   });
 });

@@ -5,6 +5,7 @@ import { type PartialConfig, validateConfig } from "../../src/core/config";
 import { lectureConfig } from "../../src/core/presets";
 import { runReference } from "../../src/core/reference";
 import type { RunResult } from "../../src/core/result";
+import { superscriptPowers } from "../../src/ui/chart-model";
 import "../../src/ui/gs-chart";
 import type { GsChart } from "../../src/ui/gs-chart";
 
@@ -68,7 +69,7 @@ describe("gs-chart", () => {
     );
     const label = chart.shadowRoot?.querySelector("#summary")?.textContent ?? "";
     expect(label).toMatch(/^Per-layer magnitudes for 300 layers/);
-    expect(label).toContain("activation RMS from 10^0 at layer 0 to 10^38.39 at layer 218");
+    expect(label).toContain("activation RMS from 10 to the 0 at layer 0 to 10 to the 38.39 at layer 218");
     expect(label).toContain("float32 overflow (forward) at 219");
     await page.screenshot({ element: chart, path: "../output/chart-lecture-1.5-float32.png" });
   });
@@ -131,7 +132,7 @@ describe("gs-chart", () => {
     expect(actLabel.tabIndex).toBe(0);
   });
 
-  test("the hover read-out shows the layer and each series as 10^x at the cursor", async () => {
+  test("the hover read-out shows the layer and each series as 10ˣ (superscript, as the axis) at the cursor", async () => {
     const result = reference({ ...lectureConfig(1.5, 300), numerics: "tracked" });
     const chart = await mountChart(result);
     const u = chart.uplot!;
@@ -142,14 +143,15 @@ describe("gs-chart", () => {
     u.over.dispatchEvent(new MouseEvent("mousemove", { clientX, clientY, bubbles: true }));
     await nextFrame();
     expect(u.cursor.idx).toBe(100);
-    const expected = (x: number | null | undefined) => (x === null || x === undefined ? "—" : `10^${x.toPrecision(4)}`);
+    const expected = (x: number | null | undefined) =>
+      x === null || x === undefined ? "—" : superscriptPowers(`10^${x.toPrecision(4)}`);
     expect(legendValues(chart)).toEqual([
       "100",
       expected(result.log10ActRms[100]),
       expected(result.log10GradRms[100]),
       expected(result.log10WeightGradRms[100]),
     ]);
-    expect(legendValues(chart)[1]).toBe("10^17.61"); // 100·log10(1.5) = 17.609
+    expect(legendValues(chart)[1]).toBe("10¹⁷·⁶¹"); // 100·log10(1.5) = 17.609
     await page.screenshot({ element: chart, path: "../output/chart-hover-layer-100.png" });
     // Layer 0 has no weight gradient: "—".
     u.setCursor({ left: u.valToPos(0, "x"), top: rect.height / 2 });
@@ -195,12 +197,12 @@ describe("gs-chart", () => {
     expect(plot.getAttribute("aria-valuenow")).toBe("289");
     const act = (result.log10ActRms[289] as number).toPrecision(4);
     expect(plot.getAttribute("aria-valuetext")).toBe(
-      `layer 289: activation RMS 10^${act}, gradient RMS 10^${(result.log10GradRms[289] as number).toPrecision(4)}, ` +
-        `weight-gradient RMS 10^${(result.log10WeightGradRms[289] as number).toPrecision(4)}`,
+      `layer 289: activation RMS 10 to the ${act}, gradient RMS 10 to the ${(result.log10GradRms[289] as number).toPrecision(4)}, ` +
+        `weight-gradient RMS 10 to the ${(result.log10WeightGradRms[289] as number).toPrecision(4)}`,
     );
     // The legend follows the keyboard as it follows the mouse.
     expect(chart.uplot?.cursor.idx).toBe(289);
-    expect(legendValues(chart)[1]).toBe(`10^${act}`);
+    expect(legendValues(chart)[1]).toBe(superscriptPowers(`10^${act}`));
   });
 
   test("toPNG returns a non-empty PNG", async () => {

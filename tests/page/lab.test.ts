@@ -9,6 +9,7 @@ import type { RunConfig } from "../../src/core/config";
 import { PRESET_GROUPS, PRESETS } from "../../src/core/presets";
 import type { RunResult } from "../../src/core/result";
 import { verdict } from "../../src/core/verdict";
+import { superscriptPowers } from "../../src/ui/chart-model";
 import { type OpenPage, openBuiltPage } from "../support/page";
 
 const OUTPUT = "tests/output";
@@ -106,7 +107,7 @@ describe("the lab", () => {
     const vanish = await clickPreset(page, "vanish");
     expect(vanish.result?.log10GradRms.every((v) => v !== null)).toBe(true);
     expect(markerAt(vanish, 127, /activation leaves float32 range \(underflow\)/)).toBe(true);
-    expect(vanish.text).toMatch(/gradient at layer 1 is 10\^-90\.0 of the gradient at layer 300: vanishing/);
+    expect(vanish.text).toContain("gradient at layer 1 is 10⁻⁹⁰·⁰ of the gradient at layer 300: vanishing");
     const vanish32 = await select(page, "numerics", "float32");
     const zeroLayer = vanish32.result?.firstAllZero.forward as number;
     expect(zeroLayer).toBe(vanish32.result?.subnormals === "flushed" ? 127 : 150);
@@ -119,7 +120,7 @@ describe("the lab", () => {
     for (const preset of PRESETS) {
       const state = await clickPreset(page, preset.id);
       expect(state.result, preset.id).not.toBeNull();
-      expect(state.text).toContain(preset.caption);
+      expect(state.text).toContain(superscriptPowers(preset.caption));
       // The GPU's run reads as the caption says: a cure is stable, a problem is not, and draws every gradient.
       const reading = verdict(state.result as RunResult);
       if (cures.has(preset.id)) expect(reading.kind, preset.id).toBe("stable");
@@ -184,17 +185,62 @@ describe("the lab", () => {
     await page.screenshot({ path: `${OUTPUT}/per-example-16x64.png`, fullPage: true });
   });
 
-  test("an invalid value shows the API's message next to its control and keeps the last run", async () => {
+  test("an invalid value shows the API's message in the words on screen and keeps the last run", async () => {
     const { page } = opened;
     const before = await clickPreset(page, "he-relu");
     const after = await setNumber(page, "depth", "0");
     expect(after.config).toEqual(before.config);
     await expect
       .poll(() => page.locator("gs-controls #depth-error").textContent())
-      .toBe("depth must be an integer in 1..4096, got 0");
+      .toBe("Depth L (layers) must be an integer in 1..4096, got 0");
     const fixed = await setNumber(page, "depth", "40");
     expect(fixed.config.depth).toBe(40);
     expect(await page.locator("gs-controls #depth-error").count()).toBe(0);
+  });
+
+  test("while one field is invalid another still applies, and every error shows", async () => {
+    const { page } = opened;
+    const before = await clickPreset(page, "he-relu");
+    await setNumber(page, "depth", "0");
+    const gain = await setNumber(page, "init.gain", "-2");
+    expect(gain.config).toEqual(before.config);
+    const wider = await setNumber(page, "width", "24");
+    expect(wider.config).toEqual({ ...before.config, width: 24 });
+    expect(await page.locator("gs-controls #depth-error").textContent()).toMatch(/^Depth L \(layers\) must be/);
+    expect(await page.locator("gs-controls [id='init.gain-error']").textContent()).toBe(
+      "Gain k must be 0 or a number in [1e-20, 1000000], got -2",
+    );
+    // Nothing refused entered the URL.
+    expect(wider.search).not.toMatch(/depth=0|gain=-2/);
+    await setNumber(page, "depth", "300");
+    await setNumber(page, "init.gain", "1");
+  });
+
+  test("a config refused for capacity enters neither the URL nor the history", async () => {
+    const { page } = opened;
+    const before = await clickPreset(page, "orthogonal-linear");
+    const entries = await page.evaluate(() => history.length);
+    // 300 orthogonal layers of 2048² floats are 5 GB: refused before anything is allocated.
+    const refused = await setNumber(page, "width", "2048");
+    expect(refused.text).toMatch(/needs \d+ bytes of GPU memory, over the limit/);
+    expect(refused.search).toBe(before.search);
+    expect(await page.evaluate(() => history.length)).toBe(entries);
+    const fits = await setNumber(page, "width", "32");
+    expect(fits.search).toContain("width=32");
+    expect(await page.evaluate(() => history.length)).toBe(entries + 1);
+  });
+
+  test("switching the init scheme and back keeps each scheme's parameter", async () => {
+    const { page } = opened;
+    await clickPreset(page, "he-relu");
+    await setNumber(page, "init.gain", "1.3");
+    const identity = await select(page, "init.scheme", "identity");
+    expect(identity.config.init).toEqual({ scheme: "identity", scale: 1 });
+    await setNumber(page, "init.scale", "0.7");
+    const back = await select(page, "init.scheme", "he_normal");
+    expect(back.config.init).toEqual({ scheme: "he_normal", gain: 1.3 });
+    const again = await select(page, "init.scheme", "identity");
+    expect(again.config.init).toEqual({ scheme: "identity", scale: 0.7 });
   });
 
   test("reseed changes the curve and nothing else", async () => {
