@@ -153,6 +153,11 @@ describe("the lecture case: depth 300, width 2, batch 1, W = s·I, x = (1, 1)", 
     expect(result.firstAllZero).toEqual({ forward: null, backward: null });
   });
 
+  it("s = 1.5, tracked, depth 875: the loss 1.5^1750 ≈ 1.4e308 is reported though ‖a_L‖² = 2·1.5^1750 is not a float64", () => {
+    const result = runReference(identityChain(1.5, 875, { numerics: "tracked" }));
+    expect(Math.abs(Math.log10(result.loss as number) - 1750 * Math.log10(1.5))).toBeLessThan(1e-12);
+  });
+
   it("s = 1.5, depth 400: tracked is finite everywhere and agrees with float32 wherever float32 is finite", () => {
     const depth = 400;
     const float32 = runReference(identityChain(1.5, depth));
