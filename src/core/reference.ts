@@ -61,10 +61,38 @@ export function normalizingExponent(maxAbs: number): number {
   return exponent;
 }
 
-/** v·2^e, in two factors so that 2^e itself may lie outside float64's range (|e| up to 2046). */
-export function timesPow2(v: number, e: number): number {
-  const half = Math.trunc(e / 2);
-  return v * 2 ** half * 2 ** (e - half);
+const TWO_TO_1023 = 2 ** 1023;
+/** 2⁻¹⁰²² · 2⁵³: a step down after which a value that stays normal is exact, and one that does not ends at 0. */
+const TWO_TO_MINUS_969 = 2 ** -969;
+
+/**
+ * v·2^e rounded once to float64 (C's ldexp) for any integer e, however far 2^e lies outside float64's
+ * range: 0 stays 0, a true magnitude past 2¹⁰²⁴ is ±Infinity and one below 2⁻¹⁰⁷⁵ is ±0.
+ */
+export function ldexp(v: number, e: number): number {
+  let value = v;
+  let rest = e;
+  // Up in steps of 2¹⁰²³ (exact until it overflows); down in steps of 2⁻⁹⁶⁹, which leave rest < −53, so a
+  // value made subnormal by a step (rounded) ends below 2⁻¹⁰⁷⁵, at 0, as the true value does (musl's scalbn).
+  for (let step = 0; step < 2 && rest > 1023; step++) {
+    value *= TWO_TO_1023;
+    rest -= 1023;
+  }
+  for (let step = 0; step < 2 && rest < -1022; step++) {
+    value *= TWO_TO_MINUS_969;
+    rest += 969;
+  }
+  return value * 2 ** Math.min(1023, Math.max(-1022, rest));
+}
+
+/** 2^e where it is a normal float64, so that v·2^e is ldexp(v, e) in one multiply; else 0 (apply it with ldexp). */
+function pow2Factor(e: number): number {
+  return e >= -1022 && e <= 1023 ? 2 ** e : 0;
+}
+
+/** ldexp(v, e), given factor = pow2Factor(e) computed once for a whole tensor. */
+function shifted(v: number, e: number, factor: number): number {
+  return factor > 0 ? v * factor : ldexp(v, e);
 }
 
 /** The draw of a (batch × width) data tensor: inputs or targets. */
@@ -125,22 +153,26 @@ export function runReference(config: RunConfig, options: ReferenceOptions = {}):
     const inSummary = summaries.act[l - 1] as TensorSummary;
     const w = weights(l);
     const bias = layerBiases(config, l).map(roundParam);
-    let inScale = 1;
-    let biasScale = 1;
+    // z_l = (W·stored a_{l−1})·2^inShift + b_l·2^biasShift, a multiple of 2^exponent; the shifts may lie
+    // outside float64's range (a chain at 1e−20 per layer is at 2^−272000 by layer 4096).
+    let inShift = 0;
+    let biasShift = 0;
     let exponent = 0;
     if (trackForward) {
       const k = (actExp[l - 1] as number) + normalizingExponent(inSummary.maxAbs);
       exponent = Math.max(k, eBias);
-      inScale = 2 ** ((actExp[l - 1] as number) - exponent);
-      biasScale = 2 ** -exponent;
+      inShift = (actExp[l - 1] as number) - exponent;
+      biasShift = -exponent;
     }
+    const inFactor = pow2Factor(inShift);
+    const biasFactor = pow2Factor(biasShift);
     const out = new Float64Array(batch * n);
     const preActivations = options.onPreActivation ? new Float64Array(batch * n) : null;
     for (let b = 0; b < batch; b++) {
       for (let i = 0; i < n; i++) {
         let sum = 0;
         for (let j = 0; j < n; j++) sum += (w[i * n + j] as number) * (input[b * n + j] as number);
-        const z = round(sum * inScale + (bias[i] as number) * biasScale);
+        const z = round(shifted(sum, inShift, inFactor) + shifted(bias[i] as number, biasShift, biasFactor));
         if (preActivations) preActivations[b * n + i] = z;
         out[b * n + i] = round(activation.output(z));
       }
@@ -162,9 +194,9 @@ export function runReference(config: RunConfig, options: ReferenceOptions = {}):
       eTarget,
     );
   }
-  // Stored (a_L − y)·2^−gradExp; a_L's stored max may be a float64 subnormal, whose 2^−gradExp exceeds 2^1023.
+  // Stored (a_L − y)·2^−gradExp; with y = 0 and a vanishing chain 2^−gradExp is far past 2¹⁰²³.
   const aExp = (actExp[depth] as number) - gradExp;
-  let grad = aL.map((a, k) => round(timesPow2(a, aExp) - timesPow2(target[k] as number, -gradExp)));
+  let grad = aL.map((a, k) => round(ldexp(a, aExp) - ldexp(target[k] as number, -gradExp)));
   const grads: TensorSummary[] = [];
   grads[depth] = summarize(grad, gradExp);
 
@@ -172,7 +204,8 @@ export function runReference(config: RunConfig, options: ReferenceOptions = {}):
   for (let l = depth; l >= 1; l--) {
     if (tracked) {
       const k = normalizingExponent((grads[l] as TensorSummary).maxAbs);
-      grad = grad.map((v) => timesPow2(v, -k));
+      const factor = pow2Factor(-k);
+      grad = grad.map((v) => shifted(v, -k, factor));
       gradExp += k;
     }
     const a = acts[l] as Float64Array;

@@ -145,7 +145,9 @@ export function assembleResult(
   const log10LossNorm = log10Norm(lossSummary, 1);
   let loss: number | null = isZero(lossSummary) ? 0 : null;
   if (log10LossNorm !== null) {
-    const value = 10 ** (2 * log10LossNorm) / (2 * batch);
+    // ‖a_L − y‖² / (2B) divided in log10, so a loss within float64's range is reported even when ‖a_L − y‖² is
+    // not; a tracked loss past 2¹⁰²⁴ is null (not finite as a float64), one below 2⁻¹⁰⁷⁴ is 0.
+    const value = 10 ** (2 * log10LossNorm - Math.log10(2 * batch));
     loss = Number.isFinite(value) ? value : null;
   }
   // The summaries are of B·∂loss/∂W_l: dividing by B gives the norm, by B·n the RMS of n² entries.

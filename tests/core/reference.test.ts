@@ -3,8 +3,9 @@ import { ACTIVATIONS } from "../../src/core/activations";
 import { type PartialConfig, type RunConfig, validateConfig } from "../../src/core/config";
 import { layerWeights } from "../../src/core/init";
 import { Stream } from "../../src/core/random";
-import { dataTensor, layerBiases, runReference } from "../../src/core/reference";
+import { dataTensor, layerBiases, ldexp, runReference } from "../../src/core/reference";
 import type { RunResult } from "../../src/core/result";
+import { chainMisses, closedFormOf, float64Bound, TRACKED_CHAINS, trackedChainConfig } from "../support/chain";
 import { mulberry32 } from "../support/random";
 
 const LOG10_2 = Math.log10(2);
@@ -40,6 +41,32 @@ function maxLogDifference(a: (number | null)[], b: (number | null)[]): number {
   }
   return worst;
 }
+
+describe("ldexp: v·2^e rounded once, for exponents far outside float64's range", () => {
+  it("is exact where 2^e overflows or underflows, keeps 0 at 0, and saturates like the true value", () => {
+    for (const e of [5000, 3000, 2046, 1024, -1075, -2000, -5000]) expect(ldexp(0, e)).toBe(0);
+    expect(ldexp(2 ** -1000, 2000)).toBe(2 ** 1000);
+    expect(ldexp(2 ** 1000, -2000)).toBe(2 ** -1000);
+    expect(ldexp(2 ** -1074, 2097)).toBe(2 ** 1023);
+    expect(ldexp(1, 1024)).toBe(Number.POSITIVE_INFINITY);
+    expect(ldexp(-(2 ** -1074), 5000)).toBe(Number.NEGATIVE_INFINITY);
+    expect(ldexp(2 ** 1023, -2097)).toBe(2 ** -1074);
+    expect(ldexp(1, -1076)).toBe(0);
+    expect(Object.is(ldexp(-1, -5000), -0)).toBe(true);
+  });
+
+  it("rounds once, also into the subnormals: the same as one product where the factors are float64 numbers", () => {
+    // For v in [1, 2) and |e| ≤ 2044, v·2^a is exact (a in −1022..1021), then one multiply by 2^(e − a) in range
+    // rounds once; past that both are 0 or ±Infinity. Half the exponents put v·2^e among the subnormals.
+    const random = mulberry32(2718);
+    for (let i = 0; i < 2000; i++) {
+      const v = (1 + random()) * (random() < 0.5 ? -1 : 1);
+      const e = i % 2 === 0 ? Math.floor(-2100 + 4200 * random()) : -1075 + Math.floor(56 * random());
+      const a = e - Math.min(1023, Math.max(-1022, e));
+      expect(ldexp(v, e), `ldexp(${v}, ${e})`).toBe(v * 2 ** a * 2 ** (e - a));
+    }
+  });
+});
 
 describe("closed forms of the identity chain (linear, W = s·I, b = 0, x = ones, y = 0)", () => {
   // a_l = s^l·x, so RMS(a_l) = |s|^l. With y = 0, ∂ℓ/∂a_L = a_L and ∂ℓ/∂a_l = (s·I)ᵀ^(L−l)·a_L = s^(2L−l)·x,
@@ -153,6 +180,11 @@ describe("the lecture case: depth 300, width 2, batch 1, W = s·I, x = (1, 1)", 
     expect(result.firstAllZero).toEqual({ forward: null, backward: null });
   });
 
+  it("s = 1.5, tracked, depth 875: the loss 1.5^1750 ≈ 1.4e308 is reported though ‖a_L‖² = 2·1.5^1750 is not a float64", () => {
+    const result = runReference(identityChain(1.5, 875, { numerics: "tracked" }));
+    expect(Math.abs(Math.log10(result.loss as number) - 1750 * Math.log10(1.5))).toBeLessThan(1e-12);
+  });
+
   it("s = 1.5, depth 400: tracked is finite everywhere and agrees with float32 wherever float32 is finite", () => {
     const depth = 400;
     const float32 = runReference(identityChain(1.5, depth));
@@ -170,6 +202,22 @@ describe("the lecture case: depth 300, width 2, batch 1, W = s·I, x = (1, 1)", 
 });
 
 describe("tracked numerics where float64 itself runs out", () => {
+  // Both directions far past float64 (2^±1074): 1e−20 reaches 10^−81920 and 1e6 10^24576 at layer 4096.
+  for (const chain of TRACKED_CHAINS) {
+    for (const depth of chain.scale < 0 ? [4096, 4095] : [4096]) {
+      for (const target of ["zeros", "gaussian"] as const) {
+        it(`${chain.activation}, s = ${chain.scale}, depth ${depth}, target ${target}: every layer at its closed form`, () => {
+          const config = trackedChainConfig(chain, depth, target);
+          const result = runReference(config);
+          const form = closedFormOf(config, "cpu");
+          expect(chainMisses(result, form, float64Bound(form))).toEqual([]);
+          expect(result.firstNonFinite).toEqual({ forward: null, backward: null });
+          expect(result.firstAllZero).toEqual({ forward: null, backward: null });
+        });
+      }
+    }
+  }
+
   it("tanh, a_L a float64 subnormal, y = 0: ∂ℓ/∂a_l stays finite", () => {
     // a_l = tanh(0.5·a_{l−1}) ≈ c·2⁻ˡ, a float64 subnormal at l = 1050 (the reference's tracked forward for tanh is
     // plain float64). ∂ℓ/∂a_L = a_L, then ∂ℓ/∂a_{l−1} = 0.5·(1 − a_l²)·∂ℓ/∂a_l: with width = batch = 1 the RMS is

@@ -161,4 +161,25 @@ describe("assembleResult", () => {
     expect(result.loss).toBeNull();
     expect(result.firstNonFinite).toEqual({ forward: null, backward: null });
   });
+
+  it("in tracked numerics, the loss is the nearest float64: reported when ‖a_L − y‖² is not one, 0 below 2⁻¹⁰⁷⁴", () => {
+    // width 2, batch 64, a_L − y = 2^e·ones: ‖a_L − y‖² = 128·2^2e over the batch, loss = 2^2e.
+    const config = validateConfig({ depth: 1, width: 2, batch: 64, numerics: "tracked" });
+    const loss = (e: number) =>
+      assembleResult(
+        config,
+        "cpu",
+        {
+          act: [zero(128), zero(128)],
+          grad: [zero(128), finite(new Array(128).fill(1), e)],
+          weightGrad: [null, zero(4)],
+        },
+        "kept",
+        { wall: 0 },
+      ).loss;
+    // 2^1020: ‖a_L − y‖² = 2^1027 overflows float64, the loss does not.
+    expect(Math.log2(loss(510) as number)).toBeCloseTo(1020, 10);
+    expect(loss(512)).toBeNull();
+    expect(loss(-600)).toBe(0);
+  });
 });

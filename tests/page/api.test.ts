@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { lectureConfig } from "../../src/core/presets";
 import type { RunResult } from "../../src/core/result";
+import { chainMisses, closedFormOf, float64Bound, trackedChainConfig } from "../support/chain";
 import { type OpenPage, openBuiltPage } from "../support/page";
 
 let opened: OpenPage;
@@ -94,6 +95,13 @@ describe("window.gradscope.run on the built page", () => {
       });
     }
     expect(Math.abs((gpu.loss as number) / (cpu.loss as number) - 1)).toBeLessThan(1e-4);
+  });
+
+  test("cpu: a tracked 0.5·I chain at depth 2000 (10^−602) holds its closed form at every layer", async () => {
+    const config = trackedChainConfig({ activation: "linear", scale: 0.5 }, 2000, "zeros");
+    const result = await runInPage(config, { backend: "cpu" });
+    const form = closedFormOf(config, "cpu");
+    expect(chainMisses(result, form, float64Bound(form))).toEqual([]);
   });
 
   test("a config too big for the GPU is refused with the bytes it needs and the limit", async () => {
