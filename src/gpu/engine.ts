@@ -7,7 +7,7 @@
 import type { RunConfig } from "../core/config";
 import { assembleResult, type GpuMemory, type RunResult, type RunSummaries, type TensorSummary } from "../core/result";
 import { BLOCK_CHOICES, DEFAULT_TILING, layeredTiling, type ProductTiling, WORKGROUP_CHOICES } from "./autotune";
-import { acquireGpu, BufferSet } from "./device";
+import { BufferSet, type GpuContext, withGpu } from "./device";
 import { DEFAULT_MEMORY_BUDGET, planRun, RUN_PATHS, type RunPath, WEIGHT_SOURCES, type WeightSource } from "./plan";
 import { RunEncoder, timestampOffset } from "./run-encoder";
 
@@ -42,10 +42,16 @@ export interface GpuRunOptions {
 
 const NON_FINITE_BITS = 0x7f800000;
 
-/** Runs a validated config on the GPU and returns SPEC.md's result. */
-export async function runOnGpu(config: RunConfig, options: GpuRunOptions = {}): Promise<RunResult> {
+/**
+ * Runs a validated config on the GPU and returns SPEC.md's result; a run whose device is lost runs
+ * once more on a fresh device (withGpu in src/gpu/device.ts).
+ */
+export function runOnGpu(config: RunConfig, options: GpuRunOptions = {}): Promise<RunResult> {
+  return withGpu((gpu) => runOnDevice(gpu, config, options), options.signal);
+}
+
+async function runOnDevice(gpu: GpuContext, config: RunConfig, options: GpuRunOptions): Promise<RunResult> {
   const started = performance.now();
-  const gpu = await acquireGpu();
   const budget = options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
   const { maxLayerBufferBytes, path, positions, weights, reduceEachDispatch } = options;
   checkChoice("path", path, RUN_PATHS);
