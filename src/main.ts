@@ -2,6 +2,7 @@
 import { type RunOptions, run } from "./api";
 import type { RunResult } from "./core/result";
 import { loseGpuDevice } from "./gpu/device";
+import { autotune } from "./gpu/engine";
 import type { GsLab } from "./ui/gs-lab";
 import "./ui/gs-lab";
 
@@ -11,6 +12,8 @@ export interface GradscopeApi {
   lab: () => GsLab | null;
   /** Destroys the GPU device, as a driver reset would: the next run gets a fresh one. */
   loseGpuDevice: () => Promise<void>;
+  /** Runs the tiling trials still queued (src/gpu/autotune.ts) now; resolves to the shape classes tried. */
+  settleTuning: () => Promise<number>;
 }
 
 declare global {
@@ -23,4 +26,5 @@ window.gradscope = {
   run,
   lab: () => document.querySelector("gs-lab"),
   loseGpuDevice,
+  settleTuning: () => autotune.settle(),
 };
