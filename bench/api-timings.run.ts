@@ -62,6 +62,8 @@ test("wall time of window.gradscope.run", async () => {
             backend,
           ] as const)) as RunResult;
           if (backend === "cpu" || i > 0) times.push(result.timingMs.wall);
+          // The warm-up runs again when the shape class's tiling trial ran after it (outside the timed runs).
+          else if ((await opened.page.evaluate(() => window.gradscope.settleTuning())) > 0) i--;
           gpuMs = result.timingMs.gpu?.total;
         }
         times.sort((a, b) => a - b);

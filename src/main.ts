@@ -1,7 +1,8 @@
 /** The page's entry: the lab, and `window.gradscope` for scripts (SPEC.md, "Automation"). */
 import { type RunOptions, run } from "./api";
 import type { RunResult } from "./core/result";
-import { acquireGpu } from "./gpu/device";
+import { loseGpuDevice } from "./gpu/device";
+import { autotune } from "./gpu/engine";
 import type { GsLab } from "./ui/gs-lab";
 import "./ui/gs-lab";
 
@@ -9,8 +10,10 @@ export interface GradscopeApi {
   run: (config?: unknown, options?: RunOptions) => Promise<RunResult>;
   /** The lab element, for scripts that read what the page shows. */
   lab: () => GsLab | null;
-  /** Destroys the GPU device, as a driver reset would: the next runs must recover. */
+  /** Destroys the GPU device, as a driver reset would: the next run gets a fresh one. */
   loseGpuDevice: () => Promise<void>;
+  /** Runs the tiling trials still queued (src/gpu/autotune.ts) now; resolves to the shape classes tried. */
+  settleTuning: () => Promise<number>;
 }
 
 declare global {
@@ -22,5 +25,6 @@ declare global {
 window.gradscope = {
   run,
   lab: () => document.querySelector("gs-lab"),
-  loseGpuDevice: async () => (await acquireGpu()).device.destroy(),
+  loseGpuDevice,
+  settleTuning: () => autotune.settle(),
 };

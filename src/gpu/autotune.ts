@@ -1,10 +1,14 @@
 /**
- * The layered product kernels' tiling (workgroup size and output tile), chosen per device by a short
- * trial and kept for the session: for each shape class (width and batch rounded up to powers of
- * two) one-layer runs are timed, the tile first and then the workgroup size (tryEach), each after
- * a warm-up that compiles its pipelines unless GPU timestamps leave the compilation out, their batch
- * cut so that a product is at most PROBE_FLOPS. Shapes whose products are too small for the choice to matter keep the default
- * without a trial. Every candidate gives the same bits.
+ * The layered product kernels' tiling (workgroup size and output tile), chosen per adapter by a
+ * short trial that never holds up a run: a run of a shape class (width and batch rounded up to powers
+ * of two) with no choice yet uses DEFAULT_TILING at once and queues the trial, which starts when no
+ * run has been in flight for IDLE_MS (or when settle() asks for it). A trial times one-layer runs,
+ * the tile first and then the workgroup size (tryEach), each after a warm-up that compiles its
+ * pipelines unless GPU timestamps leave the compilation out, their batch cut so that a product is
+ * at most PROBE_FLOPS; a trial run that overlapped a run of the caller's is timed again. The choice
+ * is kept per adapter and shape class, in localStorage where there is one, so a reload finds it.
+ * Shapes whose products are too small for the choice to matter keep the default without a trial.
+ * Every candidate gives the same bits.
  */
 import type { RunConfig } from "../core/config";
 import { WORKGROUP } from "./plan";
@@ -40,33 +44,168 @@ export const PROBE_FLOPS = 2 ** 27;
 /** Times one run of a config with a tiling: ms, and whether they are GPU time (no compilation). */
 export type Trial = (config: RunConfig, tiling: ProductTiling) => Promise<{ ms: number; gpuTime: boolean }>;
 
-const chosen = new WeakMap<GPUDevice, Map<string, Promise<ProductTiling>>>();
+/** Ms with no run in flight after which a queued trial starts by itself. */
+export const IDLE_MS = 1000;
+
+/** Where the choices outlive the page: localStorage in a browser. */
+export type TilingStore = Pick<Storage, "getItem" | "setItem">;
+
+/** Prefix of the storage keys; the rest is the adapter's description and the shape class. */
+export const STORE_PREFIX = "gradscope.tiling:";
 
 const nextPowerOfTwo = (x: number) => 2 ** Math.ceil(Math.log2(x));
+const label = (tiling: ProductTiling) => `${tiling.workgroup}/${tiling.block}`;
 
 /** The shape class a choice is kept for. */
 export function tuneKey(config: RunConfig): string {
   return `${nextPowerOfTwo(config.width)}x${nextPowerOfTwo(config.batch)}`;
 }
 
-/** The tiling for this config's layered kernels on this device (tried once per shape class). */
-export function layeredTiling(device: GPUDevice, config: RunConfig, trial: Trial): Promise<ProductTiling> {
-  if (2 * config.width * config.width * config.batch < TUNE_MIN_FLOPS) return Promise.resolve(DEFAULT_TILING);
-  let byShape = chosen.get(device);
-  if (!byShape) {
-    byShape = new Map();
-    chosen.set(device, byShape);
+/** localStorage, or null where there is none or it may not be used (Node, sandboxed frames). */
+function browserStore(): TilingStore | null {
+  try {
+    return typeof localStorage === "undefined" ? null : localStorage;
+  } catch {
+    return null;
   }
-  const key = tuneKey(config);
-  let choice = byShape.get(key);
-  if (!choice) {
-    choice = tryEach(config, trial).catch(() => {
-      byShape?.delete(key);
-      return DEFAULT_TILING;
+}
+
+/** Chooses the tilings: at once from what it knows, by trials in idle time for the rest. */
+export class Autotuner {
+  /** Whether queued trials start by themselves in idle time; if not, only settle() runs them. */
+  background = true;
+  /** Choices by "adapter: shape class". */
+  private readonly chosen = new Map<string, ProductTiling>();
+  /** Shape classes waiting for a trial, by the same key, with a config of theirs. */
+  private readonly waiting = new Map<string, RunConfig>();
+  private runsInFlight = 0;
+  private runsStarted = 0;
+  private lastRunEnded = Number.NEGATIVE_INFINITY;
+  /** settle() calls waiting: trials then start as soon as no run is in flight. */
+  private hurry = 0;
+  private wake: (() => void) | null = null;
+  private trying: Promise<void> | null = null;
+
+  constructor(
+    private readonly trial: Trial,
+    private readonly store: TilingStore | null = browserStore(),
+    private readonly idleMs = IDLE_MS,
+  ) {}
+
+  /**
+   * The tiling for this config's layered kernels on this adapter, at once: the one a trial chose
+   * (in this session or a stored one), else DEFAULT_TILING, queueing a trial for the shape class.
+   */
+  tiling(adapter: string, config: RunConfig): ProductTiling {
+    if (2 * config.width * config.width * config.batch < TUNE_MIN_FLOPS) return DEFAULT_TILING;
+    const key = `${adapter}: ${tuneKey(config)}`;
+    const known = this.chosen.get(key) ?? (this.waiting.has(key) ? null : this.recall(key));
+    if (known) return known;
+    if (!this.waiting.has(key)) this.waiting.set(key, config);
+    if (this.background) this.start();
+    return DEFAULT_TILING;
+  }
+
+  /** Marks a run of the caller's in flight until the returned function is called: no trial starts meanwhile. */
+  runStarted(): () => void {
+    this.runsInFlight++;
+    this.runsStarted++;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.runsInFlight--;
+      this.lastRunEnded = performance.now();
+      this.wake?.();
+    };
+  }
+
+  /**
+   * Runs the queued trials now (each once no run is in flight) and resolves, when none is left, to
+   * the number of shape classes tried.
+   */
+  async settle(): Promise<number> {
+    this.hurry++;
+    let tried = 0;
+    try {
+      while (this.waiting.size > 0) {
+        tried += this.waiting.size;
+        this.start();
+        this.wake?.();
+        await this.trying;
+      }
+    } finally {
+      this.hurry--;
+    }
+    return tried;
+  }
+
+  private start(): void {
+    this.trying ??= this.tryWaiting().finally(() => {
+      this.trying = null;
     });
-    byShape.set(key, choice);
   }
-  return choice;
+
+  private async tryWaiting(): Promise<void> {
+    for (const [key, config] of this.waiting) {
+      const choice = await tryEach(config, (probe, tiling) => this.measure(probe, tiling)).catch(() => null);
+      this.waiting.delete(key);
+      // A failed trial (a lost device, say) is not kept: the next run of the class queues another.
+      if (choice) this.remember(key, choice);
+    }
+  }
+
+  /** One trial run, started when the device is quiet and run again if a run of the caller's overlapped it. */
+  private async measure(probe: RunConfig, tiling: ProductTiling): ReturnType<Trial> {
+    for (;;) {
+      await this.quiet();
+      const before = this.runsStarted;
+      const timed = await this.trial(probe, tiling);
+      if (this.runsStarted === before) return timed;
+    }
+  }
+
+  /** Resolves once no run is in flight and, unless settle() is waiting, none has been for idleMs. */
+  private async quiet(): Promise<void> {
+    for (;;) {
+      const idleFor = performance.now() - this.lastRunEnded;
+      const waitMs =
+        this.runsInFlight > 0 ? Number.POSITIVE_INFINITY : this.hurry > 0 ? 0 : Math.max(0, this.idleMs - idleFor);
+      if (waitMs === 0) return;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        if (Number.isFinite(waitMs)) {
+          timer = setTimeout(resolve, waitMs);
+          // In Node, a trial yet to start does not keep the process alive.
+          (timer as unknown as { unref?: () => void }).unref?.();
+        }
+      });
+      clearTimeout(timer);
+      this.wake = null;
+    }
+  }
+
+  private recall(key: string): ProductTiling | null {
+    let stored: string | null = null;
+    try {
+      stored = this.store?.getItem(STORE_PREFIX + key) ?? null;
+    } catch {
+      return null;
+    }
+    const tiling = TILINGS.find((candidate) => label(candidate) === stored) ?? null;
+    if (tiling) this.chosen.set(key, tiling);
+    return tiling;
+  }
+
+  private remember(key: string, tiling: ProductTiling): void {
+    this.chosen.set(key, tiling);
+    try {
+      this.store?.setItem(STORE_PREFIX + key, label(tiling));
+    } catch {
+      // A full or forbidden storage only costs a trial after the next reload.
+    }
+  }
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
  * The WebGPU adapter and device: requested once with the adapter's maxima for the limits a run
  * needs, probed once for how its float32 arithmetic treats subnormals, and forgotten when lost so
- * the next run gets a fresh one. Every buffer goes through a BufferSet, so a run can free all it
- * made and the tests can check that nothing is left behind.
+ * the next run gets a fresh one; a run whose device is lost is run once more on a fresh one
+ * (withGpu). Every buffer goes through a BufferSet, so a run can free all it made and the tests can
+ * check that nothing is left behind.
  */
 import type { Subnormals } from "../core/result";
 import type { AdapterLimits } from "./plan";
@@ -20,6 +21,11 @@ export class GpuUnavailableError extends Error {
   override name = "GpuUnavailableError";
 }
 
+/** A run's GPU device was lost (destroyed, or reset by the driver), and so was the fresh one it was run on again. */
+export class GpuDeviceLostError extends Error {
+  override name = "GpuDeviceLostError";
+}
+
 const REQUESTED_LIMITS = [
   "maxBufferSize",
   "maxStorageBufferBindingSize",
@@ -30,17 +36,71 @@ const REQUESTED_LIMITS = [
   "maxDynamicStorageBuffersPerPipelineLayout",
 ] as const;
 
-let pending: Promise<GpuContext> | null = null;
+/** Devices known to be lost: at once when destroyed through loseGpuDevice, else once `device.lost` settles. */
+const lostDevices = new WeakSet<GPUDevice>();
+/** The shared context being created or in use, and its device once it has come. */
+interface SharedContext {
+  context: Promise<GpuContext>;
+  device: GPUDevice | null;
+}
+let shared: SharedContext | null = null;
 
 /** The shared GPU context, created on first use and again after a device loss. */
 export function acquireGpu(): Promise<GpuContext> {
-  if (!pending) {
-    pending = createContext();
-    pending.catch(() => {
-      pending = null;
-    });
+  if (shared?.device && lostDevices.has(shared.device)) shared = null;
+  if (!shared) {
+    const entry: SharedContext = { context: createContext(), device: null };
+    shared = entry;
+    entry.context.then(
+      (context) => {
+        entry.device = context.device;
+      },
+      () => {
+        if (shared === entry) shared = null;
+      },
+    );
   }
-  return pending;
+  return shared.context;
+}
+
+/**
+ * Destroys the shared device, as a driver reset would, and marks it lost at once, so that a run
+ * started right after gets a fresh one (`device.lost` settles only later).
+ */
+export async function loseGpuDevice(): Promise<void> {
+  const { device } = await acquireGpu();
+  lostDevices.add(device);
+  device.destroy();
+}
+
+/**
+ * Runs `run` on the shared GPU context, and once more on a fresh one if it failed because its
+ * device was lost; rejects with a GpuDeviceLostError if that device is lost too, and with the
+ * signal's reason, without a retry, once the caller has aborted.
+ */
+export async function withGpu<T>(run: (gpu: GpuContext) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const gpu = await acquireGpu();
+    try {
+      return await run(gpu);
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      if (!(await wasLost(gpu.device))) throw error;
+      if (attempt === 2) {
+        throw new GpuDeviceLostError(
+          `the GPU device was lost during the run, and again when it was run on a fresh device (${(error as Error).message})`,
+          { cause: error },
+        );
+      }
+    }
+  }
+}
+
+/** Whether the device is lost, giving `device.lost` one task to settle after a failure it caused. */
+async function wasLost(device: GPUDevice): Promise<boolean> {
+  if (lostDevices.has(device)) return true;
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  return lostDevices.has(device);
 }
 
 async function createContext(): Promise<GpuContext> {
@@ -55,7 +115,8 @@ async function createContext(): Promise<GpuContext> {
     requiredLimits,
     requiredFeatures: timestamps ? ["timestamp-query"] : [],
   });
-  const context: GpuContext = {
+  device.lost.then(() => lostDevices.add(device));
+  return {
     device,
     adapterName: describeAdapter(adapter.info),
     limits: {
@@ -66,14 +127,6 @@ async function createContext(): Promise<GpuContext> {
     timestamps,
     subnormals: await probeSubnormals(device),
   };
-  device.lost.then(() => {
-    if (pending) {
-      pending.then((current) => {
-        if (current.device === device) pending = null;
-      });
-    }
-  });
-  return context;
 }
 
 function describeAdapter(info: GPUAdapterInfo): string {

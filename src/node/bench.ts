@@ -45,7 +45,7 @@ async function peerMs(peer: Peer, shape: { depth: number; width: number; batch: 
 export async function bench(args: string[]): Promise<number> {
   const full = args.includes("--full");
   const { acquireGpu } = await import("../gpu/device");
-  const { runOnGpu } = await import("../gpu/engine");
+  const { runOnGpu, warmUp } = await import("../gpu/engine");
   const { measurePeak } = await import("../gpu/peak");
   const { planRun } = await import("../gpu/plan");
   const gpu = await acquireGpu();
@@ -60,7 +60,7 @@ export async function bench(args: string[]): Promise<number> {
     const config = benchConfig(point);
     const flops = flopsPerRun(config);
     if (!full && flops > QUICK_FLOP_LIMIT) continue;
-    await runOnGpu(config);
+    await warmUp(config);
     const times: number[] = [];
     const walls: number[] = [];
     let dispatches = 0;

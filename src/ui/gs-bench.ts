@@ -7,7 +7,7 @@ import { css, html, LitElement, nothing } from "lit";
 import { customElement, state } from "lit/decorators.js";
 import { benchConfig, flopsPerRun, median, SWEEP } from "../core/sweep";
 import { acquireGpu } from "../gpu/device";
-import { runOnGpu } from "../gpu/engine";
+import { runOnGpu, warmUp } from "../gpu/engine";
 import { measurePeak, type PeakMeasurement } from "../gpu/peak";
 import { planRun } from "../gpu/plan";
 
@@ -58,7 +58,7 @@ export class GsBench extends LitElement {
         const config = benchConfig(point);
         const flops = flopsPerRun(config);
         if (flops > PANEL_FLOP_LIMIT) continue;
-        await runOnGpu(config);
+        await warmUp(config);
         const times: number[] = [];
         let dispatches: number | null = null;
         for (let i = 0; i < RUNS; i++) {

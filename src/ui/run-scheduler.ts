@@ -1,8 +1,9 @@
 /**
  * Runs configs for the page, newest first: while a run is in flight only the latest request is
  * kept, and a long run in flight is given up (between its chunks on the GPU, at once on the CPU). Runs go to the GPU engine when WebGPU works and to the float64 reference in a Web Worker
- * when it does not; a failed GPU run (a lost device, say) falls back to the worker and the next
- * request tries the GPU again.
+ * when it does not; a failed GPU run (one that lost its device and then the fresh one too, say:
+ * a single loss is recovered by the engine) falls back to the worker and the next request tries
+ * the GPU again.
  */
 import type { RunConfig } from "../core/config";
 import type { RunResult } from "../core/result";

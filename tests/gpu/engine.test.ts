@@ -2,7 +2,7 @@
  * The GPU engine held to the float64 reference on fresh random configs, the lecture cases, configs
  * too big for the adapter, and memory across repeated runs.
  */
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ACTIVATION_NAMES } from "../../src/core/activations";
 import { INIT_SCHEMES, type InitConfig, type RunConfig, validateConfig } from "../../src/core/config";
 import { layerWeights } from "../../src/core/init";
@@ -11,9 +11,14 @@ import { runReference } from "../../src/core/reference";
 import type { RunResult, Subnormals } from "../../src/core/result";
 import { TILINGS } from "../../src/gpu/autotune";
 import { liveBufferBytes } from "../../src/gpu/device";
-import { type GpuRunOptions, runOnGpu } from "../../src/gpu/engine";
+import { autotune, type GpuRunOptions, runOnGpu } from "../../src/gpu/engine";
 import { CapacityError, EXAMPLE_MAX_WIDTH, planBuffers, type RunPath } from "../../src/gpu/plan";
 import { requireGpu } from "./support";
+
+// A background tiling trial (tests/gpu/autotune.test.ts) would hold buffers while these tests count them.
+beforeAll(() => {
+  autotune.background = false;
+});
 
 const WIDTHS = [1, 2, 3, 17, 63, 130];
 const pick = <T>(options: readonly T[]): T => options[Math.floor(Math.random() * options.length)] as T;

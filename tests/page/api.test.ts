@@ -104,6 +104,23 @@ describe("window.gradscope.run on the built page", () => {
     expect(chainMisses(result, form, float64Bound(form))).toEqual([]);
   });
 
+  test("the run started right after a GPU device loss runs on a fresh device", async () => {
+    // A page of its own: the loss may log errors that the shared page must not.
+    const fresh = await openBuiltPage();
+    try {
+      const result = (await fresh.page.evaluate(async (config) => {
+        await window.gradscope.loseGpuDevice();
+        return window.gradscope.run(config);
+      }, LECTURE)) as RunResult;
+      expect(result.backend).toBe("webgpu");
+      expect(result.firstNonFinite.forward).toBe(219);
+      expect(result.log10ActRms[100]).toBeCloseTo(100 * Math.log10(1.5), 5);
+      expect(fresh.errors.filter((e) => !/destroy|lost/i.test(e))).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   test("a config too big for the GPU is refused with the bytes it needs and the limit", async () => {
     // Orthogonal weights must be stored whole: 4096 layers of 2048² floats do not fit 1 GiB.
     const config = { depth: 4096, width: 2048, batch: 4096, init: { scheme: "orthogonal" } };
