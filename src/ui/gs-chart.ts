@@ -163,7 +163,7 @@ export class GsChart extends LitElement {
     ctx.font = `600 ${Math.round(15 * ratio)}px ${FONT_FAMILY}`;
     ctx.fillText(title, pad, pad);
     ctx.font = measure.font;
-    wrapped.forEach((line, i) => ctx.fillText(line, pad, pad + lineHeight * (i + 1)));
+    for (const [i, line] of wrapped.entries()) ctx.fillText(line, pad, pad + lineHeight * (i + 1));
     ctx.drawImage(source, 0, header);
     ctx.font = `${Math.round(12 * ratio)}px ${FONT_FAMILY}`;
     ctx.textBaseline = "middle";
