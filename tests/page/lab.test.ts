@@ -337,11 +337,31 @@ describe("the lab", () => {
     expect(results?.peak?.gflops).toBeGreaterThan(0);
     // The quick sweep: depth 10, 100, 1000, 4096 at width 2 (fused: the Xavier weights' draw,
     // forward, backward, reduction) and more.
-    const fused = results?.rows.filter((row) => row.path === "fused") ?? [];
+    const rows = results?.rows ?? [];
+    const sweep = rows.filter((row) => row.group !== "presets");
+    const fused = sweep.filter((row) => row.path === "fused");
     expect(fused.map((row) => row.label)).toContain("L 4096, n 2, B 1");
     expect(fused.every((row) => row.dispatches === 4)).toBe(true);
-    expect(results?.rows.every((row) => row.gpuMs > 0 && row.gflops > 0)).toBe(true);
-    expect(await page.locator("gs-bench tbody tr").count()).toBe(results?.rows.length);
+    expect(rows.every((row) => row.gpuMs > 0 && row.gflops > 0 && row.bytes > 0)).toBe(true);
+    // The presets first, then each axis in order, its rows sorted by the size they vary.
+    expect(rows.slice(0, 2).map((row) => row.group)).toEqual(["presets", "presets"]);
+    expect(sweep.filter((row) => row.group === "depth").map((row) => row.label)).toEqual([
+      "L 10, n 2, B 1",
+      "L 100, n 2, B 1",
+      "L 1000, n 2, B 1",
+      "L 4096, n 2, B 1",
+    ]);
+    expect(await page.locator("gs-bench tbody tr.row").count()).toBe(rows.length);
+    const text = await page.evaluate(() =>
+      (window.gradscope.lab()?.shadowRoot?.querySelector("gs-bench")?.shadowRoot?.textContent ?? "").replace(
+        /\s+/g,
+        " ",
+      ),
+    );
+    expect(text).toMatch(/a lecture preset's run takes [\d.]+ ms and a wide preset's \d+ ms of GPU time/);
+    expect(text).toContain("6·L·n²·B flops of a forward and backward pass over GPU ms");
+    expect(text).toMatch(/(about \d+ redraws a second|a redraw every [\d.]+ s) for the lecture/);
+    expect(text).not.toMatch(/0\.00\b/);
     await page.screenshot({ path: `${OUTPUT}/bench-panel.png`, fullPage: true });
   }, 150_000);
 
