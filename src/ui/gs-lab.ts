@@ -245,7 +245,11 @@ export class GsLab extends LitElement {
   private tryDraft(commit: boolean): void {
     const { config, errors } = checkDraft(this.draft, this.config);
     this.fieldErrors = errors;
-    if (JSON.stringify(config) === JSON.stringify(this.config)) return;
+    // A slider's keyboard step fires input and change with the same value: one run, not two.
+    if (JSON.stringify(config) === JSON.stringify(this.config)) {
+      if (commit) this.url.settled();
+      return;
+    }
     this.url.request(config, commit);
     this.run(config);
   }

@@ -33,6 +33,11 @@ export class UrlHistory {
     this.written = pending.gesture;
   }
 
+  /** The value settled without changing the config (a slider's release after its last move). */
+  settled(): void {
+    this.dragging = false;
+  }
+
   /** The config was refused (it does not fit): the URL keeps the last config that ran. */
   refused(config: RunConfig): void {
     if (this.pending?.key === JSON.stringify(config)) this.pending = null;

@@ -230,6 +230,27 @@ describe("the lab", () => {
     expect(await page.evaluate(() => history.length)).toBe(entries + 1);
   });
 
+  test("one arrow key on a slider runs the chain once and adds one history entry", async () => {
+    const { page } = opened;
+    await clickPreset(page, "xavier-tanh");
+    const before = await page.evaluate(() => ({
+      runs: window.gradscope.lab()?.completedRuns ?? 0,
+      entries: history.length,
+    }));
+    await page.locator('gs-controls input[type="range"][data-field="depth"]').focus();
+    await page.keyboard.press("ArrowRight");
+    const after = await labState(page);
+    expect(after.config.depth).not.toBe(300);
+    const counts = await page.evaluate(() => ({
+      runs: window.gradscope.lab()?.completedRuns ?? 0,
+      entries: history.length,
+    }));
+    expect(counts).toEqual({ runs: before.runs + 1, entries: before.entries + 1 });
+    // The next change is a new entry, not a replacement of this one.
+    await setNumber(page, "width", "40");
+    expect(await page.evaluate(() => history.length)).toBe(before.entries + 2);
+  });
+
   test("switching the init scheme and back keeps each scheme's parameter", async () => {
     const { page } = opened;
     await clickPreset(page, "he-relu");
