@@ -78,10 +78,17 @@ export class GsChart extends LitElement {
       .u-legend .u-value { font-variant-numeric: tabular-nums; min-width: 5.5em; text-align: left; }
       .u-legend tr:first-child .u-value { min-width: 2.5em; }
       .empty { padding: 2rem 1rem; text-align: center; opacity: 0.75; }
+      :host([stale]) .plot { opacity: 0.45; transition: opacity 0.2s; }
+      .stale-note { margin: 0; font-size: 0.8rem; opacity: 0.8; }
       .plot:focus-visible { outline: 2px solid var(--gs-act); outline-offset: 2px; }
       .hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
     `,
   ];
+
+  /** Drawn faded: the result is of an older config than the one computing now. */
+  @property({ type: Boolean, reflect: true }) stale = false;
+  /** The empty state's text while there is no result (a first run in flight, say); default "no run yet". */
+  @property() placeholder: string | null = null;
 
   /** The run to draw; null shows an empty state. */
   @property({ attribute: false }) result: RunResult | null = null;
@@ -246,7 +253,8 @@ export class GsChart extends LitElement {
         @keydown=${this.onKey} ?hidden=${!this.result}></div>
       <p id="summary" class="hidden">${label}</p>
       <div class="legend" ?hidden=${!this.result}></div>
-      ${this.result ? null : html`<p class="empty">${label}</p>`}
+      ${this.stale ? html`<p class="stale-note">Showing the last run; the new config is computing.</p>` : null}
+      ${this.result ? null : html`<p class="empty">${this.placeholder ?? label}</p>`}
     `;
   }
 

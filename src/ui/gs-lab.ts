@@ -23,6 +23,9 @@ import "./gs-controls";
 import "./gs-presets";
 import "./gs-verdict";
 
+/** A run that takes longer than this shows its config and a cancel button (a quick one only a spinner). */
+const SLOW_RUN_MS = 300;
+
 const toDraft = (config: RunConfig): DraftConfig => structuredClone(config) as unknown as DraftConfig;
 
 /**
@@ -144,6 +147,9 @@ export class GsLab extends LitElement {
   /** The parameter each init scheme had when last left, so switching back restores it. */
   private readonly initParams = new Map<unknown, unknown>();
   private runs = 0;
+  /** The run in flight has taken over SLOW_RUN_MS: say what it is and offer to cancel it. */
+  @state() private slowRun = false;
+  private slowTimer = 0;
   private idleWaiters: (() => void)[] = [];
 
   constructor() {
@@ -192,6 +198,9 @@ export class GsLab extends LitElement {
         },
         onBusy: (busy) => {
           this.busy = busy;
+          clearTimeout(this.slowTimer);
+          this.slowRun = false;
+          if (busy) this.slowTimer = window.setTimeout(() => (this.slowRun = true), SLOW_RUN_MS);
           if (!busy) {
             this.updateComplete.then(() => {
               for (const resolve of this.idleWaiters.splice(0)) resolve();
@@ -294,15 +303,38 @@ export class GsLab extends LitElement {
           ? html`<span class="notice" role="status">WebGPU unavailable: ${backend.reason}. Running the float64 reference on the CPU.</span>`
           : nothing;
     const time = this.result
-      ? html`<span>last run ${this.result.timingMs.wall.toFixed(0)} ms on ${this.result.backend}</span>`
+      ? html`<span class="time">last run ${this.result.timingMs.wall.toFixed(0)} ms on ${this.result.backend}</span>`
       : nothing;
     const memory = this.result?.memory ? html`<span class="memory">${memoryText(this.result)}</span>` : nothing;
     const loss = this.result ? html`<span class="loss">loss ${lossText(this.result, 4)}</span>` : nothing;
     // Not a live region: timings change with every run; the verdict below is the one that is announced.
     return html`<div class="status">
       ${this.result ? html`<gs-verdict class="badge" compact aria-hidden="true" .result=${this.result}></gs-verdict>` : nothing}
-      ${this.busy ? html`<span class="busy">running…</span>` : nothing} ${loss} ${time} ${memory} ${where}
+      ${this.busy ? this.renderRunning() : nothing} ${loss} ${time} ${memory} ${where}
     </div>`;
+  }
+
+  /** What is running, once a run has taken long enough to notice, with a way to give it up. */
+  private renderRunning() {
+    if (!this.slowRun) return html`<span class="busy">running…</span>`;
+    return html`<span class="busy running">running ${configSummary(this.config)}</span>
+      <button type="button" id="cancel-run" @click=${this.cancel}>Cancel</button>`;
+  }
+
+  /** Gives up the run in flight and any waiting: the controls and the URL go back to the chart's config. */
+  private cancel = () => {
+    this.scheduler?.dispose();
+    this.url.refused(this.config);
+    this.fieldErrors = [];
+    if (this.result) {
+      this.config = this.result.config;
+      this.draft = toDraft(this.result.config);
+    }
+  };
+
+  /** Whether the chart shows another config than the one computing now. */
+  private stale(): boolean {
+    return this.busy && this.result !== null && JSON.stringify(this.result.config) !== JSON.stringify(this.config);
   }
 
   override render() {
@@ -321,7 +353,8 @@ export class GsLab extends LitElement {
         <section class="plot" aria-label="Per-layer magnitudes" aria-busy=${this.busy ? "true" : "false"}>
           ${this.renderStatus()}
           ${this.runError ? html`<p class="error" role="alert">${this.runError}</p>` : nothing}
-          <gs-chart .result=${this.result}></gs-chart>
+          <gs-chart .result=${this.result} ?stale=${this.stale()}
+            .placeholder=${this.busy ? `Running ${configSummary(this.config)}…` : null}></gs-chart>
         </section>
         <gs-verdict class="reading" role="status" aria-live="polite" aria-atomic="true" .result=${this.result}></gs-verdict>
         <aside aria-label="Network settings">

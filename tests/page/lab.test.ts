@@ -473,6 +473,41 @@ describe("the lab in unusual browsers", () => {
     }
   });
 
+  test("a slow run says what is running, fades the older chart, and can be cancelled", async () => {
+    const heavy = "/?depth=500&width=1024&batch=1024";
+    const opened = await openBuiltPage(heavy);
+    try {
+      const { page } = opened;
+      // The first run: no "no run yet" while it computes, but what it is.
+      await page.waitForFunction(() => window.gradscope.lab()?.shadowRoot?.querySelector("#cancel-run"));
+      const lab = page.locator("gs-lab");
+      expect(await lab.locator(".running").textContent()).toContain("running depth 500 · width 1024 · batch 1024");
+      expect(await lab.locator("gs-chart .empty").textContent()).toMatch(/^Running depth 500 · width 1024/);
+      await lab.locator("#cancel-run").click();
+      await page.evaluate(() => window.gradscope.lab()?.whenIdle());
+      expect(await lab.locator("#cancel-run").count()).toBe(0);
+
+      // With a result on screen, a slow new config fades it until it is cancelled: then the
+      // controls go back to the chart's config and the URL keeps it.
+      const small = await setNumber(page, "width", "16");
+      expect(small.result?.config.width).toBe(16);
+      const search = small.search;
+      await page.locator('gs-controls input[id="width"]').fill("1024");
+      await page.locator('gs-controls input[id="width"]').dispatchEvent("change");
+      await page.waitForFunction(() => window.gradscope.lab()?.shadowRoot?.querySelector("#cancel-run"));
+      expect(await lab.locator("gs-chart").getAttribute("stale")).not.toBeNull();
+      await lab.locator("#cancel-run").click();
+      const after = await labState(page);
+      expect(after.config.width).toBe(16);
+      expect(await page.locator('gs-controls input[id="width"]').inputValue()).toBe("16");
+      expect(after.search).toBe(search);
+      expect(await lab.locator("gs-chart").getAttribute("stale")).toBeNull();
+      expect(opened.errors).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  });
+
   test("hostile URL parameters leave a working page with a visible notice", async () => {
     const hostile =
       "/?depth=1e99&width=NaN&batch=-3&act=%3Cscript%3Ealert(1)%3C%2Fscript%3E&init=__proto__&seed=4294967296" +
