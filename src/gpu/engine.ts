@@ -38,6 +38,11 @@ export interface GpuRunOptions {
    * the signal's reason) after the chunk in flight. Without a signal a run is one submission.
    */
   signal?: AbortSignal;
+  /**
+   * Called after each chunk of a run submitted in chunks (a long run given a signal) with the
+   * fraction of its floating-point work done, 0 < fraction ≤ 1.
+   */
+  onProgress?: (fraction: number) => void;
 }
 
 /**
@@ -101,7 +106,7 @@ async function runOnDevice(gpu: GpuContext, config: RunConfig, options: GpuRunOp
   };
   try {
     const run = new RunEncoder(gpu, config, plan, buffers, querySet, tiling);
-    const { readback, timed } = await run.submit(options.signal);
+    const { readback, timed } = await run.submit(options.signal, options.onProgress);
     const validation = await popScope();
     const memory = await popScope();
     const error = validation ?? memory;

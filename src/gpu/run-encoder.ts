@@ -99,10 +99,14 @@ export class RunEncoder {
 
   /**
    * Encodes the run and submits it: in one submission with pass timestamps, or, for a long run
-   * given a signal, in chunks sized to take about CHUNK_MS each, checking the signal between them.
-   * Returns the buffer to map for the results and whether it holds pass timestamps.
+   * given a signal, in chunks sized to take about CHUNK_MS each, checking the signal between them
+   * and reporting the fraction of the work done after each. Returns the buffer to map for the
+   * results and whether it holds pass timestamps.
    */
-  async submit(signal?: AbortSignal): Promise<{ readback: GPUBuffer; timed: boolean }> {
+  async submit(
+    signal?: AbortSignal,
+    onProgress?: (fraction: number) => void,
+  ): Promise<{ readback: GPUBuffer; timed: boolean }> {
     const { device, plan } = this;
     this.uploadOrthogonalWeights();
     if (plan.path === "fused") this.steps.push(...fusedSteps(this));
@@ -126,6 +130,7 @@ export class RunEncoder {
     }
     const steps = this.steps.flat();
     let chunkFlops = FIRST_CHUNK_FLOPS;
+    let done = 0;
     for (let next = 0; next < steps.length; ) {
       signal.throwIfAborted();
       const first = next;
@@ -140,6 +145,11 @@ export class RunEncoder {
       await device.queue.onSubmittedWorkDone();
       const ms = Math.max(1, performance.now() - began);
       chunkFlops *= Math.min(4, Math.max(0.5, CHUNK_MS / ms));
+      // Steps without flops (the reduction) finish the run without moving its progress.
+      if (work > 0) {
+        done += work;
+        onProgress?.(Math.min(1, done / flops));
+      }
     }
     return { readback, timed: false };
   }

@@ -149,6 +149,8 @@ export class GsLab extends LitElement {
   private runs = 0;
   /** The run in flight has taken over SLOW_RUN_MS: say what it is and offer to cancel it. */
   @state() private slowRun = false;
+  /** The fraction of the run in flight that is done, where its backend reports it. */
+  @state() private progress: number | null = null;
   private slowTimer = 0;
   private idleWaiters: (() => void)[] = [];
 
@@ -200,6 +202,7 @@ export class GsLab extends LitElement {
           this.busy = busy;
           clearTimeout(this.slowTimer);
           this.slowRun = false;
+          this.progress = null;
           if (busy) this.slowTimer = window.setTimeout(() => (this.slowRun = true), SLOW_RUN_MS);
           if (!busy) {
             this.updateComplete.then(() => {
@@ -209,6 +212,9 @@ export class GsLab extends LitElement {
         },
         onBackend: (backend) => {
           this.backend = backend;
+        },
+        onProgress: (fraction, config) => {
+          if (config === this.config) this.progress = fraction;
         },
       },
       { forceCpu: typeof navigator === "undefined" || !navigator.gpu },
@@ -238,6 +244,7 @@ export class GsLab extends LitElement {
   private run(config: RunConfig): void {
     this.config = config;
     this.busy = true;
+    this.progress = null;
     this.scheduler?.request(config);
   }
 
@@ -317,7 +324,14 @@ export class GsLab extends LitElement {
   /** What is running, once a run has taken long enough to notice, with a way to give it up. */
   private renderRunning() {
     if (!this.slowRun) return html`<span class="busy">running…</span>`;
+    const done = this.progress;
     return html`<span class="busy running">running ${configSummary(this.config)}</span>
+      ${
+        done === null
+          ? nothing
+          : html`<progress id="run-progress" max="1" .value=${done} aria-label="Run progress"></progress>
+              <span class="percent">${Math.round(100 * done)} %</span>`
+      }
       <button type="button" id="cancel-run" @click=${this.cancel}>Cancel</button>`;
   }
 

@@ -23,6 +23,8 @@ export interface SchedulerEvents {
   onError: (message: string, config: RunConfig, error: unknown) => void;
   onBusy: (busy: boolean) => void;
   onBackend: (state: BackendState) => void;
+  /** How far the run in flight has come, 0..1, where the backend can tell (a long, chunked run). */
+  onProgress?: (fraction: number, config: RunConfig) => void;
 }
 
 /** Multiply-adds of one run: forward, backward and weight gradients, L·n²·B each. */
@@ -87,7 +89,10 @@ export class RunScheduler {
         const controller = new AbortController();
         this.gpuRun = controller;
         try {
-          const result = await runOnGpu(config, { signal: controller.signal });
+          const result = await runOnGpu(config, {
+            signal: controller.signal,
+            onProgress: (fraction) => this.events.onProgress?.(fraction, config),
+          });
           this.events.onBackend({ kind: "webgpu", adapter });
           return result;
         } catch (error) {

@@ -700,8 +700,16 @@ describe("GPU memory", () => {
       init: { scheme: "he_normal" },
     });
     const whole = await runOnGpu(config);
-    const chunked = await runOnGpu(config, { signal: new AbortController().signal });
+    const fractions: number[] = [];
+    const chunked = await runOnGpu(config, {
+      signal: new AbortController().signal,
+      onProgress: (fraction) => fractions.push(fraction),
+    });
     expectSameSeries(chunked, whole);
+    // Each chunk reports the share of the work done: more than one chunk, rising, ending at 1.
+    expect(fractions.length).toBeGreaterThan(1);
+    expect(fractions.every((f, i) => f > 0 && (i === 0 || f > (fractions[i - 1] as number))), String(fractions)).toBe(true);
+    expect(fractions.at(-1)).toBe(1);
     expect(chunked.timingMs.gpu).toBeUndefined();
     const controller = new AbortController();
     const aborted = runOnGpu(config, { signal: controller.signal }).catch((e: unknown) => e);

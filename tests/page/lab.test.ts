@@ -483,6 +483,11 @@ describe("the lab in unusual browsers", () => {
       const lab = page.locator("gs-lab");
       expect(await lab.locator(".running").textContent()).toContain("running depth 500 · width 1024 · batch 1024");
       expect(await lab.locator("gs-chart .empty").textContent()).toMatch(/^Running depth 500 · width 1024/);
+      // The GPU reports each chunk of the long run: a progress bar fills.
+      await page.waitForFunction(() => {
+        const bar = window.gradscope.lab()?.shadowRoot?.querySelector("progress");
+        return bar instanceof HTMLProgressElement && bar.value > 0;
+      });
       await lab.locator("#cancel-run").click();
       await page.evaluate(() => window.gradscope.lab()?.whenIdle());
       expect(await lab.locator("#cancel-run").count()).toBe(0);
