@@ -708,7 +708,10 @@ describe("GPU memory", () => {
     expectSameSeries(chunked, whole);
     // Each chunk reports the share of the work done: more than one chunk, rising, ending at 1.
     expect(fractions.length).toBeGreaterThan(1);
-    expect(fractions.every((f, i) => f > 0 && (i === 0 || f > (fractions[i - 1] as number))), String(fractions)).toBe(true);
+    expect(
+      fractions.every((f, i) => f > 0 && (i === 0 || f > (fractions[i - 1] as number))),
+      String(fractions),
+    ).toBe(true);
     expect(fractions.at(-1)).toBe(1);
     expect(chunked.timingMs.gpu).toBeUndefined();
     const controller = new AbortController();
