@@ -87,12 +87,18 @@ export class ConfigError extends Error {
   }
 }
 
-/** A value as a person would type it, short enough for an error message. */
+/**
+ * A value as a person would type it, short enough for an error message; an object that is neither
+ * plain nor an array by its kind ("a Map", "an instance of Settings").
+ */
 export function describe(value: unknown): string {
   if (value === undefined) return "undefined";
   if (typeof value === "number") return Number.isNaN(value) ? "NaN" : String(value);
   if (typeof value === "bigint") return `${value}n`;
   if (typeof value === "function" || typeof value === "symbol") return typeof value;
+  if (typeof value === "object" && value !== null && !Array.isArray(value) && !isPlainObject(value)) {
+    return kindOf(value);
+  }
   let text: string;
   try {
     text = JSON.stringify(value) ?? String(value);
@@ -102,8 +108,45 @@ export function describe(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
+/**
+ * An object literal (or one made by Object.create(null), or from another realm): its prototype is
+ * Object.prototype or has none itself. Maps, Dates, arrays and class instances are not.
+ */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === null || Object.getPrototypeOf(prototype) === null;
+}
+
+/** "a Map", "a Date", "an instance of Settings": what kind of object a non-plain one is. */
+function kindOf(value: object): string {
+  const name: unknown = (value.constructor as { name?: unknown } | undefined)?.name;
+  if (typeof name !== "string" || name === "" || name === "Object") return "an object with a prototype of its own";
+  const article = /^[AEIOU]/.test(name) ? "an" : "a";
+  const builtIn = Object.prototype.toString.call(value) !== "[object Object]";
+  return builtIn ? `${article} ${name}` : `an instance of ${name}`;
+}
+
+/**
+ * A plain object of fields (`field` names it: "" for the config, "init"), or a ConfigError: for a
+ * field inherited from its prototype, naming that field, else for a value that is not a plain object.
+ */
+function ownFields(field: string, value: unknown, allowed: string): Record<string, unknown> {
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) {
+        const where = field || "the config";
+        throw new ConfigError(
+          field ? `${field}.${key}` : key,
+          (value as Record<string, unknown>)[key],
+          `set on ${where} itself, not inherited from its prototype`,
+        );
+      }
+    }
+  }
+  if (!isPlainObject(value)) throw new ConfigError(field || "config", value, allowed);
+  return value;
+}
 
 function integerIn(field: string, value: unknown, min: number, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
@@ -149,9 +192,8 @@ function refuseUnknown(field: string, value: Record<string, unknown>, known: rea
   }
 }
 
-function validateInit(value: unknown): InitConfig {
-  if (!isPlainObject(value))
-    throw new ConfigError("init", value, `an object { scheme, ... } with scheme one of ${INIT_SCHEMES.join(", ")}`);
+function validateInit(init: unknown): InitConfig {
+  const value = ownFields("init", init, `an object { scheme, ... } with scheme one of ${INIT_SCHEMES.join(", ")}`);
   const scheme = oneOf("init.scheme", value.scheme, INIT_SCHEMES);
   if (scheme === "identity") {
     refuseUnknown("init", value, ["scheme", "scale"]);
@@ -165,13 +207,16 @@ function validateInit(value: unknown): InitConfig {
   return { scheme, gain: value.gain === undefined ? 1 : magnitude("init.gain", value.gain, false) };
 }
 
+/** What a config must be, as its ConfigError says. */
+const CONFIG_OBJECT = "an object of config fields, such as { depth: 300 }";
+
 /** The config with defaults filled in, or a ConfigError naming the first field that is not valid. */
 export function validateConfig(input: unknown): RunConfig {
   if (input === undefined) return structuredClone(DEFAULT_CONFIG) as RunConfig;
-  if (!isPlainObject(input)) throw new ConfigError("config", input, "an object of config fields");
-  refuseUnknown("", input, Object.keys(DEFAULT_CONFIG));
+  const fields = ownFields("", input, CONFIG_OBJECT);
+  refuseUnknown("", fields, Object.keys(DEFAULT_CONFIG));
   const field = <K extends keyof RunConfig>(key: K): unknown =>
-    input[key] === undefined ? DEFAULT_CONFIG[key] : input[key];
+    fields[key] === undefined ? DEFAULT_CONFIG[key] : fields[key];
   return {
     depth: integerIn("depth", field("depth"), LIMITS.depth.min, LIMITS.depth.max),
     width: integerIn("width", field("width"), LIMITS.width.min, LIMITS.width.max),
@@ -204,7 +249,7 @@ export function checkDraft(draft: unknown, fallback: RunConfig): DraftCheck {
   if (!isPlainObject(draft)) {
     return {
       config: structuredClone(fallback),
-      errors: [new ConfigError("config", draft, "an object of config fields")],
+      errors: [new ConfigError("config", draft, CONFIG_OBJECT)],
     };
   }
   const candidate: Record<string, unknown> = structuredClone(draft);

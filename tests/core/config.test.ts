@@ -216,3 +216,52 @@ describe("checkDraft: every invalid field, and the valid ones applied", () => {
     expect(notObject.errors[0]?.field).toBe("config");
   });
 });
+
+describe("validateConfig: objects that are not plain, and inherited fields", () => {
+  class Settings {
+    depth = 5;
+  }
+
+  it.each([
+    ["a Map", new Map([["depth", 5]]), "a Map"],
+    ["a Date", new Date(0), "a Date"],
+    ["a class instance", new Settings(), "an instance of Settings"],
+    ["a typed array", new Float32Array(2), "a Float32Array"],
+  ])("refuses %s as the config, naming what it got", (_what, input, got) => {
+    const error = refusal(input);
+    expect(error.field).toBe("config");
+    expect(error.message).toBe(`config must be an object of config fields, such as { depth: 300 }, got ${got}`);
+  });
+
+  it("refuses a field inherited from the config's prototype, naming it", () => {
+    const error = refusal(Object.create({ depth: 5 }));
+    expect(error.field).toBe("depth");
+    expect(error.message).toBe("depth must be set on the config itself, not inherited from its prototype, got 5");
+  });
+
+  it("refuses a Map, a class instance or an inherited field as the init", () => {
+    const map = refusal({ init: new Map([["scheme", "orthogonal"]]) });
+    expect(map.field).toBe("init");
+    expect(map.message).toMatch(/^init must be an object \{ scheme, \.\.\. \}.*, got a Map$/);
+    const inherited = refusal({ init: Object.create({ scheme: "orthogonal" }) });
+    expect(inherited.field).toBe("init.scheme");
+    expect(inherited.message).toMatch(/^init\.scheme must be set on init itself, not inherited/);
+  });
+
+  it("reads no field from Object.prototype", () => {
+    const prototype = Object.prototype as Record<string, unknown>;
+    prototype.depth = 7;
+    try {
+      expect(refusal({}).message).toBe(
+        "depth must be set on the config itself, not inherited from its prototype, got 7",
+      );
+    } finally {
+      delete prototype.depth;
+    }
+  });
+
+  it("still takes an object without a prototype", () => {
+    const bare = Object.assign(Object.create(null), { depth: 9 });
+    expect(validateConfig(bare).depth).toBe(9);
+  });
+});
