@@ -1,38 +1,60 @@
 /**
  * The automation API of SPEC.md: `run(config, { backend })` resolves to the result, or rejects with
  * the config error, on the GPU engine or the CPU reference. The page's controls use it too.
+ *
+ * Nothing of the GPU engine loads for the CPU backend (it reads WebGPU's globals, which Node has
+ * only once the CLI installs them): the engine is imported when a run on the GPU asks for it.
  */
-import { ConfigError, validateConfig } from "./core/config";
-import { runReference } from "./core/reference";
+import { ConfigError, ownFields, validateConfig } from "./core/config";
 import type { Backend, RunResult, Subnormals } from "./core/result";
-import { runOnGpu } from "./gpu/engine";
+import { runReferenceOffThread } from "./workers/reference-client";
 
 export interface RunOptions {
   /** "webgpu" (default) or "cpu", the float64 reference. */
   backend?: Backend;
-  /** CPU backend, float32 numerics: "kept" (IEEE, default) or "flushed" like many GPUs. */
+  /** CPU backend only, float32 numerics: "kept" (IEEE, default) or "flushed" like many GPUs. */
   subnormals?: Subnormals;
-  /** GPU backend: most bytes of GPU buffers the run may allocate (default 1 GiB). */
+  /** GPU backend only: most bytes of GPU buffers the run may allocate (default 1 GiB). */
   memoryBudgetBytes?: number;
-  /** GPU backend: aborting it stops a long run between chunks; the promise rejects with its reason. */
+  /**
+   * Both backends: aborting it rejects the run with the signal's reason at once; a GPU run stops
+   * after the chunk in flight, a CPU run's worker is ended.
+   */
   signal?: AbortSignal;
 }
 
 const BACKENDS: Backend[] = ["webgpu", "cpu"];
-const OPTION_KEYS = ["backend", "subnormals", "memoryBudgetBytes", "signal"];
+/** Each option and the backend it applies to (null: both). */
+const OPTION_BACKENDS: Record<keyof RunOptions, Backend | null> = {
+  backend: null,
+  subnormals: "cpu",
+  memoryBudgetBytes: "webgpu",
+  signal: null,
+};
+const OPTION_KEYS = Object.keys(OPTION_BACKENDS);
 
-function validateOptions(options: unknown): RunOptions {
-  if (options === undefined) return {};
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new ConfigError("options", options, 'an object such as { backend: "webgpu" }');
-  }
-  const record = options as Record<string, unknown>;
+/**
+ * The run's options, checked: each a known option, set on the options object itself, with a valid
+ * value, and one that applies to the chosen backend (an undefined one counts as absent); else a
+ * ConfigError naming it.
+ */
+export function validateOptions(options: unknown): RunOptions & { backend: Backend } {
+  if (options === undefined) return { backend: "webgpu" };
+  const record = ownFields("options", options, 'an object such as { backend: "webgpu" }');
   for (const key of Object.keys(record)) {
     if (!OPTION_KEYS.includes(key))
       throw new ConfigError(`options.${key}`, record[key], `absent (options: ${OPTION_KEYS.join(", ")})`);
   }
-  if (record.backend !== undefined && !BACKENDS.includes(record.backend as Backend)) {
-    throw new ConfigError("backend", record.backend, 'one of "webgpu", "cpu"');
+  const backend = record.backend ?? "webgpu";
+  if (!BACKENDS.includes(backend as Backend)) throw new ConfigError("backend", backend, 'one of "webgpu", "cpu"');
+  for (const [key, only] of Object.entries(OPTION_BACKENDS)) {
+    if (only !== null && only !== backend && record[key] !== undefined) {
+      throw new ConfigError(
+        key,
+        record[key],
+        `absent with backend "${backend}" (it applies only to backend "${only}")`,
+      );
+    }
   }
   if (record.subnormals !== undefined && record.subnormals !== "kept" && record.subnormals !== "flushed") {
     throw new ConfigError("subnormals", record.subnormals, 'one of "kept", "flushed"');
@@ -44,13 +66,31 @@ function validateOptions(options: unknown): RunOptions {
   if (record.signal !== undefined && !(record.signal instanceof AbortSignal)) {
     throw new ConfigError("signal", record.signal, "an AbortSignal (new AbortController().signal)");
   }
-  return record as RunOptions;
+  return { ...(record as RunOptions), backend: backend as Backend };
 }
 
-/** Runs a config (defaults filled in) on the chosen backend and resolves to SPEC.md's result. */
+/**
+ * Runs a config (defaults filled in) on the chosen backend and resolves to SPEC.md's result. An
+ * aborted signal rejects with its reason: at once when it was aborted before the call, and as soon
+ * as it aborts during the run (the GPU engine stops at its next check, the CPU worker is ended).
+ */
 export async function run(config: unknown, options?: unknown): Promise<RunResult> {
   const valid = validateConfig(config);
-  const { backend = "webgpu", subnormals, memoryBudgetBytes, signal } = validateOptions(options);
-  if (backend === "cpu") return runReference(valid, subnormals ? { subnormals } : {});
-  return runOnGpu(valid, { ...(memoryBudgetBytes ? { memoryBudgetBytes } : {}), ...(signal ? { signal } : {}) });
+  const { backend, subnormals, memoryBudgetBytes, signal } = validateOptions(options);
+  signal?.throwIfAborted();
+  if (backend === "cpu") return runReferenceOffThread(valid, subnormals ?? "kept", signal);
+  const gpuRun = import("./gpu/engine").then(({ runOnGpu }) =>
+    runOnGpu(valid, { ...(memoryBudgetBytes ? { memoryBudgetBytes } : {}), ...(signal ? { signal } : {}) }),
+  );
+  return settleOnAbort(gpuRun, signal);
+}
+
+/** The work's outcome, or a rejection with the signal's reason as soon as it aborts, whichever comes first. */
+function settleOnAbort<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }

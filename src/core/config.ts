@@ -128,10 +128,11 @@ function kindOf(value: object): string {
 }
 
 /**
- * A plain object of fields (`field` names it: "" for the config, "init"), or a ConfigError: for a
- * field inherited from its prototype, naming that field, else for a value that is not a plain object.
+ * A plain object of fields (`field` names it: "" for the config, "init", "options"), or a
+ * ConfigError: for a field inherited from its prototype, naming that field, else for a value that
+ * is not a plain object.
  */
-function ownFields(field: string, value: unknown, allowed: string): Record<string, unknown> {
+export function ownFields(field: string, value: unknown, allowed: string): Record<string, unknown> {
   if (typeof value === "object" && value !== null && !Array.isArray(value)) {
     for (const key in value) {
       if (!Object.hasOwn(value, key)) {

@@ -71,6 +71,7 @@ const NON_FINITE_BITS = 0x7f800000;
  * once more on a fresh device (withGpu in src/gpu/device.ts).
  */
 export async function runOnGpu(config: RunConfig, options: GpuRunOptions = {}): Promise<RunResult> {
+  options.signal?.throwIfAborted();
   const ended = autotune.runStarted();
   try {
     return await withGpu((gpu) => runOnDevice(gpu, config, options), options.signal);
@@ -81,6 +82,7 @@ export async function runOnGpu(config: RunConfig, options: GpuRunOptions = {}): 
 
 async function runOnDevice(gpu: GpuContext, config: RunConfig, options: GpuRunOptions): Promise<RunResult> {
   const started = performance.now();
+  options.signal?.throwIfAborted();
   const budget = options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
   const { maxLayerBufferBytes, path, positions, weights, reduceEachDispatch } = options;
   checkChoice("path", path, RUN_PATHS);
@@ -95,6 +97,7 @@ async function runOnDevice(gpu: GpuContext, config: RunConfig, options: GpuRunOp
   });
   const { device } = gpu;
   const tiling = plan.path === "layered" ? chooseTiling(gpu.adapterName, config, options) : DEFAULT_TILING;
+  options.signal?.throwIfAborted();
   const buffers = new BufferSet(device);
   const querySet = gpu.timestamps ? device.createQuerySet({ type: "timestamp", count: 6 }) : null;
   device.pushErrorScope("out-of-memory");

@@ -4,13 +4,14 @@
  * chunks. Each path's steps are built elsewhere: src/gpu/layered-steps.ts and src/gpu/narrow-steps.ts.
  */
 import type { RunConfig } from "../core/config";
-import { initDistribution, layerWeights } from "../core/init";
+import { initDistribution } from "../core/init";
 import { biasExponent } from "../core/reference";
 import { DEFAULT_TILING, type ProductTiling } from "./autotune";
 import type { BufferSet, GpuContext } from "./device";
 import { type CompiledKernel, compileKernel, KERNELS, type Kernel } from "./kernels";
 import { LayeredSteps } from "./layered-steps";
 import { fusedSteps, perExampleSteps } from "./narrow-steps";
+import { forEachOrthogonalLayer } from "./orthogonal";
 import { PARAMS_BYTES, ParamsWriter } from "./params";
 import { type BufferPlan, blockGrid, type LayeredArray, paddedWidth, WORKGROUP } from "./plan";
 
@@ -22,7 +23,6 @@ export const CHUNK_MS = 100;
 const FIRST_CHUNK_FLOPS = 2e8;
 /** Exponent standing for "no term" in a max of powers of two (targets of zeros). */
 const NO_TERM_EXPONENT = -(1 << 30);
-const { STORAGE, COPY_DST, COPY_SRC, MAP_READ, UNIFORM, QUERY_RESOLVE } = GPUBufferUsage;
 
 /** Workgroups of a weight draw over this many entries: one entry per invocation, up to 4096 groups of 256. */
 export const drawGroups = (entries: number) => Math.min(Math.ceil(entries / 256), 4096);
@@ -73,6 +73,8 @@ export class RunEncoder {
     readonly tiling: ProductTiling = DEFAULT_TILING,
   ) {
     this.device = gpu.device;
+    // WebGPU's globals are read when a run needs them: loading this module must not need WebGPU.
+    const { STORAGE, COPY_DST, COPY_SRC, UNIFORM } = GPUBufferUsage;
     const tensorBytes = plan.bytes.targets;
     this.weightBuffers = this.layeredBuffers("weights", plan.weights, STORAGE | COPY_DST);
     this.actBuffers = this.layeredBuffers("activations", plan.activations, STORAGE);
@@ -100,15 +102,18 @@ export class RunEncoder {
   /**
    * Encodes the run and submits it: in one submission with pass timestamps, or, for a long run
    * given a signal, in chunks sized to take about CHUNK_MS each, checking the signal between them
-   * and reporting the fraction of the work done after each. Returns the buffer to map for the
-   * results and whether it holds pass timestamps.
+   * (and after the orthogonal weights' QR, which runs off the main thread and ends on an abort),
+   * reporting the fraction of the work done after each. Returns the buffer to map for the results
+   * and whether it holds pass timestamps.
    */
   async submit(
     signal?: AbortSignal,
     onProgress?: (fraction: number) => void,
   ): Promise<{ readback: GPUBuffer; timed: boolean }> {
     const { device, plan } = this;
-    this.uploadOrthogonalWeights();
+    const { MAP_READ, COPY_DST } = GPUBufferUsage;
+    await this.uploadOrthogonalWeights(signal);
+    signal?.throwIfAborted();
     if (plan.path === "fused") this.steps.push(...fusedSteps(this));
     else if (plan.path === "per-example") this.steps.push(...perExampleSteps(this));
     else this.steps.push(...new LayeredSteps(this).build());
@@ -177,6 +182,7 @@ export class RunEncoder {
     encoder.copyBufferToBuffer(this.exponents, 0, readback, 4 * slots, 4 * slots);
     encoder.copyBufferToBuffer(this.sums, 0, readback, 8 * slots, 4 * slots);
     if (timed && this.querySet) {
+      const { QUERY_RESOLVE, COPY_SRC } = GPUBufferUsage;
       const resolved = this.buffers.create("timestamps", 48, QUERY_RESOLVE | COPY_SRC);
       encoder.resolveQuerySet(this.querySet, 0, 6, resolved, 0);
       encoder.copyBufferToBuffer(resolved, 0, readback, timestampOffset(slots), 48);
@@ -285,17 +291,15 @@ export class RunEncoder {
     return this.plan.path === "fused" ? this.config.width : paddedWidth(this.config.width);
   }
 
-  private uploadOrthogonalWeights(): void {
+  /** Each layer's orthogonal weights, computed off the main thread, into its place in the weight buffers. */
+  private async uploadOrthogonalWeights(signal?: AbortSignal): Promise<void> {
     const { init, width: n, depth, seed } = this.config;
     if (init.scheme !== "orthogonal") return;
-    const stride = this.rowStride;
-    const rows = new Float32Array(stride * n);
-    for (let l = 1; l <= depth; l++) {
-      const { buffer, offset } = this.weightLayer(l);
-      const weights = layerWeights(init, n, seed, l);
-      for (let i = 0; i < n; i++) rows.set(weights.subarray(i * n, (i + 1) * n), i * stride);
+    const upload = (layer: number, rows: Float32Array<ArrayBuffer>) => {
+      const { buffer, offset } = this.weightLayer(layer);
       this.device.queue.writeBuffer(buffer, offset, rows);
-    }
+    };
+    await forEachOrthogonalLayer({ init, n, seed, depth, stride: this.rowStride }, upload, signal);
   }
 
   /** The init as the draw kernels take it: INIT_KIND and its scalar, or null for orthogonal (uploaded). */

@@ -10,7 +10,7 @@ import type { RunResult } from "../core/result";
 import { acquireGpu } from "../gpu/device";
 import { runOnGpu } from "../gpu/engine";
 import { CapacityError } from "../gpu/plan";
-import type { ReferenceReply, ReferenceRequest } from "../workers/reference.worker";
+import { runReferenceOffThread } from "../workers/reference-client";
 
 /** Multiply-adds above which the CPU fallback refuses a config (minutes of work in JavaScript). */
 export const CPU_WORK_LIMIT = 4e9;
@@ -35,11 +35,8 @@ export function runWork(config: RunConfig): number {
 export class RunScheduler {
   private inFlight = false;
   private pending: RunConfig | null = null;
-  private worker: Worker | null = null;
-  private workerCall: { id: number; settle: (reply: ReferenceReply) => void } | null = null;
-  /** Aborts the GPU run in flight, if any. */
-  private gpuRun: AbortController | null = null;
-  private nextId = 1;
+  /** Aborts the run in flight, if any: a GPU run after its chunk in flight, a CPU run at once. */
+  private current: AbortController | null = null;
   private forceCpu: boolean;
 
   constructor(
@@ -52,10 +49,9 @@ export class RunScheduler {
   /** Asks for a run of `config`; replaces any request still waiting. */
   request(config: RunConfig): void {
     this.pending = config;
-    // A CPU run can be abandoned: stop the worker so the newest request starts at once. A long GPU
+    // A CPU run is abandoned at once (its worker ended) so the newest request starts; a long GPU
     // run stops after the chunk it is on (a short one finishes first).
-    if (this.inFlight && this.workerCall) this.abandonWorker();
-    this.gpuRun?.abort();
+    this.current?.abort();
     if (!this.inFlight) void this.drain();
   }
 
@@ -87,7 +83,7 @@ export class RunScheduler {
       }
       if (adapter !== null) {
         const controller = new AbortController();
-        this.gpuRun = controller;
+        this.current = controller;
         try {
           const result = await runOnGpu(config, {
             signal: controller.signal,
@@ -103,53 +99,35 @@ export class RunScheduler {
             reason: `the GPU run failed (${(error as Error).message}); retrying on the GPU next time`,
           });
         } finally {
-          this.gpuRun = null;
+          this.current = null;
         }
       }
     }
     return this.runOnWorker(config);
   }
 
-  private runOnWorker(config: RunConfig): Promise<RunResult | null> {
+  private async runOnWorker(config: RunConfig): Promise<RunResult | null> {
     const work = runWork(config);
     if (work > CPU_WORK_LIMIT) {
       throw new Error(
         `this config takes ${work.toExponential(1)} multiply-adds, too many for the CPU reference (limit ${CPU_WORK_LIMIT.toExponential(0)}); reduce depth, width or batch`,
       );
     }
-    this.worker ??= new Worker(new URL("../workers/reference.worker.ts", import.meta.url), { type: "module" });
-    const worker = this.worker;
-    const id = this.nextId++;
-    return new Promise<RunResult | null>((resolve, reject) => {
-      this.workerCall = {
-        id,
-        settle: (reply) => {
-          this.workerCall = null;
-          if ("result" in reply) resolve(reply.result);
-          else if (reply.error === "abandoned") resolve(null);
-          else reject(new Error(reply.error));
-        },
-      };
-      worker.onmessage = (event: MessageEvent<ReferenceReply>) => {
-        if (event.data.id === this.workerCall?.id) this.workerCall.settle(event.data);
-      };
-      worker.onerror = (event) => this.workerCall?.settle({ id, error: event.message || "the CPU worker failed" });
-      worker.postMessage({ id, config, subnormals: "flushed" } satisfies ReferenceRequest);
-    });
+    const controller = new AbortController();
+    this.current = controller;
+    try {
+      return await runReferenceOffThread(config, "flushed", controller.signal);
+    } catch (error) {
+      if (controller.signal.aborted) return null;
+      throw error;
+    } finally {
+      this.current = null;
+    }
   }
 
-  private abandonWorker(): void {
-    this.worker?.terminate();
-    this.worker = null;
-    this.workerCall?.settle({ id: this.workerCall.id, error: "abandoned" });
-  }
-
-  /** Stops the worker; the scheduler can still be used afterwards. */
+  /** Gives up the run in flight and any waiting request; the scheduler can still be used afterwards. */
   dispose(): void {
     this.pending = null;
-    this.gpuRun?.abort();
-    if (this.workerCall) this.abandonWorker();
-    this.worker?.terminate();
-    this.worker = null;
+    this.current?.abort();
   }
 }

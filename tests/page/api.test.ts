@@ -128,6 +128,125 @@ describe("window.gradscope.run on the built page", () => {
     expect(message).toMatch(/^CapacityError: .* needs \d+ bytes of GPU memory, over the limit of 1073741824 bytes$/);
   });
 
+  for (const backend of ["webgpu", "cpu"] as const) {
+    test(`${backend}: a signal aborted before the call rejects at once with its reason`, async () => {
+      const { outcome, ms } = await opened.page.evaluate(async (backend) => {
+        const reason = new Error("aborted before the call");
+        const started = performance.now();
+        // 6·L·n²·B = 2.4e10 flops: seconds of work that must not begin.
+        const config = { depth: 60, width: 512, batch: 256 };
+        const outcome = await window.gradscope.run(config, { backend, signal: AbortSignal.abort(reason) }).then(
+          () => "resolved",
+          (error: unknown) => (error === reason ? "rejected with the reason" : String(error)),
+        );
+        return { outcome, ms: performance.now() - started };
+      }, backend);
+      expect(outcome).toBe("rejected with the reason");
+      expect(ms).toBeLessThan(500);
+    });
+  }
+
+  /** Starts a run given a signal, aborts it 300 ms later, and says how the run ended and how soon after the abort. */
+  const abortDuring = (config: unknown, options: Record<string, unknown>) =>
+    opened.page.evaluate(
+      async ([c, o]) => {
+        const controller = new AbortController();
+        const settled = window.gradscope.run(c, { ...o, signal: controller.signal } as never).then(
+          () => "resolved",
+          (error: unknown) => (error === controller.signal.reason ? "rejected with the reason" : String(error)),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const aborted = performance.now();
+        controller.abort(new Error("stopped by the script"));
+        const outcome = await settled;
+        return { outcome, ms: performance.now() - aborted };
+      },
+      [config, options] as const,
+    );
+
+  test("cpu: an abort during a run rejects at once with its reason", async () => {
+    // 3·L·n²·B = 1.3e9 multiply-adds: seconds on the CPU.
+    const { outcome, ms } = await abortDuring({ depth: 100, width: 256, batch: 64 }, { backend: "cpu" });
+    expect(outcome).toBe("rejected with the reason");
+    expect(ms).toBeLessThan(250);
+  });
+
+  /** The longest pause of the page's main thread (ms between timer ticks) while the run lasts, and how it ended. */
+  const longestPauseDuring = (config: unknown, options: unknown) =>
+    opened.page.evaluate(
+      async ([c, o]) => {
+        let last = performance.now();
+        let longest = 0;
+        let done = false;
+        const tick = () => {
+          const now = performance.now();
+          longest = Math.max(longest, now - last);
+          last = now;
+          if (!done) setTimeout(tick, 0);
+        };
+        setTimeout(tick, 0);
+        const outcome = await window.gradscope.run(c, o as never).then(
+          (result) => `${result.backend}, ${result.log10ActRms.length} layers`,
+          (error: Error) => `${error.name}: ${error.message}`,
+        );
+        done = true;
+        return { outcome, longest: Math.max(longest, performance.now() - last) };
+      },
+      [config, options] as const,
+    );
+
+  test("cpu: the main thread stays responsive while the reference runs (seconds of work)", async () => {
+    const { outcome, longest } = await longestPauseDuring({ depth: 12, width: 256, batch: 64 }, { backend: "cpu" });
+    expect(outcome).toBe("cpu, 13 layers");
+    expect(longest).toBeLessThan(200);
+  });
+
+  test("webgpu: the main thread stays responsive while orthogonal weights of width 1024 are drawn", async () => {
+    const config = { depth: 3, width: 1024, batch: 8, init: { scheme: "orthogonal" } };
+    const { outcome, longest } = await longestPauseDuring(config, { backend: "webgpu" });
+    expect(outcome).toBe("webgpu, 4 layers");
+    expect(longest).toBeLessThan(200);
+  });
+
+  test("webgpu: an orthogonal run is given up at once when its signal aborts during the QR", async () => {
+    const config = { depth: 8, width: 1024, batch: 8, init: { scheme: "orthogonal" } };
+    const { outcome, ms } = await abortDuring(config, { backend: "webgpu" });
+    expect(outcome).toBe("rejected with the reason");
+    expect(ms).toBeLessThan(250);
+  });
+
+  test("odd configs and options are refused by name", async () => {
+    const messages = await opened.page.evaluate(async () => {
+      class Settings {
+        depth = 5;
+      }
+      const refusal = (config: unknown, options?: unknown) =>
+        window.gradscope.run(config, options as never).then(
+          () => "resolved",
+          (error: Error) => `${error.name}: ${error.message}`,
+        );
+      return Promise.all([
+        refusal(new Map([["depth", 5]])),
+        refusal(new Date(0)),
+        refusal(new Settings()),
+        refusal(Object.create({ depth: 5 })),
+        refusal({ depth: 5 }, { backend: "webgpu", subnormals: "flushed" }),
+        refusal({ depth: 5 }, { backend: "cpu", memoryBudgetBytes: 1 << 20 }),
+        refusal({ depth: 5 }, Object.create({ backend: "cpu" })),
+      ]);
+    });
+    const plain = "ConfigError: config must be an object of config fields, such as { depth: 300 }, got";
+    expect(messages).toEqual([
+      `${plain} a Map`,
+      `${plain} a Date`,
+      `${plain} an instance of Settings`,
+      "ConfigError: depth must be set on the config itself, not inherited from its prototype, got 5",
+      'ConfigError: subnormals must be absent with backend "webgpu" (it applies only to backend "cpu"), got "flushed"',
+      'ConfigError: memoryBudgetBytes must be absent with backend "cpu" (it applies only to backend "webgpu"), got 1048576',
+      'ConfigError: options.backend must be set on options itself, not inherited from its prototype, got "cpu"',
+    ]);
+  });
+
   test("the page logged no errors", () => {
     expect(opened.errors).toEqual([]);
   });

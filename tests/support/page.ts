@@ -13,7 +13,7 @@ export interface OpenPage {
 }
 
 export interface OpenOptions {
-  /** Remove navigator.gpu before the page's scripts run, as in a browser without WebGPU. */
+  /** Remove navigator.gpu and WebGPU's globals before the page's scripts run, as in a browser without WebGPU. */
   withoutWebGpu?: boolean;
   viewport?: { width: number; height: number };
   colorScheme?: "light" | "dark";
@@ -43,6 +43,10 @@ export async function openBuiltPage(path = "/", options: OpenOptions = {}): Prom
     if (options.withoutWebGpu) {
       await page.addInitScript(() => {
         delete (Navigator.prototype as { gpu?: unknown }).gpu;
+        // Such a browser has none of WebGPU's interfaces either: the page must load without them.
+        for (const name of Object.getOwnPropertyNames(globalThis).filter((key) => key.startsWith("GPU"))) {
+          delete (globalThis as Record<string, unknown>)[name];
+        }
       });
     }
     const errors: string[] = [];
