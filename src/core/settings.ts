@@ -127,25 +127,48 @@ export function quoteValue(text: string): string {
   );
 }
 
-/** The config with one parameter's text applied, or the same config and the notice why not. */
-function applySetting(config: RunConfig, setting: Setting, text: string): { config: RunConfig; notice?: string } {
-  const shown = `${setting.key}=${quoteValue(text)}`;
+/** A parameter the config could not take: its name, its text, and why (for a caller that stops there). */
+export interface Refusal {
+  key: string;
+  text: string;
+  reason: string;
+}
+
+/** The config with one parameter's text applied, or the same config, the notice why not and the refusal. */
+function applySetting(
+  config: RunConfig,
+  setting: Setting,
+  text: string,
+): { config: RunConfig; notice?: string; refusal?: Refusal } {
+  const { key } = setting;
+  const shown = `${key}=${quoteValue(text)}`;
   if (setting.schemes && !setting.schemes.includes(config.init.scheme)) {
     const belongs = setting.schemes.map((scheme) => `init=${scheme}`).join(", ");
-    return { config, notice: `ignored ${shown}: it applies only to ${belongs}, and init is ${config.init.scheme}` };
+    const reason = `it applies only to ${belongs}, and init is ${config.init.scheme}`;
+    return { config, notice: `ignored ${shown}: ${reason}`, refusal: { key, text, reason } };
   }
   try {
     return { config: validateConfig(setting.read(config, text)) };
   } catch (error) {
     const reason = error instanceof ConfigError ? `${error.field} must be ${error.allowed}` : String(error);
-    return { config, notice: `ignored ${shown}: ${reason}; using ${setting.key}=${setting.write(config)}` };
+    return {
+      config,
+      notice: `ignored ${shown}: ${reason}; using ${key}=${setting.write(config)}`,
+      refusal: { key, text, reason },
+    };
   }
 }
 
-/** The config a URL query describes, starting from DEFAULT_CONFIG, and a plain-text notice per parameter refused. */
-export function searchToConfig(search: string): { config: RunConfig; notices: string[] } {
+/**
+ * The config a URL query describes, starting from DEFAULT_CONFIG; a plain-text notice per parameter
+ * refused or given more than once (the page shows them and runs the config); and the refusals alone
+ * (each parameter whose value the config does not carry, unknown ones too), for a caller that
+ * refuses to run then, as the CLI does.
+ */
+export function searchToConfig(search: string): { config: RunConfig; notices: string[]; refusals: Refusal[] } {
   const params = new URLSearchParams(search);
   const notices: string[] = [];
+  const refusals: Refusal[] = [];
   let config = structuredClone(DEFAULT_CONFIG) as RunConfig;
   for (const setting of SETTINGS) {
     const texts = params.getAll(setting.key);
@@ -156,13 +179,16 @@ export function searchToConfig(search: string): { config: RunConfig; notices: st
     const applied = applySetting(config, setting, text);
     config = applied.config;
     if (applied.notice) notices.push(applied.notice);
+    if (applied.refusal) refusals.push(applied.refusal);
   }
   for (const key of new Set(params.keys())) {
     if (!SETTING_KEYS.includes(key)) {
-      notices.push(`ignored unknown parameter ${quoteValue(key)} (parameters: ${SETTING_KEYS.join(", ")})`);
+      const parameters = `parameters: ${SETTING_KEYS.join(", ")}`;
+      notices.push(`ignored unknown parameter ${quoteValue(key)} (${parameters})`);
+      refusals.push({ key, text: params.get(key) ?? "", reason: `unknown parameter (${parameters})` });
     }
   }
-  return { config, notices: capNotices(notices) };
+  return { config, notices: capNotices(notices), refusals };
 }
 
 /** The first MAX_NOTICES notices, and a count of the rest. */

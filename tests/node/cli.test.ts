@@ -11,11 +11,12 @@ import type { RunResult } from "../../src/core/result";
 
 const SWIFTSHADER = "/usr/lib/chromium/vk_swiftshader_icd.json";
 
-/** Runs the CLI with SwiftShader and returns its exit code, stdout and stderr. */
-function gradscope(args: string[]) {
+/** Runs the CLI (with SwiftShader unless `gpu` is "none") and returns its exit code, stdout and stderr. */
+function gradscope(args: string[], gpu: "swiftshader" | "none" = "swiftshader") {
   if (!existsSync("dist-node/cli.js")) throw new Error("dist-node/cli.js is missing: run `npm run build:node`");
+  const env = { ...process.env, GRADSCOPE_GPU: gpu === "none" ? "" : gpu };
   const child = spawnSync(process.execPath, ["bin/gradscope.mjs", ...args], {
-    env: { ...process.env, GRADSCOPE_GPU: "swiftshader" },
+    env,
     encoding: "utf8",
     timeout: 100_000,
   });
@@ -78,5 +79,39 @@ describe.skipIf(!existsSync(SWIFTSHADER))("gradscope run in Node", () => {
     const backend = gradscope(["run", "--backend", "tpu"]);
     expect(backend.status).toBe(2);
     expect(backend.stderr).toContain("--backend must be webgpu or cpu");
+  });
+});
+
+describe("gradscope without a GPU", () => {
+  test("run --backend cpu prints the reference's result and exits 0, loading nothing of WebGPU", () => {
+    const { status, stdout, stderr } = gradscope(["run", "--backend", "cpu", "--depth", "5"], "none");
+    expect(stderr).toBe("");
+    expect(status).toBe(0);
+    const result = JSON.parse(stdout) as RunResult;
+    expect(result.backend).toBe("cpu");
+    expect(result.config).toEqual(validateConfig({ depth: 5 }));
+    expect(result.log10ActRms).toHaveLength(6);
+  });
+
+  test.each(["run --help", "run -h", "help", "--help", "-h"])("gradscope %s prints the usage and exits 0", (line) => {
+    const { status, stdout } = gradscope(line.split(" "), "none");
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/^usage: gradscope run \[--backend webgpu\|cpu\]/);
+  });
+
+  test("--version prints the package's version and exits 0", () => {
+    const { status, stdout } = gradscope(["--version"], "none");
+    expect(status).toBe(0);
+    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  test("a refused flag exits 2 without claiming a value it would use; a repeated one is a note, and it runs", () => {
+    const zero = gradscope(["run", "--backend", "cpu", "--depth", "0"], "none");
+    expect(zero.status).toBe(2);
+    expect(zero.stderr).toBe('gradscope: --depth "0" refused: depth must be an integer in 1..4096\n');
+    const twice = gradscope(["run", "--backend", "cpu", "--depth", "3", "--depth", "4", "--width", "3"], "none");
+    expect(twice.stderr).toBe('gradscope: note: depth was given 2 times; read the last, "4"\n');
+    expect(twice.status).toBe(0);
+    expect((JSON.parse(twice.stdout) as RunResult).config.depth).toBe(4);
   });
 });
