@@ -159,7 +159,11 @@ describe("searchToConfig: round trip", () => {
 
   it("reads the lecture URL as the lecture config, with or without its '?'", () => {
     for (const search of [LECTURE_SEARCH, LECTURE_SEARCH.slice(1)]) {
-      expect(searchToConfig(search)).toEqual({ config: validateConfig(lectureConfig(1.5, 300)), notices: [] });
+      expect(searchToConfig(search)).toEqual({
+        config: validateConfig(lectureConfig(1.5, 300)),
+        notices: [],
+        refusals: [],
+      });
     }
   });
 
@@ -365,5 +369,17 @@ describe("searchToConfig: hostile input", () => {
     for (const text of ["", " ", "0x1f", "0b1", "Infinity", "NaN", "1,5", "1e", "e5", "--1"]) {
       expect(parseDecimal(text)).toBe(text);
     }
+  });
+});
+
+describe("searchToConfig: refusals, for a caller that stops there", () => {
+  it("lists each value the config does not carry, and not a parameter read from its last occurrence", () => {
+    const { refusals, notices } = searchToConfig("?depth=0&sigma=2&colour=red&width=3&width=4");
+    expect(refusals).toEqual([
+      { key: "depth", text: "0", reason: "depth must be an integer in 1..4096" },
+      { key: "sigma", text: "2", reason: "it applies only to init=gaussian, init=normal, and init is xavier_normal" },
+      { key: "colour", text: "red", reason: expect.stringMatching(/^unknown parameter \(parameters: depth, /) },
+    ]);
+    expect(notices).toHaveLength(4);
   });
 });
