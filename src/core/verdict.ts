@@ -189,8 +189,25 @@ function limitClause(limit: Float32Limit | null, numerics: RunResult["config"]["
   return `float32 training ${sees} zero ${values} from layer ${limit.layer}`;
 }
 
+/**
+ * Why the kind is what it is, after the lead: the gradient ratio against DECADES_THRESHOLD, or the
+ * activations' change when the ratio was mild; nothing when float32 broke the chain (the lead says how).
+ */
+function ruleClause(result: RunResult, reading: Omit<Verdict, "text">): string {
+  const ratio = reading.gradientRatioLog10;
+  if (ratio === null || reading.kind === "broken") return "";
+  const decades = `${DECADES_THRESHOLD} decades`;
+  if (Math.abs(ratio) >= DECADES_THRESHOLD) return `, past the ${decades} that count as ${reading.kind}`;
+  if (reading.kind === "stable") return `, within the ${decades} that count as stable`;
+  const change = activationChangeLog10(result) as number;
+  return `, within ${decades}, but the activations change by 10^${formatExponent(change)}: ${reading.kind}`;
+}
+
+/** The sentence: a capital letter, clauses joined by semicolons, a full stop; the kind itself is the badge's. */
 function verdictText(result: RunResult, reading: Omit<Verdict, "text">): string {
   const lead = leadClause(result, reading.gradientRatioLog10);
   const slopes = slopeClause(reading.actSlope, reading.gradSlope);
-  return `${lead}: ${reading.kind}; ${slopes}; ${limitClause(reading.float32Limit, result.config.numerics)}`;
+  const limit = limitClause(reading.float32Limit, result.config.numerics);
+  const text = `${lead}${ruleClause(result, reading)}; ${slopes}; ${limit}.`;
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

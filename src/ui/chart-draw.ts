@@ -65,6 +65,7 @@ export function drawBand(u: uPlot, plotted: Plotted, palette: Palette): void {
     ctx.stroke();
   }
   ctx.restore();
+  drawBandLabel(u, palette);
 }
 
 /**
@@ -109,7 +110,8 @@ export function drawOverlay(u: uPlot, plotted: Plotted, palette: Palette): numbe
   const rowHeight = LABEL_ROW_PX * ratio;
   const stripTop = bbox.top - rows * rowHeight;
   for (const { marker, x, left, width, row } of placed) {
-    const colour = palette.marker[marker.kind];
+    // A marker of where one series leaves float32's range takes that series' colour.
+    const colour = marker.series ? palette.series[marker.series] : palette.marker[marker.kind];
     const y = stripTop + (row + 0.5) * rowHeight;
     ctx.strokeStyle = colour;
     ctx.lineWidth = 1.5 * ratio;
@@ -124,12 +126,14 @@ export function drawOverlay(u: uPlot, plotted: Plotted, palette: Palette): numbe
     ctx.fillStyle = colour;
     ctx.fillText(marker.label, left + LABEL_PAD * ratio, y);
   }
-  if (plotted.tracked) drawBandLabel(u, palette);
   ctx.restore();
   return rows;
 }
 
-/** "float32 range" inside the band, right-aligned under its upper edge, with a halo for legibility. */
+/**
+ * "float32 range" inside the band, right-aligned under its upper edge, with a halo for legibility;
+ * drawn before the series (from drawBand), so a curve passing there stays on top of it.
+ */
 function drawBandLabel(u: uPlot, palette: Palette): void {
   const ratio = uPlot.pxRatio;
   const { ctx, bbox } = u;
@@ -140,6 +144,9 @@ function drawBandLabel(u: uPlot, palette: Palette): void {
   const text = "float32 range";
   const x = bbox.left + bbox.width - 6 * ratio;
   const y = bandTop + height / 2 + 2 * ratio;
+  ctx.save();
+  ctx.font = `${Math.round(MARKER_FONT_PX * ratio)}px ${FONT_FAMILY}`;
+  ctx.textBaseline = "middle";
   ctx.textAlign = "right";
   ctx.lineJoin = "round";
   ctx.lineWidth = 3 * ratio;
@@ -147,6 +154,7 @@ function drawBandLabel(u: uPlot, palette: Palette): void {
   ctx.strokeText(text, x, y);
   ctx.fillStyle = palette.bandEdge;
   ctx.fillText(text, x, y);
+  ctx.restore();
 }
 
 /** Indices of values with no neighbour to draw a line to (nulls on both sides), shown as dots. */

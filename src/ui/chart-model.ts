@@ -29,6 +29,8 @@ export interface ChartMarker {
   layer: number;
   label: string;
   kind: "nonFinite" | "allZero" | "range";
+  /** The series a "range" marker belongs to (it takes that series' colour). */
+  series?: ChartSeries;
 }
 
 /** An exponent's text in superscript: digits, "⁻" for the minus sign, "·" for the decimal point. */
@@ -85,16 +87,18 @@ export function chartMarkers(result: RunResult | null): ChartMarker[] {
   add(result.firstAllZero, "allZero", "all zero");
   if (result.config.numerics === "tracked") {
     const layers = result.log10ActRms.map((_, l) => l);
-    const leaves = (name: string, values: readonly (number | null)[], order: number[]) => {
+    const leaves = (name: string, series: ChartSeries, values: readonly (number | null)[], order: number[]) => {
       const above = order.find((l) => (values[l] ?? Number.NaN) > LOG10_FLOAT32_MAX);
       const below = order.find((l) => (values[l] ?? Number.NaN) < LOG10_FLOAT32_MIN_NORMAL);
       const label = `${name} leaves float32 range`;
-      if (above !== undefined) markers.push({ layer: above, kind: "range", label: `${label} (overflow) at ${above}` });
-      if (below !== undefined) markers.push({ layer: below, kind: "range", label: `${label} (underflow) at ${below}` });
+      if (above !== undefined)
+        markers.push({ layer: above, kind: "range", series, label: `${label} (overflow) at ${above}` });
+      if (below !== undefined)
+        markers.push({ layer: below, kind: "range", series, label: `${label} (underflow) at ${below}` });
     };
-    leaves("activation", result.log10ActRms, layers);
+    leaves("activation", "act", result.log10ActRms, layers);
     // The backward pass runs from layer L down: the gradient leaves the range at the first such layer from L.
-    leaves("gradient", result.log10GradRms, [...layers].reverse());
+    leaves("gradient", "grad", result.log10GradRms, [...layers].reverse());
   }
   return markers.sort((a, b) => a.layer - b.layer);
 }

@@ -22,7 +22,7 @@ const RUNS = 3;
 export const GROUPS = {
   presets: "The lab's presets",
   depth: "Depth, at width 2 and batch 1",
-  width: "Width, at depth 100 (10 at width 1024) and batch 64",
+  width: "Width, at depth 100 and batch 64",
   batch: "Batch, at depth 100 and width 64",
 } as const;
 
@@ -32,6 +32,8 @@ export interface BenchRow {
   path: string;
   dispatches: number | null;
   gpuMs: number;
+  /** The median wall time of the whole run call: what a redraw waits for. */
+  wallMs: number;
   gflops: number;
   bytes: number;
 }
@@ -85,10 +87,12 @@ export class GsBench extends LitElement {
     const gpu = await acquireGpu();
     await warmUp(config);
     const times: number[] = [];
+    const walls: number[] = [];
     let dispatches: number | null = null;
     for (let i = 0; i < RUNS; i++) {
       const result = await runOnGpu(config);
       times.push(result.timingMs.gpu?.total ?? result.timingMs.wall);
+      walls.push(result.timingMs.wall);
       dispatches = result.dispatches ?? null;
     }
     const gpuMs = median(times);
@@ -99,6 +103,7 @@ export class GsBench extends LitElement {
       path: plan.path,
       dispatches,
       gpuMs,
+      wallMs: median(walls),
       gflops: flopsPerRun(config) / (gpuMs * 1e6),
       bytes: plan.totalBytes,
     };
@@ -132,14 +137,18 @@ export class GsBench extends LitElement {
     const presets = this.rows.filter((row) => row.group === "presets");
     if (presets.length < 2) return nothing;
     const [lecture, wide] = presets as [BenchRow, BenchRow];
+    // A redraw waits for the whole run call, not only its GPU time, and no faster than the screen refreshes.
     const rate = (row: BenchRow) =>
-      row.gpuMs <= 500
-        ? `about ${Math.floor(1000 / row.gpuMs)} redraws a second`
-        : `a redraw every ${(row.gpuMs / 1000).toFixed(1)} s`;
+      row.wallMs <= 1000 / 60
+        ? "a redraw every frame of the screen"
+        : row.wallMs <= 500
+          ? `about ${Math.floor(1000 / row.wallMs)} redraws a second`
+          : `a redraw every ${(row.wallMs / 1000).toFixed(1)} s`;
     return html`<p>
       On this GPU a lecture preset's run takes <strong>${lecture.gpuMs.toFixed(1)} ms</strong> and a wide preset's
-      <strong>${wide.gpuMs.toFixed(0)} ms</strong> of GPU time: while you drag a slider the chart can follow with
-      ${rate(lecture)} for the lecture and ${rate(wide)} for the wide nets (a new shape's first run also compiles its kernels).
+      <strong>${wide.gpuMs.toFixed(0)} ms</strong> of GPU time (${lecture.wallMs.toFixed(0)} and ${wide.wallMs.toFixed(0)} ms
+      from the call to the result): while you drag a slider the chart can follow with ${rate(lecture)} for the
+      lecture and ${rate(wide)} for the wide nets (a new shape's first run also compiles its kernels).
     </p>`;
   }
 
@@ -165,7 +174,8 @@ export class GsBench extends LitElement {
       )}
     </table>
     <dl>
-      <dt>config</dt><dd>depth L, width n, batch B of a tanh chain with Xavier weights (the presets as they are)</dd>
+      <dt>config</dt><dd>depth L, width n, batch B: the presets' rows run two presets as they are (1.5·I and
+        Xavier + tanh), the others a tanh chain with Xavier weights</dd>
       <dt>path</dt><dd>how the engine ran it: fused (one workgroup loops over every layer), per-example (one
         invocation per example), layered (one dispatch per layer and pass)</dd>
       <dt>dispatches</dt><dd>compute dispatches of one run</dd>

@@ -114,6 +114,19 @@ const LABELS: Record<ControlField, string> = {
   numerics: "Numerics",
 };
 
+/** What an init scheme draws, beside its name in the list (the value stays the SPEC's name). */
+const SCHEME_TEXT: Record<string, string> = {
+  identity: "identity: W = s·I",
+  gaussian: "gaussian: N(0, σ²/n)",
+  normal: "normal: N(0, σ²), plain randn",
+  xavier_normal: "xavier_normal: N(0, k²/n)",
+  xavier_uniform: "xavier_uniform: U(±k·√(3/n))",
+  he_normal: "he_normal: N(0, 2k²/n)",
+  he_uniform: "he_uniform: U(±k·√(6/n))",
+  lecun_normal: "lecun_normal: N(0, k²/n)",
+  orthogonal: "orthogonal: k·Q, Q orthogonal",
+};
+
 /** A short explanation under a control whose name alone says little. */
 const HINTS: Partial<Record<ControlField, string>> = {
   "init.gain": "k multiplies the scheme's standard deviation; k = 1 is the scheme as published.",
@@ -199,7 +212,13 @@ export class GsControls extends LitElement {
     const spec = SLIDERS[field];
     const raw = this.value(field);
     const text = raw === undefined || raw === null ? "" : String(raw);
-    const readNumber = (input: HTMLInputElement) => (input.value.trim() === "" ? input.value : Number(input.value));
+    // A number box whose text is not a number reports "" (the browser hides the text): say so instead.
+    const readNumber = (input: HTMLInputElement) =>
+      input.validity.badInput
+        ? "text that is not a number"
+        : input.value.trim() === ""
+          ? input.value
+          : Number(input.value);
     const label =
       field === "init.sigma" && this.draft?.init.scheme === "normal" ? "σ (entries N(0, σ²))" : LABELS[field];
     return html`<div class="field">
@@ -230,7 +249,10 @@ export class GsControls extends LitElement {
       <label for="${field}">${LABELS[field]}</label>
       <select id="${field}" aria-invalid=${this.invalid(field)} aria-describedby="${field}-error ${field}-hint"
         @change=${(e: Event) => this.emit(field, (e.target as HTMLSelectElement).value, true)}>
-        ${options.map((option) => html`<option value=${option} ?selected=${option === current}>${option}</option>`)}
+        ${options.map(
+          (option) =>
+            html`<option value=${option} ?selected=${option === current}>${field === "init.scheme" ? (SCHEME_TEXT[option] ?? option) : option}</option>`,
+        )}
       </select>
       ${this.errorFor(field, LABELS[field])} ${hint(field)}
     </div>`;

@@ -75,8 +75,7 @@ export function memoryText(result: RunResult): string {
 
 function matchingPreset(config: RunConfig): string | null {
   const preset = PRESETS.find((p) => {
-    const candidate = validateConfig({ ...p.config, seed: config.seed });
-    return JSON.stringify(candidate) === JSON.stringify(config);
+    return JSON.stringify(validateConfig(p.config)) === JSON.stringify(config);
   });
   return preset?.id ?? null;
 }
@@ -113,7 +112,11 @@ export class GsLab extends LitElement {
       .status .memory, .status .adapter { display: none; }
       .badge { display: inline; }
     }
-    .status { display: flex; flex-wrap: wrap; gap: 0.75rem; align-items: center; font-size: 0.9rem; min-height: 1.5rem; }
+    /* One line whatever it holds, so the chart under it does not jump when a run starts or ends. */
+    .status { display: flex; flex-wrap: nowrap; gap: 0.75rem; align-items: center; font-size: 0.9rem; height: 2rem;
+      overflow: hidden; white-space: nowrap; }
+    .status > * { flex: none; }
+    .status .running { flex: 0 1 auto; min-width: 0; overflow: hidden; text-overflow: ellipsis; }
     .busy { display: inline-flex; gap: 0.4rem; align-items: center; }
     .busy::before { content: ""; width: 0.8rem; height: 0.8rem; border-radius: 50%; border: 2px solid currentColor;
       border-right-color: transparent; animation: spin 0.8s linear infinite; }
@@ -273,7 +276,7 @@ export class GsLab extends LitElement {
   private onPreset = (event: CustomEvent<string>) => {
     const preset = PRESETS.find((p) => p.id === event.detail);
     if (!preset) return;
-    this.draft = toDraft(validateConfig({ ...preset.config, seed: this.config.seed }));
+    this.draft = toDraft(validateConfig(preset.config));
     this.tryDraft(true);
     // On a phone the presets lie below the controls: bring the chart back into view.
     const figure = this.renderRoot.querySelector(".plot");
@@ -303,21 +306,24 @@ export class GsLab extends LitElement {
 
   private renderStatus() {
     const backend = this.backend;
-    const where =
-      backend?.kind === "webgpu"
-        ? html`<span class="adapter">WebGPU: ${backend.adapter}</span>`
-        : backend?.kind === "cpu"
-          ? html`<span class="notice" role="status">WebGPU unavailable: ${backend.reason}. Running the float64 reference on the CPU.</span>`
-          : nothing;
-    const time = this.result
-      ? html`<span class="time">last run ${this.result.timingMs.wall.toFixed(0)} ms on ${this.result.backend}</span>`
-      : nothing;
-    const memory = this.result?.memory ? html`<span class="memory">${memoryText(this.result)}</span>` : nothing;
-    const loss = this.result ? html`<span class="loss">loss ${lossText(this.result, 4)}</span>` : nothing;
+    const result = this.result;
+    // The CPU fallback's notice is its own line: the status line is one line and cuts what overflows.
+    const fallback =
+      backend?.kind === "cpu"
+        ? html`<p class="notice" role="status">WebGPU unavailable: ${backend.reason}. Running the float64 reference on the CPU.</p>`
+        : nothing;
+    // While a slow run is on, the line says what runs (and its progress) instead of the last run's figures.
+    const figures =
+      result && !(this.busy && this.slowRun)
+        ? html`<span class="loss">loss ${lossText(result, 4)}</span>
+            <span class="time">last run ${result.timingMs.wall.toFixed(0)} ms on ${result.backend}</span>
+            ${result.memory ? html`<span class="memory">${memoryText(result)}</span>` : nothing}
+            ${backend?.kind === "webgpu" ? html`<span class="adapter">WebGPU: ${backend.adapter}</span>` : nothing}`
+        : nothing;
     // Not a live region: timings change with every run; the verdict below is the one that is announced.
-    return html`<div class="status">
-      ${this.result ? html`<gs-verdict class="badge" compact aria-hidden="true" .result=${this.result}></gs-verdict>` : nothing}
-      ${this.busy ? this.renderRunning() : nothing} ${loss} ${time} ${memory} ${where}
+    return html`${fallback}<div class="status">
+      ${result ? html`<gs-verdict class="badge" compact aria-hidden="true" .result=${result}></gs-verdict>` : nothing}
+      ${this.busy ? this.renderRunning() : nothing} ${figures}
     </div>`;
   }
 
@@ -325,7 +331,7 @@ export class GsLab extends LitElement {
   private renderRunning() {
     if (!this.slowRun) return html`<span class="busy">running…</span>`;
     const done = this.progress;
-    return html`<span class="busy running">running ${configSummary(this.config)}</span>
+    return html`<span class="busy running" title=${configSummary(this.config)}>running ${configSummary(this.config)}</span>
       ${
         done === null
           ? nothing

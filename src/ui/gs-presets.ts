@@ -29,9 +29,9 @@ export class GsPresets extends LitElement {
     return html`<li class=${kind}>
       <button type="button" data-preset=${preset.id} aria-pressed=${preset.id === this.active ? "true" : "false"}
         @click=${() => this.dispatchEvent(new CustomEvent("gs-preset", { detail: preset.id, bubbles: true, composed: true }))}>
-        <span class="kind">${kind}</span>
-        <span class="title">${preset.title}</span>
-        <span class="caption">${superscriptPowers(preset.caption)}</span>
+        <span class="kind" id="${preset.id}-kind">${kind}</span>
+        <span class="title" id="${preset.id}-title">${preset.title}</span>
+        <span class="caption" id="${preset.id}-caption">${superscriptPowers(preset.caption)}</span>
       </button>
     </li>`;
   }

@@ -63,8 +63,8 @@ describe("the lecture chain, W_l = s·I, a_l = s^l·x", () => {
     expect(reading.gradSlope).toBeNull();
     expect(activationChangeLog10(result)).toBeCloseTo(218 * LOG10_1_5, 5);
     expect(reading.text).toBe(
-      "gradients are not finite from layer 300 down: exploding; activations grow ×1.50 per layer forward; " +
-        "float32 training overflows at layer 219 (activations)",
+      "Gradients are not finite from layer 300 down; activations grow ×1.50 per layer forward; " +
+        "float32 training overflows at layer 219 (activations).",
     );
   });
 
@@ -76,8 +76,8 @@ describe("the lecture chain, W_l = s·I, a_l = s^l·x", () => {
     expect(result.firstAllZero).toEqual({ forward: 127, backward: 300 });
     expect(Math.abs((reading.actSlope as number) - LOG10_0_5)).toBeLessThan(1e-9);
     expect(reading.text).toBe(
-      "gradients are zero from layer 300 down: vanishing; activations shrink ×0.500 per layer forward; " +
-        "float32 training sees zero activations from layer 127",
+      "Gradients are zero from layer 300 down; activations shrink ×0.500 per layer forward; " +
+        "float32 training sees zero activations from layer 127.",
     );
   });
 
@@ -95,9 +95,9 @@ describe("the lecture chain, W_l = s·I, a_l = s^l·x", () => {
     expect(reading.gradSlope).toBeCloseTo(-LOG10_0_9, 6);
     expect(reading.float32Limit).toBeNull();
     expect(reading.text).toBe(
-      "gradient at layer 1 is 10^-13.7 of the gradient at layer 300: vanishing; " +
+      "Gradient at layer 1 is 10^-13.7 of the gradient at layer 300, past the 3 decades that count as vanishing; " +
         "activations shrink ×0.900 per layer forward, gradients shrink ×0.900 per layer backward; " +
-        "float32 training stays in range at every layer",
+        "float32 training stays in range at every layer.",
     );
   });
 
@@ -111,9 +111,9 @@ describe("the lecture chain, W_l = s·I, a_l = s^l·x", () => {
     expect(Math.abs((reading.actSlope as number) - LOG10_1_5)).toBeLessThan(1e-9);
     expect(Math.abs((reading.gradSlope as number) + LOG10_1_5)).toBeLessThan(1e-9);
     expect(reading.text).toBe(
-      "gradient at layer 1 is 10^52.7 of the gradient at layer 300: exploding; " +
+      "Gradient at layer 1 is 10^52.7 of the gradient at layer 300, past the 3 decades that count as exploding; " +
         "activations grow ×1.50 per layer forward, gradients grow ×1.50 per layer backward; " +
-        "float32 training would overflow at layer 219 (activations)",
+        "float32 training would overflow at layer 219 (activations).",
     );
   });
 
@@ -139,7 +139,11 @@ describe("the lecture chain, W_l = s·I, a_l = s^l·x", () => {
     const { reading } = read(lectureConfig(1.5, 1));
     expect(reading.gradientRatioLog10).toBeCloseTo(LOG10_1_5, 6);
     expect(reading.kind).toBe("stable");
-    expect(reading.text.startsWith("gradient at layer 0 is 10^0.2 of the gradient at layer 1: stable; ")).toBe(true);
+    expect(
+      reading.text.startsWith(
+        "Gradient at layer 0 is 10^0.2 of the gradient at layer 1, within the 3 decades that count as stable; ",
+      ),
+    ).toBe(true);
   });
 });
 
@@ -150,7 +154,7 @@ describe("deep sigmoid, Xavier: the textbook vanishing gradient", () => {
     expect(result.firstNonFinite).toEqual({ forward: null, backward: null });
     expect(Math.abs(activationChangeLog10(result) as number)).toBeLessThan(1);
     expect(reading.kind).toBe("vanishing");
-    expect(reading.text).toMatch(/^gradients are zero from layer \d+ down: vanishing; /);
+    expect(reading.text).toMatch(/^Gradients are zero from layer \d+ down; /);
   }, 30_000);
 });
 
@@ -274,9 +278,9 @@ describe("initializations that keep the scale", () => {
     expect(Math.abs(reading.gradientRatioLog10 as number)).toBeLessThanOrEqual(1e-6);
     expect(reading.float32Limit).toBeNull();
     expect(reading.text).toBe(
-      "gradient at layer 1 is 10^0.0 of the gradient at layer 200: stable; " +
+      "Gradient at layer 1 is 10^0.0 of the gradient at layer 200, within the 3 decades that count as stable; " +
         "activations keep their size (×1.00 per layer forward), gradients keep their size (×1.00 per layer backward); " +
-        "float32 training would stay in range at every layer",
+        "float32 training would stay in range at every layer.",
     );
   }, 30_000);
 
@@ -289,6 +293,13 @@ describe("initializations that keep the scale", () => {
 
 describe("verdict on synthetic results", () => {
   const line = (depth: number, slope: number, at0 = 0) => Array.from({ length: depth + 1 }, (_, l) => at0 + slope * l);
+
+  it("says which rule decided: past or within 3 decades, or the activations' change", () => {
+    const line = (depth: number, slope: number) => Array.from({ length: depth + 1 }, (_, l) => slope * l);
+    expect(verdict(syntheticResult(line(10, -0.31), line(10, 0))).text).toMatch(
+      /^Gradient at layer 1 is 10\^0\.0 of the gradient at layer 10, within 3 decades, but the activations change by 10\^-3\.1: vanishing; /,
+    );
+  });
 
   it("draws the line at 3 decades, the gradient ratio before the activations", () => {
     // ratio = g[1] − g[10] = −9·slope of the gradient's line.
@@ -312,15 +323,15 @@ describe("verdict on synthetic results", () => {
     expect(overflow.kind).toBe("exploding");
     expect(overflow.float32Limit).toEqual({ layer: 3, kind: "overflow", pass: "forward" });
     expect(overflow.text).toBe(
-      "gradients are not finite from layer 4 down: exploding; activations grow ×1.26 per layer forward; " +
-        "float32 training overflows at layer 3 (activations)",
+      "Gradients are not finite from layer 4 down; activations grow ×1.26 per layer forward; " +
+        "float32 training overflows at layer 3 (activations).",
     );
     const zeros = verdict(
       syntheticResult([0, 0, 0, 0, 0], [null, null, -30, -1, 0], { firstAllZero: { forward: null, backward: 1 } }),
     );
     expect(zeros.kind).toBe("vanishing");
     expect(zeros.text).toMatch(
-      /^gradients are zero from layer 1 down: vanishing; .*float32 training sees zero gradients from layer 1$/,
+      /^Gradients are zero from layer 1 down; .*float32 training sees zero gradients from layer 1\.$/,
     );
   });
 
@@ -376,9 +387,9 @@ describe("verdict on synthetic results", () => {
     const reading = verdict(syntheticResult(line(300, -0.3), line(300, 0.3), { numerics: "tracked" }));
     expect(reading.text).not.toMatch(/[\n<>]/);
     expect(reading.text).toBe(
-      "gradient at layer 1 is 10^-89.7 of the gradient at layer 300: vanishing; " +
+      "Gradient at layer 1 is 10^-89.7 of the gradient at layer 300, past the 3 decades that count as vanishing; " +
         "activations shrink ×0.501 per layer forward, gradients shrink ×0.501 per layer backward; " +
-        "float32 training would see zero activations from layer 127",
+        "float32 training would see zero activations from layer 127.",
     );
   });
 });
