@@ -29,6 +29,11 @@ export type InitConfig =
 export const INPUTS = ["ones", "gaussian"] as const;
 export const TARGETS = ["zeros", "gaussian"] as const;
 export const NUMERICS = ["float32", "tracked"] as const;
+/** Normalization of z_l before the activation: none, over each example's units, or over the batch per unit. */
+export const NORMS = ["none", "layer", "batch"] as const;
+export type NormKind = (typeof NORMS)[number];
+/** The largest α of a residual chain, a_l = a_{l-1} + α·g(ẑ_l). */
+export const MAX_RESIDUAL = 10;
 
 /** A complete, validated config: every field present. */
 export interface RunConfig {
@@ -38,6 +43,9 @@ export interface RunConfig {
   activation: ActivationName;
   init: InitConfig;
   biasSigma: number;
+  /** α of a residual chain, a_l = a_{l-1} + α·g(ẑ_l); null for a plain chain, a_l = g(ẑ_l). */
+  residual: number | null;
+  norm: NormKind;
   input: (typeof INPUTS)[number];
   target: (typeof TARGETS)[number];
   seed: number;
@@ -54,6 +62,8 @@ export const DEFAULT_CONFIG: Readonly<RunConfig> = Object.freeze<RunConfig>({
   activation: "tanh",
   init: { scheme: "xavier_normal", gain: 1 },
   biasSigma: 0,
+  residual: null,
+  norm: "none",
   input: "gaussian",
   target: "gaussian",
   seed: 1,
@@ -174,6 +184,15 @@ function magnitude(field: string, value: unknown, allowNegative: boolean): numbe
   return value;
 }
 
+/** null, or a number in [0, MAX_RESIDUAL]. */
+function residualOf(value: unknown): number | null {
+  if (value === null) return null;
+  if (typeof value !== "number" || !(value >= 0 && value <= MAX_RESIDUAL)) {
+    throw new ConfigError("residual", value, `null (a plain chain) or a number in [0, ${MAX_RESIDUAL}]`);
+  }
+  return value;
+}
+
 function oneOf<T extends string>(field: string, value: unknown, options: readonly T[]): T {
   if (typeof value !== "string" || !(options as readonly string[]).includes(value)) {
     throw new ConfigError(field, value, `one of ${options.map((o) => `"${o}"`).join(", ")}`);
@@ -225,6 +244,8 @@ export function validateConfig(input: unknown): RunConfig {
     activation: oneOf("activation", field("activation"), ACTIVATION_NAMES),
     init: validateInit(field("init")),
     biasSigma: magnitude("biasSigma", field("biasSigma"), false),
+    residual: residualOf(field("residual")),
+    norm: oneOf("norm", field("norm"), NORMS),
     input: oneOf("input", field("input"), INPUTS),
     target: oneOf("target", field("target"), TARGETS),
     seed: integerIn("seed", field("seed"), LIMITS.seed.min, LIMITS.seed.max),

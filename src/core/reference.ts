@@ -4,11 +4,24 @@
  *
  * float32 numerics round every stored value to float32 (Math.fround), so the reference overflows
  * and underflows at the same layers as a GPU; tracked numerics keep float64 values times a power of
- * two carried per tensor, renormalized every layer, so no depth overflows.
+ * two carried per tensor, renormalized every layer, so no depth overflows. The layer kinds (dense +
+ * activation, norm, residual) live in src/core/layers/, each forward next to its backward; this
+ * module draws the parameters and loops over the layers.
  */
-import { ACTIVATIONS } from "./activations";
+import { ACTIVATIONS, type Activation } from "./activations";
 import type { RunConfig } from "./config";
 import { layerWeights } from "./init";
+import {
+  activationBackward,
+  activationForward,
+  type DenseParameters,
+  denseBackward,
+  denseForward,
+  denseWeightGradient,
+} from "./layers/dense";
+import { type NormState, normBackward, normForward } from "./layers/norm";
+import { ldexp, type Numerics, renormalized, storeRounding, type Tensor, topExponent } from "./layers/numerics";
+import { residualBackward, residualForward } from "./layers/residual";
 import { normalEntry, Stream } from "./random";
 import {
   assembleResult,
@@ -26,8 +39,8 @@ export interface ReferenceOptions {
   weights?: (layer: number) => Float64Array;
   /** Replaces the drawn inputs a_0 (batch × width). */
   input?: Float64Array;
-  /** Receives each layer's pre-activations z_l (batch × width, in the layer's scale), l = 1..L. */
-  onPreActivation?: (layer: number, z: Float64Array) => void;
+  /** Receives each layer's pre-activations z_l = z·2^exponent2 (batch × width, before any norm), l = 1..L. */
+  onPreActivation?: (layer: number, z: Float64Array, exponent2: number) => void;
   /** Receives ∂ℓ_b/∂a_{l-1} and B·∂loss/∂W_l of each layer l = L..1, as values times 2^exponent2. */
   onGradient?: (
     layer: number,
@@ -38,62 +51,8 @@ export interface ReferenceOptions {
   ) => void;
 }
 
-const SMALLEST_NORMAL = 2 ** -126;
 /** Weights kept between the passes up to this many entries; past it they are drawn again. */
 const WEIGHT_CACHE_ENTRIES = 1 << 24;
-
-/** Rounding of every stored value: float32 (optionally flushing subnormals) or none. */
-export function storeRounding(config: RunConfig, subnormals: Subnormals): (v: number) => number {
-  if (config.numerics === "tracked") return (v) => v;
-  if (subnormals === "kept") return Math.fround;
-  return (v) => {
-    const r = Math.fround(v);
-    return Math.abs(r) < SMALLEST_NORMAL ? 0 : r;
-  };
-}
-
-/** ⌊log₂ max|v|⌋, the power of two that brings a tensor's largest entry into [1, 2); 0 if none. */
-export function normalizingExponent(maxAbs: number): number {
-  if (!(maxAbs > 0) || !Number.isFinite(maxAbs)) return 0;
-  let exponent = Math.floor(Math.log2(maxAbs));
-  if (2 ** exponent > maxAbs) exponent -= 1;
-  else if (2 ** (exponent + 1) <= maxAbs) exponent += 1;
-  return exponent;
-}
-
-const TWO_TO_1023 = 2 ** 1023;
-/** 2⁻¹⁰²² · 2⁵³: a step down after which a value that stays normal is exact, and one that does not ends at 0. */
-const TWO_TO_MINUS_969 = 2 ** -969;
-
-/**
- * v·2^e rounded once to float64 (C's ldexp) for any integer e, however far 2^e lies outside float64's
- * range: 0 stays 0, a true magnitude past 2¹⁰²⁴ is ±Infinity and one below 2⁻¹⁰⁷⁵ is ±0.
- */
-export function ldexp(v: number, e: number): number {
-  let value = v;
-  let rest = e;
-  // Up in steps of 2¹⁰²³ (exact until it overflows); down in steps of 2⁻⁹⁶⁹, which leave rest < −53, so a
-  // value made subnormal by a step (rounded) ends below 2⁻¹⁰⁷⁵, at 0, as the true value does (musl's scalbn).
-  for (let step = 0; step < 2 && rest > 1023; step++) {
-    value *= TWO_TO_1023;
-    rest -= 1023;
-  }
-  for (let step = 0; step < 2 && rest < -1022; step++) {
-    value *= TWO_TO_MINUS_969;
-    rest += 969;
-  }
-  return value * 2 ** Math.min(1023, Math.max(-1022, rest));
-}
-
-/** 2^e where it is a normal float64, so that v·2^e is ldexp(v, e) in one multiply; else 0 (apply it with ldexp). */
-function pow2Factor(e: number): number {
-  return e >= -1022 && e <= 1023 ? 2 ** e : 0;
-}
-
-/** ldexp(v, e), given factor = pow2Factor(e) computed once for a whole tensor. */
-function shifted(v: number, e: number, factor: number): number {
-  return factor > 0 ? v * factor : ldexp(v, e);
-}
 
 /** The draw of a (batch × width) data tensor: inputs or targets. */
 export function dataTensor(config: RunConfig, stream: typeof Stream.inputs | typeof Stream.targets): Float64Array {
@@ -123,122 +82,131 @@ export function biasExponent(biasSigma: number): number {
   return biasSigma > 0 ? Math.ceil(Math.log2(biasSigma)) : Number.NEGATIVE_INFINITY;
 }
 
-/** Runs a config on the CPU in float64 and returns SPEC.md's result. */
-export function runReference(config: RunConfig, options: ReferenceOptions = {}): RunResult {
-  const started = performance.now();
-  const subnormals: Subnormals = config.numerics === "tracked" ? "kept" : (options.subnormals ?? "kept");
-  const round = storeRounding(config, subnormals);
-  const roundParam = Math.fround;
-  const { depth, width: n, batch } = config;
-  const activation = ACTIVATIONS[config.activation];
-  const tracked = config.numerics === "tracked";
-  const trackForward = tracked && activation.positivelyHomogeneous;
+/** A run's network: its parameters, drawn (or given) once and rounded to float32, and its layer kinds. */
+interface Network {
+  config: RunConfig;
+  activation: Activation;
+  /** α of a residual chain, rounded to float32; null for a plain chain. */
+  alpha: number | null;
+  weights: (layer: number) => Float64Array;
+  /** W_l and b_l, for the forward pass. */
+  dense: (layer: number) => DenseParameters;
+}
 
+/** What one layer's backward needs of its forward: a_{l-1}, h_l = g(ẑ_l), the norm's state, a_l. */
+interface LayerState {
+  input: Tensor;
+  branch: Tensor;
+  norm: NormState | null;
+  output: Tensor;
+}
+
+function networkOf(config: RunConfig, options: ReferenceOptions): Network {
+  const { depth, width: n } = config;
   const cache = depth * n * n <= WEIGHT_CACHE_ENTRIES ? new Map<number, Float64Array>() : null;
   const weights = (layer: number): Float64Array => {
     const cached = cache?.get(layer);
     if (cached) return cached;
-    const w = (options.weights?.(layer) ?? layerWeights(config.init, n, config.seed, layer)).map(roundParam);
+    const w = (options.weights?.(layer) ?? layerWeights(config.init, n, config.seed, layer)).map(Math.fround);
     cache?.set(layer, w);
     return w;
   };
-
-  // Forward: a_l = g(W_l a_{l-1} + b_l), each a_l kept as values times 2^exponent.
-  const acts: Float64Array[] = [(options.input ?? dataTensor(config, Stream.inputs)).map(roundParam)];
-  const actExp: number[] = [0];
-  const summaries: RunSummaries = { act: [summarize(acts[0] as Float64Array)], grad: [], weightGrad: [null] };
-  const eBias = biasExponent(config.biasSigma);
-  for (let l = 1; l <= depth; l++) {
-    const input = acts[l - 1] as Float64Array;
-    const inSummary = summaries.act[l - 1] as TensorSummary;
-    const w = weights(l);
-    const bias = layerBiases(config, l).map(roundParam);
-    // z_l = (W·stored a_{l−1})·2^inShift + b_l·2^biasShift, a multiple of 2^exponent; the shifts may lie
-    // outside float64's range (a chain at 1e−20 per layer is at 2^−272000 by layer 4096).
-    let inShift = 0;
-    let biasShift = 0;
-    let exponent = 0;
-    if (trackForward) {
-      const k = (actExp[l - 1] as number) + normalizingExponent(inSummary.maxAbs);
-      exponent = Math.max(k, eBias);
-      inShift = (actExp[l - 1] as number) - exponent;
-      biasShift = -exponent;
-    }
-    const inFactor = pow2Factor(inShift);
-    const biasFactor = pow2Factor(biasShift);
-    const out = new Float64Array(batch * n);
-    const preActivations = options.onPreActivation ? new Float64Array(batch * n) : null;
-    for (let b = 0; b < batch; b++) {
-      for (let i = 0; i < n; i++) {
-        let sum = 0;
-        for (let j = 0; j < n; j++) sum += (w[i * n + j] as number) * (input[b * n + j] as number);
-        const z = round(shifted(sum, inShift, inFactor) + shifted(bias[i] as number, biasShift, biasFactor));
-        if (preActivations) preActivations[b * n + i] = z;
-        out[b * n + i] = round(activation.output(z));
-      }
-    }
-    if (preActivations) options.onPreActivation?.(l, preActivations);
-    acts.push(out);
-    actExp.push(exponent);
-    summaries.act.push(summarize(out, exponent));
-  }
-
-  // Backward seed: ∂ℓ_b/∂a_L = a_L − y.
-  const target = dataTensor(config, Stream.targets).map(roundParam);
-  const aL = acts[depth] as Float64Array;
-  let gradExp = 0;
-  if (tracked) {
-    const eTarget = config.target === "zeros" ? Number.NEGATIVE_INFINITY : 0;
-    gradExp = Math.max(
-      (actExp[depth] as number) + normalizingExponent((summaries.act[depth] as TensorSummary).maxAbs),
-      eTarget,
-    );
-  }
-  // Stored (a_L − y)·2^−gradExp; with y = 0 and a vanishing chain 2^−gradExp is far past 2¹⁰²³.
-  const aExp = (actExp[depth] as number) - gradExp;
-  let grad = aL.map((a, k) => round(ldexp(a, aExp) - ldexp(target[k] as number, -gradExp)));
-  const grads: TensorSummary[] = [];
-  grads[depth] = summarize(grad, gradExp);
-
-  // Backward: ∂ℓ/∂z_l = ∂ℓ/∂a_l ⊙ g'(a_l); ∂ℓ/∂a_{l-1} = W_lᵀ ∂ℓ/∂z_l; B·∂loss/∂W_l = Σ_b ∂ℓ_b/∂z_l a_{l-1}ᵀ.
-  for (let l = depth; l >= 1; l--) {
-    if (tracked) {
-      const k = normalizingExponent((grads[l] as TensorSummary).maxAbs);
-      const factor = pow2Factor(-k);
-      grad = grad.map((v) => shifted(v, -k, factor));
-      gradExp += k;
-    }
-    const a = acts[l] as Float64Array;
-    const dz = grad.map((d, k) => round(d * activation.derFromOutput(a[k] as number)));
-    const w = weights(l);
-    const next = new Float64Array(batch * n);
-    for (let b = 0; b < batch; b++) {
-      for (let j = 0; j < n; j++) {
-        let sum = 0;
-        for (let i = 0; i < n; i++) sum += (dz[b * n + i] as number) * (w[i * n + j] as number);
-        next[b * n + j] = round(sum);
-      }
-    }
-    const weightGrad = weightGradEntries(dz, acts[l - 1] as Float64Array, n, batch).map(round);
-    const weightGradExp = gradExp + (actExp[l - 1] as number);
-    summaries.weightGrad[l] = summarize(weightGrad, weightGradExp);
-    grad = next;
-    grads[l - 1] = summarize(grad, gradExp);
-    options.onGradient?.(l, grad, weightGrad, gradExp, weightGradExp);
-  }
-  summaries.grad = grads;
-  return assembleResult(config, "cpu", summaries, subnormals, { wall: performance.now() - started });
+  const biasExp = biasExponent(config.biasSigma);
+  return {
+    config,
+    activation: ACTIVATIONS[config.activation],
+    alpha: config.residual === null ? null : Math.fround(config.residual),
+    weights,
+    dense: (layer) => ({
+      weights: weights(layer),
+      biases: layerBiases(config, layer).map(Math.fround),
+      biasExponent: biasExp,
+    }),
+  };
 }
 
-/** Σ_b dz_b a_bᵀ, the n × n matrix B·∂loss/∂W_l (row-major). */
-function weightGradEntries(dz: Float64Array, a: Float64Array, n: number, batch: number): Float64Array {
-  const entries = new Float64Array(n * n);
-  for (let b = 0; b < batch; b++) {
-    for (let i = 0; i < n; i++) {
-      const d = dz[b * n + i] as number;
-      const row = i * n;
-      for (let j = 0; j < n; j++) entries[row + j] = (entries[row + j] as number) + d * (a[b * n + j] as number);
-    }
+/** Layer l forward: z = W a_{l-1} + b, ẑ = norm(z), h = g(ẑ), a_l = h or a_{l-1} + α·h. */
+function forwardLayer(net: Network, layer: number, input: Tensor, numerics: Numerics, options: ReferenceOptions) {
+  const { norm, width } = net.config;
+  const z = denseForward(input, net.dense(layer), numerics);
+  options.onPreActivation?.(layer, z.values, z.exponent);
+  const normState = norm === "none" ? null : normForward(norm, z, width, numerics);
+  const branch = activationForward(normState ? normState.normalized : z, net.activation, numerics);
+  const output = net.alpha === null ? branch : residualForward(input, net.alpha, branch, numerics);
+  return { input, branch, norm: normState, output } satisfies LayerState;
+}
+
+const unrounded = (v: number) => v;
+
+/** Layer l backward, from ∂ℓ/∂a_l: ∂ℓ/∂a_{l-1} and B·∂loss/∂W_l. */
+function backwardLayer(net: Network, layer: number, state: LayerState, grad: Tensor, numerics: Numerics) {
+  const { width } = net.config;
+  const gradBranch = activationBackward(grad, net.alpha ?? 1, state.branch, net.activation, numerics);
+  const gradZ = state.norm ? normBackward(gradBranch, state.norm, width, numerics) : gradBranch;
+  // A residual chain adds the skip's gradient before rounding, once.
+  const throughNumerics = net.alpha === null ? numerics : { ...numerics, round: unrounded };
+  const through = denseBackward(gradZ, net.weights(layer), width, throughNumerics);
+  const gradInput = net.alpha === null ? through : residualBackward(through, grad, numerics);
+  return { gradInput, weightGrad: denseWeightGradient(gradZ, state.input, width, numerics) };
+}
+
+/** The seed ∂ℓ/∂a_L = a_L − y, at the exponent of the larger of the two (tracked). */
+function lossGradient(config: RunConfig, output: Tensor, numerics: Numerics): Tensor {
+  const target = dataTensor(config, Stream.targets).map(Math.fround);
+  const targetExponent = config.target === "zeros" ? Number.NEGATIVE_INFINITY : 0;
+  const exponent = numerics.tracked ? Math.max(topExponent(output), targetExponent) : 0;
+  // Stored (a_L − y)·2^−exponent; with y = 0 and a vanishing chain 2^−exponent is far past 2¹⁰²³.
+  const shift = output.exponent - exponent;
+  const values = output.values.map((a, k) => numerics.round(ldexp(a, shift) - ldexp(target[k] as number, -exponent)));
+  return { values, exponent };
+}
+
+/** The forward pass: each layer's state (layer l at index l − 1), and the summary of each a_l appended. */
+function forwardPass(net: Network, input: Tensor, numerics: Numerics, options: ReferenceOptions, act: TensorSummary[]) {
+  const layers: LayerState[] = [];
+  let output = input;
+  for (let l = 1; l <= net.config.depth; l++) {
+    const state = forwardLayer(net, l, output, numerics, options);
+    layers.push(state);
+    output = state.output;
+    act.push(summarize(output.values, output.exponent));
   }
-  return entries;
+  return layers;
+}
+
+/** The backward pass from ∂ℓ/∂a_L, dropping each layer's state as it leaves it: the summaries of ∂ℓ/∂a_l and ∂loss/∂W_l. */
+function backwardPass(net: Network, layers: LayerState[], seed: Tensor, numerics: Numerics, options: ReferenceOptions) {
+  const { depth } = net.config;
+  const grad: TensorSummary[] = [];
+  const weightGrad: (TensorSummary | null)[] = [null];
+  grad[depth] = summarize(seed.values, seed.exponent);
+  let gradOutput = seed;
+  for (let l = depth; l >= 1; l--) {
+    if (numerics.tracked) gradOutput = renormalized(gradOutput);
+    const { gradInput, weightGrad: w } = backwardLayer(net, l, layers.pop() as LayerState, gradOutput, numerics);
+    weightGrad[l] = summarize(w.values, w.exponent);
+    grad[l - 1] = summarize(gradInput.values, gradInput.exponent);
+    options.onGradient?.(l, gradInput.values, w.values, gradInput.exponent, w.exponent);
+    gradOutput = gradInput;
+  }
+  return { grad, weightGrad };
+}
+
+/** Runs a config on the CPU in float64 and returns SPEC.md's result. */
+export function runReference(config: RunConfig, options: ReferenceOptions = {}): RunResult {
+  const started = performance.now();
+  const subnormals: Subnormals = config.numerics === "tracked" ? "kept" : (options.subnormals ?? "kept");
+  const tracked = config.numerics === "tracked";
+  const numerics: Numerics = {
+    round: storeRounding(config, subnormals),
+    tracked,
+    scaledForward: tracked && ACTIVATIONS[config.activation].positivelyHomogeneous,
+  };
+  const net = networkOf(config, options);
+  const input = { values: (options.input ?? dataTensor(config, Stream.inputs)).map(Math.fround), exponent: 0 };
+  const act = [summarize(input.values)];
+  const layers = forwardPass(net, input, numerics, options, act);
+  const seed = lossGradient(config, (layers.at(-1) as LayerState).output, numerics);
+  const summaries: RunSummaries = { act, ...backwardPass(net, layers, seed, numerics, options) };
+  return assembleResult(config, "cpu", summaries, subnormals, { wall: performance.now() - started });
 }

@@ -24,7 +24,7 @@ export interface Setting {
   readonly differs: (config: RunConfig) => boolean;
 }
 
-type TopLevelField = Exclude<keyof RunConfig, "init">;
+type TopLevelField = Exclude<keyof RunConfig, "init" | "residual">;
 type InitParameter = "scale" | "sigma" | "gain";
 
 const SIGMA_SCHEMES: readonly InitScheme[] = ["gaussian", "normal"];
@@ -66,6 +66,21 @@ function topLevel(key: string, field: TopLevelField): Setting {
   };
 }
 
+/** The URL's spelling of a plain chain's residual, null ("null" reads the same). */
+const NO_RESIDUAL = "none";
+
+/** α of a residual chain as a decimal, or "none" for a plain chain. */
+const residual: Setting = {
+  key: "residual",
+  field: "residual",
+  read: (config, text) => ({
+    ...config,
+    residual: text === NO_RESIDUAL || text === "null" ? null : parseDecimal(text),
+  }),
+  write: (config) => (config.residual === null ? NO_RESIDUAL : formatNumber(config.residual)),
+  differs: (config) => !Object.is(config.residual, DEFAULT_CONFIG.residual),
+};
+
 /** The init scheme; choosing one gives its parameter that scheme's default. */
 const initScheme: Setting = {
   key: "init",
@@ -102,6 +117,8 @@ export const SETTINGS: readonly Setting[] = [
   initParameter("sigma", SIGMA_SCHEMES),
   initParameter("gain", GAIN_SCHEMES),
   topLevel("bias", "biasSigma"),
+  residual,
+  topLevel("norm", "norm"),
   topLevel("input", "input"),
   topLevel("target", "target"),
   topLevel("seed", "seed"),

@@ -60,6 +60,24 @@ export class CapacityError extends Error {
   }
 }
 
+/** A valid config the GPU paths do not run yet: residual connections and normalized layers (SPEC.md, "The network"). */
+export class UnsupportedError extends Error {
+  constructor(readonly config: RunConfig) {
+    const residual = config.residual === null ? "" : `residual ${config.residual}`;
+    const norm = config.norm === "none" ? "" : `norm "${config.norm}"`;
+    super(
+      'residual connections and normalization run on the CPU reference only for now (backend: "cpu"); ' +
+        `the GPU paths do not support them yet, got ${[residual, norm].filter(Boolean).join(", ")}`,
+    );
+    this.name = "UnsupportedError";
+  }
+}
+
+/** Refuses, before any plan, a config the GPU paths cannot run: residual !== null or norm !== "none". */
+function refuseUnsupported(config: RunConfig): void {
+  if (config.residual !== null || config.norm !== "none") throw new UnsupportedError(config);
+}
+
 export interface AdapterLimits {
   maxBufferSize: number;
   maxStorageBufferBindingSize: number;
@@ -455,9 +473,11 @@ function layeredDispatches(
 
 /**
  * The plan on the given path, or else on the path the config's size suggests, falling back from
- * fused or per-example to layered when their single buffers cannot hold the run.
+ * fused or per-example to layered when their single buffers cannot hold the run; an UnsupportedError for
+ * a config with residual connections or norms.
  */
 export function planRun(config: RunConfig, limits: AdapterLimits, options: PlanOptions = {}): BufferPlan {
+  refuseUnsupported(config);
   if (options.path) return planBuffers(config, limits, options);
   const chosen = choosePath(config);
   const paths: RunPath[] = chosen === "layered" ? [chosen] : [chosen, "layered"];

@@ -19,6 +19,8 @@ const SPEC_DEFAULTS: RunConfig = {
   activation: "tanh",
   init: { scheme: "xavier_normal", gain: 1 },
   biasSigma: 0,
+  residual: null,
+  norm: "none",
   input: "gaussian",
   target: "gaussian",
   seed: 1,
@@ -46,6 +48,8 @@ describe("validateConfig: defaults", () => {
   it("keeps given fields and fills only the missing ones", () => {
     const config = validateConfig({ depth: 7, activation: "relu", numerics: "tracked" });
     expect(config).toEqual({ ...SPEC_DEFAULTS, depth: 7, activation: "relu", numerics: "tracked" });
+    const normalized = validateConfig({ residual: 0.5, norm: "batch" });
+    expect(normalized).toEqual({ ...SPEC_DEFAULTS, residual: 0.5, norm: "batch" });
   });
 
   it("returns a fresh object: changing a result leaves the defaults alone", () => {
@@ -79,6 +83,13 @@ describe("validateConfig: valid edge values", () => {
     ["biasSigma", MIN_INIT_MAGNITUDE],
     ["biasSigma", MAX_INIT_MAGNITUDE],
     ["biasSigma", 0.25],
+    ["residual", null],
+    ["residual", 0],
+    ["residual", 0.5],
+    ["residual", 10],
+    ["norm", "none"],
+    ["norm", "layer"],
+    ["norm", "batch"],
     ["input", "ones"],
     ["input", "gaussian"],
     ["target", "zeros"],
@@ -153,6 +164,15 @@ const INVALID: readonly [string, unknown, string, string, string][] = [
   ["biasSigma too big", { biasSigma: 1e7 }, "biasSigma", "10000000", "0 or a number in [1e-20, 1000000]"],
   ["biasSigma tiny positive", { biasSigma: 1e-21 }, "biasSigma", "1e-21", "0 or a number in [1e-20, 1000000]"],
   ["biasSigma a string", { biasSigma: "0" }, "biasSigma", '"0"', "0 or a number in [1e-20, 1000000]"],
+  ["residual negative", { residual: -0.5 }, "residual", "-0.5", "null (a plain chain) or a number in [0, 10]"],
+  ["residual above 10", { residual: 10.5 }, "residual", "10.5", "null (a plain chain) or a number in [0, 10]"],
+  ["residual a string", { residual: "0.5" }, "residual", '"0.5"', "a number in [0, 10]"],
+  ["residual NaN", { residual: Number.NaN }, "residual", "NaN", "a number in [0, 10]"],
+  ["residual Infinity", { residual: Infinity }, "residual", "Infinity", "a number in [0, 10]"],
+  ["residual a boolean", { residual: true }, "residual", "true", "a number in [0, 10]"],
+  ["bad norm", { norm: "group" }, "norm", '"group"', '"none", "layer", "batch"'],
+  ["norm wrong case", { norm: "Layer" }, "norm", '"Layer"', '"layer"'],
+  ["norm null", { norm: null }, "norm", "null", '"none", "layer", "batch"'],
   ["config an array", [{ depth: 3 }], "config", '[{"depth":3}]', "an object of config fields"],
   ["config a string", "depth=3", "config", '"depth=3"', "an object of config fields"],
   ["config null", null, "config", "null", "an object of config fields"],
@@ -178,6 +198,9 @@ describe("validateConfig: invalid configs", () => {
 
   it("names the first invalid field in the table's order", () => {
     expect(refusal({ depth: 0, width: 0 }).field).toBe("depth");
+    expect(refusal({ biasSigma: -1, residual: -1, norm: "x", input: "x" }).field).toBe("biasSigma");
+    expect(refusal({ residual: -1, norm: "x", input: "x" }).field).toBe("residual");
+    expect(refusal({ norm: "x", input: "x" }).field).toBe("norm");
     expect(refusal({ width: 9999, activation: "gelu" }).field).toBe("width");
   });
 
@@ -198,6 +221,15 @@ describe("checkDraft: every invalid field, and the valid ones applied", () => {
     );
     expect(errors.map((e) => e.field)).toEqual(["colour", "depth", "batch", "init.scale"]);
     expect(config).toEqual({ ...fallback, width: 8 });
+  });
+
+  it("keeps the fallback's residual for an invalid one, and a valid norm beside it", () => {
+    const withResidual = { ...fallback, residual: 0.5 };
+    const { config, errors } = checkDraft({ ...withResidual, residual: 11, norm: "layer" }, withResidual);
+    expect(errors.map((e) => `${e.field}: ${e.message}`)).toEqual([
+      "residual: residual must be null (a plain chain) or a number in [0, 10], got 11",
+    ]);
+    expect(config).toEqual({ ...withResidual, norm: "layer" });
   });
 
   it("gives a new scheme's invalid parameter its default, and an invalid scheme the fallback's init", () => {

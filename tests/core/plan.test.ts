@@ -11,6 +11,7 @@ import {
   exampleLayersPerDispatch,
   exampleWorkgroup,
   planRun,
+  UnsupportedError,
 } from "../../src/gpu/plan";
 import { chainSchedule, computations } from "../../src/gpu/schedule";
 
@@ -167,5 +168,36 @@ describe("the fused path's weights", () => {
     expect(big.path).toBe("fused");
     expect(big.storedWeights).toBe(false);
     expect(big.bytes.weights).toBe(0);
+  });
+});
+
+describe("configs the GPU paths do not run yet", () => {
+  test("residual connections and norms are refused before any plan, naming what the config has", () => {
+    const cases = [
+      [{ residual: 0.5 }, "got residual 0.5"],
+      [{ norm: "layer" }, 'got norm "layer"'],
+      [{ residual: 0, norm: "batch" }, 'got residual 0, norm "batch"'],
+    ] as const;
+    for (const [extra, got] of cases) {
+      for (const path of [undefined, "layered", "fused", "per-example"] as const) {
+        const config = validateConfig({ depth: 10, width: 8, batch: 4, ...extra });
+        let refusal: unknown = null;
+        try {
+          planRun(config, DEFAULT_LIMITS, path ? { path } : {});
+        } catch (error) {
+          refusal = error;
+        }
+        expect(refusal, `${JSON.stringify(extra)} ${path}`).toBeInstanceOf(UnsupportedError);
+        expect((refusal as Error).name).toBe("UnsupportedError");
+        expect((refusal as Error).message).toBe(
+          'residual connections and normalization run on the CPU reference only for now (backend: "cpu"); ' +
+            `the GPU paths do not support them yet, ${got}`,
+        );
+      }
+    }
+    // The plain chain, residual null and norm "none", still plans.
+    expect(
+      planRun(validateConfig({ depth: 10, width: 8, batch: 4, residual: null, norm: "none" }), DEFAULT_LIMITS).path,
+    ).toBe("fused");
   });
 });

@@ -2,10 +2,18 @@ import { describe, expect, it } from "vitest";
 import { ACTIVATIONS } from "../../src/core/activations";
 import { type PartialConfig, type RunConfig, validateConfig } from "../../src/core/config";
 import { layerWeights } from "../../src/core/init";
+import { ldexp } from "../../src/core/layers/numerics";
 import { Stream } from "../../src/core/random";
-import { dataTensor, layerBiases, ldexp, runReference } from "../../src/core/reference";
+import { dataTensor, layerBiases, runReference } from "../../src/core/reference";
 import type { RunResult } from "../../src/core/result";
-import { chainMisses, closedFormOf, float64Bound, TRACKED_CHAINS, trackedChainConfig } from "../support/chain";
+import {
+  chainMisses,
+  closedFormOf,
+  float64Bound,
+  maxLogDifference,
+  TRACKED_CHAINS,
+  trackedChainConfig,
+} from "../support/chain";
 import { mulberry32 } from "../support/random";
 
 const LOG10_2 = Math.log10(2);
@@ -27,19 +35,6 @@ function identityChain(scale: number, depth: number, extra: PartialConfig = {}):
     target: "zeros",
     ...extra,
   });
-}
-
-/** Largest |a[l] − b[l]| over layers where both are numbers; Infinity where exactly one is null. */
-function maxLogDifference(a: (number | null)[], b: (number | null)[]): number {
-  let worst = 0;
-  for (let l = 0; l < a.length; l++) {
-    const x = a[l] ?? null;
-    const y = b[l] ?? null;
-    if (x === null || y === null) {
-      if (x !== y) return Number.POSITIVE_INFINITY;
-    } else worst = Math.max(worst, Math.abs(x - y));
-  }
-  return worst;
 }
 
 describe("ldexp: v·2^e rounded once, for exponents far outside float64's range", () => {
@@ -255,6 +250,12 @@ const QUANTUM = 2 ** -18;
 const quantize = (v: number): number => Math.round(v / QUANTUM) * QUANTUM;
 /** Step of the finite differences: a power of two, so that parameter ± h and ± h/2 are float32 values too. */
 const STEP = 2 ** -10;
+/**
+ * The step for a net with normalized layers: ẑ = (z − μ)/σ over groups of 3 to 5 entries, whose σ can be a few
+ * tenths, has far larger fifth derivatives than g, and the error of the differences at 2⁻¹⁰ (≈ 2e-9 relative,
+ * shrinking 16× per halving of h: truncation) would eat the margin; 2⁻¹² cuts it 256×, still on the 2⁻¹⁸ grid.
+ */
+const NORM_STEP = 2 ** -12;
 
 /**
  * A small net whose parameters and inputs are float32 values on a 2⁻¹⁸ grid, so that runReference (which
@@ -291,50 +292,64 @@ function runNet(net: Net, weights = net.weights, input = net.input, onGradient?:
 type OnGradient = (layer: number, gradInput: Float64Array, weightGrad: Float64Array, e: number, we: number) => void;
 
 /**
+ * Layer l of the net by SPEC.md's formulas, in plain float64 written apart from the reference: z = W a + b,
+ * ẑ = norm(z) (each example over its units, or each unit over the batch), h = g(ẑ), a_l = h or a + α·h.
+ * Appends the sign of every ẑ (where relu and leaky_relu have their kinks) to `pattern`.
+ */
+function testLayer(net: Net, l: number, a: Float64Array, weights: Float64Array[], pattern: string[]): Float64Array {
+  const { width: n, batch, norm, residual } = net.config;
+  const g = ACTIVATIONS[net.config.activation].output;
+  const w = weights[l] as Float64Array;
+  const bias = net.biases[l] as Float64Array;
+  const z = new Float64Array(batch * n);
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < n; i++) {
+      let sum = bias[i] as number;
+      for (let j = 0; j < n; j++) sum += (w[i * n + j] as number) * (a[b * n + j] as number);
+      z[b * n + i] = sum;
+    }
+  }
+  // Layer norm: group b holds z[b·n + i], i < n; batch norm: group i holds z[b·n + i], b < B.
+  const groups = norm === "layer" ? batch : n;
+  const size = norm === "layer" ? n : batch;
+  const at = (group: number, k: number) => (norm === "layer" ? group * n + k : k * n + group);
+  const zHat = z.slice();
+  if (norm !== "none") {
+    for (let group = 0; group < groups; group++) {
+      let mean = 0;
+      for (let k = 0; k < size; k++) mean += (z[at(group, k)] as number) / size;
+      let variance = 0;
+      for (let k = 0; k < size; k++) variance += ((z[at(group, k)] as number) - mean) ** 2 / size;
+      for (let k = 0; k < size; k++)
+        zHat[at(group, k)] = ((z[at(group, k)] as number) - mean) / Math.sqrt(variance + 1e-5);
+    }
+  }
+  const next = new Float64Array(batch * n);
+  for (let k = 0; k < next.length; k++) {
+    const v = zHat[k] as number;
+    pattern.push(v > 0 ? "+" : "-");
+    next[k] = residual === null ? g(v) : (a[k] as number) + residual * g(v);
+  }
+  return next;
+}
+
+/**
  * An independent float64 forward from a_from (given) through layers from+1..L: the loss
- * (1/2B)·Σ‖a_L − y‖² and the sign pattern of every z_l (where relu and leaky_relu have their kinks).
+ * (1/2B)·Σ‖a_L − y‖² and the sign pattern of every ẑ_l (where relu and leaky_relu have their kinks).
  */
 function forwardFrom(net: Net, from: number, start: Float64Array, weights = net.weights) {
-  const { depth, width: n, batch } = net.config;
-  const g = ACTIVATIONS[net.config.activation].output;
+  const pattern: string[] = [];
   let a = start;
-  let pattern = "";
-  for (let l = from + 1; l <= depth; l++) {
-    const w = weights[l] as Float64Array;
-    const bias = net.biases[l] as Float64Array;
-    const next = new Float64Array(batch * n);
-    for (let b = 0; b < batch; b++) {
-      for (let i = 0; i < n; i++) {
-        let z = bias[i] as number;
-        for (let j = 0; j < n; j++) z += (w[i * n + j] as number) * (a[b * n + j] as number);
-        pattern += z > 0 ? "+" : "-";
-        next[b * n + i] = g(z);
-      }
-    }
-    a = next;
-  }
+  for (let l = from + 1; l <= net.config.depth; l++) a = testLayer(net, l, a, weights, pattern);
   let sumSq = 0;
   for (let k = 0; k < a.length; k++) sumSq += ((a[k] as number) - (net.target[k] as number)) ** 2;
-  return { loss: sumSq / (2 * batch), pattern };
+  return { loss: sumSq / (2 * net.config.batch), pattern: pattern.join("") };
 }
 
 /** a_l of the net, by forwardFrom's arithmetic (a_0 is the input). */
 function activationAt(net: Net, layer: number): Float64Array {
-  const { width: n, batch } = net.config;
-  const g = ACTIVATIONS[net.config.activation].output;
   let a = net.input;
-  for (let l = 1; l <= layer; l++) {
-    const w = net.weights[l] as Float64Array;
-    const next = new Float64Array(batch * n);
-    for (let b = 0; b < batch; b++) {
-      for (let i = 0; i < n; i++) {
-        let z = (net.biases[l] as Float64Array)[i] as number;
-        for (let j = 0; j < n; j++) z += (w[i * n + j] as number) * (a[b * n + j] as number);
-        next[b * n + i] = g(z);
-      }
-    }
-    a = next;
-  }
+  for (let l = 1; l <= layer; l++) a = testLayer(net, l, a, net.weights, []);
   return a;
 }
 
@@ -342,14 +357,14 @@ function activationAt(net: Net, layer: number): Float64Array {
  * dF/dθ at 0 by central differences with one Richardson step, (4·D(h/2) − D(h))/3 with D(h) = (F(h) − F(−h))/2h:
  * truncation error O(h⁴). Null where the kink pattern at any probe differs from the one at 0.
  */
-function finiteDifference(f: (delta: number) => { loss: number; pattern: string }): number | null {
+function finiteDifference(f: (delta: number) => { loss: number; pattern: string }, step = STEP): number | null {
   const at = (delta: number) => f(delta);
   const center = at(0).pattern;
-  const probes = [STEP, -STEP, STEP / 2, -STEP / 2].map(at);
+  const probes = [step, -step, step / 2, -step / 2].map(at);
   if (probes.some((p) => p.pattern !== center)) return null;
   const [plus, minus, halfPlus, halfMinus] = probes.map((p) => p.loss) as [number, number, number, number];
-  const wide = (plus - minus) / (2 * STEP);
-  const narrow = (halfPlus - halfMinus) / STEP;
+  const wide = (plus - minus) / (2 * step);
+  const narrow = (halfPlus - halfMinus) / step;
   return (4 * narrow - wide) / 3;
 }
 
@@ -364,6 +379,12 @@ function referenceGradients(net: Net) {
     dLossDw[layer] = weightGrad.map((v) => (v * 2 ** we) / batch);
   });
   return { result, dLossDa, dLossDw };
+}
+
+/** A result's log10 entry against the differences': both null (every difference exactly 0, as where ẑ = 0), or within 1e-7. */
+function expectLog10Close(fromDifferences: number, reported: number | null | undefined): void {
+  if (fromDifferences === Number.NEGATIVE_INFINITY) expect(reported).toBeNull();
+  else expect(Math.abs(fromDifferences - (reported as number))).toBeLessThan(1e-7);
 }
 
 /** log10 of √(Σv² / divisor). */
@@ -381,21 +402,113 @@ const FD_CASES: PartialConfig[] = [
   { activation: "tanh", depth: 3, width: 5, batch: 2, init: { scheme: "gaussian", sigma: 0.8 } },
   { activation: "sigmoid", depth: 4, width: 3, batch: 2, init: { scheme: "xavier_normal", gain: 2 }, biasSigma: 0.4 },
   { activation: "sigmoid", depth: 3, width: 5, batch: 3, init: { scheme: "he_normal", gain: 1.5 } },
+  // Residual chains and normalized layers, alone and together, with biases, odd widths and batches (α exact in float32).
+  { activation: "linear", depth: 4, width: 3, batch: 2, init: { scheme: "gaussian", sigma: 1.3 }, residual: 0.5 },
+  { activation: "relu", depth: 3, width: 5, batch: 3, init: { scheme: "he_normal" }, biasSigma: 0.2, residual: 1.25 },
+  {
+    activation: "tanh",
+    depth: 4,
+    width: 5,
+    batch: 2,
+    init: { scheme: "xavier_normal", gain: 1.5 },
+    biasSigma: 0.5,
+    norm: "layer",
+  },
+  {
+    activation: "sigmoid",
+    depth: 3,
+    width: 4,
+    batch: 3,
+    init: { scheme: "he_uniform" },
+    biasSigma: 0.3,
+    norm: "layer",
+  },
+  {
+    activation: "linear",
+    depth: 3,
+    width: 4,
+    batch: 3,
+    init: { scheme: "orthogonal", gain: 0.9 },
+    biasSigma: 0.2,
+    norm: "batch",
+  },
+  { activation: "relu", depth: 4, width: 3, batch: 5, init: { scheme: "he_normal" }, norm: "batch" },
+  {
+    activation: "leaky_relu",
+    depth: 3,
+    width: 3,
+    batch: 3,
+    init: { scheme: "lecun_normal", gain: 1.2 },
+    residual: 0.75,
+    norm: "layer",
+  },
+  {
+    activation: "tanh",
+    depth: 4,
+    width: 5,
+    batch: 3,
+    init: { scheme: "gaussian", sigma: 2 },
+    biasSigma: 0.4,
+    residual: 1,
+    norm: "layer",
+  },
+  {
+    activation: "sigmoid",
+    depth: 3,
+    width: 3,
+    batch: 5,
+    init: { scheme: "xavier_uniform", gain: 2 },
+    biasSigma: 0.4,
+    residual: 0.5,
+    norm: "batch",
+  },
+  {
+    activation: "relu",
+    depth: 4,
+    width: 5,
+    batch: 3,
+    init: { scheme: "he_uniform" },
+    biasSigma: 0.1,
+    residual: 2,
+    norm: "batch",
+  },
+  {
+    activation: "linear",
+    depth: 3,
+    width: 3,
+    batch: 1,
+    init: { scheme: "gaussian", sigma: 1.1 },
+    residual: 0.5,
+    norm: "batch",
+  },
+  {
+    activation: "tanh",
+    depth: 3,
+    width: 1,
+    batch: 3,
+    init: { scheme: "gaussian", sigma: 1.1 },
+    biasSigma: 0.3,
+    residual: 0.5,
+    norm: "layer",
+  },
 ];
 
-/** "relu, he_normal, L 4, n 5, B 3, biasSigma 0.2". */
-function caseName({ activation, init, depth, width, batch, biasSigma }: PartialConfig): string {
+/** "relu, he_normal, L 4, n 5, B 3, biasSigma 0.2, residual 1.25, norm batch". */
+function caseName({ activation, init, depth, width, batch, biasSigma, residual, norm }: PartialConfig): string {
   const bias = biasSigma ? `, biasSigma ${biasSigma}` : "";
-  return `${activation}, ${init?.scheme}, L ${depth}, n ${width}, B ${batch}${bias}`;
+  const skip = residual === undefined ? "" : `, residual ${residual}`;
+  return `${activation}, ${init?.scheme}, L ${depth}, n ${width}, B ${batch}${bias}${skip}${norm ? `, norm ${norm}` : ""}`;
 }
 
 describe("gradients against central finite differences (tracked numerics: nothing rounded but the parameters)", () => {
   // Tolerance. Parameters and inputs sit on a 2⁻¹⁸ grid and h = 2⁻¹⁰, so W ± h, W ± h/2 are exact float32 values
   // and the reference computes the loss of exactly the perturbed net in float64. For linear, relu and leaky_relu
   // the loss is quadratic in any one parameter between kinks (a_L is affine in it), so the differences are exact
-  // up to rounding; for tanh and sigmoid the Richardson step leaves O(h⁴·F⁽⁵⁾) ≈ 1e-12. Rounding: the loss is
-  // recovered from log10‖a_L − y‖ (a few ulps relative), divided by h ≈ 1e-3: ≈ 1e-12 per unit of loss.
-  // So |FD − analytic| ≤ 1e-9·(1 + loss) leaves three orders of margin while catching any wrong term.
+  // up to rounding; for tanh and sigmoid the Richardson step leaves O(h⁴·F⁽⁵⁾) ≈ 1e-12. A residual chain adds
+  // a_{l−1} (affine); a normalized layer is not polynomial, and runs at h = 2⁻¹² (NORM_STEP), leaving ≈ 1e-11.
+  // Rounding: the loss is recovered from log10‖a_L − y‖ (a few ulps relative), divided by h ≈ 1e-3 (2.4e-4):
+  // ≈ 1e-12 (4e-12) per unit of loss. So |FD − analytic| ≤ 1e-9·(1 + loss) leaves two to three orders of
+  // margin while catching any wrong term.
   for (const partial of FD_CASES) {
     it(caseName(partial), () => {
       const net = makeNet({
@@ -410,6 +523,7 @@ describe("gradients against central finite differences (tracked numerics: nothin
       // The test's own forward is the reference's: same loss.
       expect(Math.abs((result.loss as number) - base.loss)).toBeLessThan(1e-13 * (1 + base.loss));
       const tolerance = 1e-9 * (1 + base.loss);
+      const step = net.config.norm === "none" ? STEP : NORM_STEP;
       let checked = 0;
       let skipped = 0;
 
@@ -426,7 +540,7 @@ describe("gradients against central finite differences (tracked numerics: nothin
               pattern: forwardFrom(net, 0, net.input, weights).pattern,
             };
           };
-          const fd = finiteDifference(perturbed);
+          const fd = finiteDifference(perturbed, step);
           if (fd === null) {
             skipped++;
             continue;
@@ -436,9 +550,7 @@ describe("gradients against central finite differences (tracked numerics: nothin
           expect(Math.abs(fd - ((dLossDw[l] as Float64Array)[k] as number))).toBeLessThan(tolerance);
         }
         // ‖∂loss/∂W_l‖_F of the differences is what the result reports.
-        if (fdNorm.length === n * n) {
-          expect(Math.abs(log10Rms(fdNorm, 1) - (result.log10WeightGradNorm[l] as number))).toBeLessThan(1e-7);
-        }
+        if (fdNorm.length === n * n) expectLog10Close(log10Rms(fdNorm, 1), result.log10WeightGradNorm[l]);
       }
 
       // ∂loss/∂a_0 through options.input; ∂loss/∂a_l (l ≥ 1) through the forward from a_l.
@@ -452,7 +564,7 @@ describe("gradients against central finite differences (tracked numerics: nothin
             return l === 0
               ? { loss: runNet(net, net.weights, shifted(delta)).loss as number, pattern: tail.pattern }
               : tail;
-          });
+          }, step);
           if (fd === null) {
             skipped++;
             continue;
@@ -463,9 +575,7 @@ describe("gradients against central finite differences (tracked numerics: nothin
           if (l < depth) expect(Math.abs(fd - ((dLossDa[l] as Float64Array)[k] as number))).toBeLessThan(tolerance);
         }
         // RMS over batch and units of ∂ℓ_b/∂a_l = B·∂loss/∂a_l is what the result reports.
-        if (fdValues.length === batch * n) {
-          expect(Math.abs(log10Rms(fdValues, batch * n) - (result.log10GradRms[l] as number))).toBeLessThan(1e-7);
-        }
+        if (fdValues.length === batch * n) expectLog10Close(log10Rms(fdValues, batch * n), result.log10GradRms[l]);
       }
       // Kinks are rare at this scale: almost every entry is checked.
       expect(skipped).toBeLessThanOrEqual(checked / 20);

@@ -6,7 +6,9 @@ import {
   type InitConfig,
   LIMITS,
   MAX_INIT_MAGNITUDE,
+  MAX_RESIDUAL,
   MIN_INIT_MAGNITUDE,
+  NORMS,
   NUMERICS,
   type RunConfig,
   validateConfig,
@@ -54,6 +56,8 @@ function randomConfig(random: () => number): RunConfig {
     activation: pick(ACTIVATION_NAMES),
     init,
     biasSigma: pick([0, 0, magnitude()]),
+    residual: pick([null, null, 0, MAX_RESIDUAL, 0.1 + 0.2, 1 / 3, random() * MAX_RESIDUAL]),
+    norm: pick(NORMS),
     input: pick(["ones", "gaussian"] as const),
     target: pick(["zeros", "gaussian"] as const),
     seed: integer(LIMITS.seed.min, LIMITS.seed.max),
@@ -83,6 +87,8 @@ describe("SETTINGS", () => {
       "sigma",
       "gain",
       "bias",
+      "residual",
+      "norm",
       "input",
       "target",
       "seed",
@@ -112,6 +118,12 @@ describe("configToSearch", () => {
     expect(configToSearch(validateConfig({ init: { scheme: "gaussian", sigma: 1 } }))).toBe("?init=gaussian&sigma=1");
   });
 
+  it("writes a residual chain's α and the norm; a plain chain and no norm write nothing", () => {
+    expect(configToSearch(validateConfig({ residual: 0.5, norm: "layer" }))).toBe("?residual=0.5&norm=layer");
+    expect(configToSearch(validateConfig({ residual: 0, norm: "batch" }))).toBe("?residual=0&norm=batch");
+    expect(configToSearch(validateConfig({ residual: null, norm: "none" }))).toBe("");
+  });
+
   it("writes numbers in their shortest round-trip form, a '+' escaped so the URL keeps it", () => {
     const config = validateConfig({ init: { scheme: "identity", scale: 0.1 + 0.2 }, biasSigma: 1e-20 });
     expect(configToSearch(config)).toBe("?init=identity&scale=0.30000000000000004&bias=1e-20");
@@ -139,10 +151,22 @@ describe("searchToConfig: round trip", () => {
     expect([...schemes].sort()).toEqual([...INIT_SCHEMES].sort());
   });
 
+  it("reads residual=none and residual=null as a plain chain, and α as a decimal", () => {
+    for (const text of ["none", "null"]) {
+      const { config, notices } = searchToConfig(`?residual=${text}&norm=batch`);
+      expect(config).toEqual(validateConfig({ residual: null, norm: "batch" }));
+      expect(notices).toEqual([]);
+    }
+    expect(searchToConfig("?residual=1e+1").config.residual).toBe(10);
+    expect(searchToConfig("?residual=0.30000000000000004").config.residual).toBe(0.1 + 0.2);
+  });
+
   it("reads back the odd numbers: 0.1 + 0.2, 1e-20, −1.5, −0, 2³² − 1, every scheme and numerics", () => {
     const configs: RunConfig[] = [
       validateConfig({ init: { scheme: "identity", scale: -1.5 }, seed: 4294967295, numerics: "tracked" }),
       validateConfig({ init: { scheme: "identity", scale: -0 }, seed: 0 }),
+      validateConfig({ residual: 0.1 + 0.2, norm: "layer", numerics: "tracked" }),
+      validateConfig({ residual: -0, norm: "batch" }),
       validateConfig({ init: { scheme: "gaussian", sigma: 0.1 + 0.2 }, biasSigma: 1e-20 }),
       validateConfig({ init: { scheme: "orthogonal", gain: 1e-20 }, biasSigma: 0.1 + 0.2, activation: "leaky_relu" }),
       validateConfig({ init: { scheme: "xavier_uniform", gain: 1e6 }, depth: 4096, width: 2048, batch: 4096 }),
@@ -212,6 +236,22 @@ describe("searchToConfig: hostile input", () => {
     });
   }
 
+  it("refuses a residual outside [0, 10] or not a number, and a norm that is not one", () => {
+    for (const text of ["-1", "10.5", "abc", "Infinity", "NaN", ""]) {
+      const { config, notice } = onlyNotice(`?${OTHERS}&residual=${encodeURIComponent(text)}`);
+      expect(config.residual).toBeNull();
+      expectOthersKept(config);
+      expect(notice).toBe(
+        `ignored residual=${quoteValue(text)}: residual must be null (a plain chain) or a number in [0, 10]; ` +
+          "using residual=none",
+      );
+    }
+    const kept = onlyNotice(`?${OTHERS}&residual=0.5&norm=group`);
+    expect(kept.config.residual).toBe(0.5);
+    expect(kept.config.norm).toBe("none");
+    expect(kept.notice).toBe('ignored norm="group": norm must be one of "none", "layer", "batch"; using norm=none');
+  });
+
   it("refuses a seed of 2³² and a negative one", () => {
     for (const seed of ["4294967296", "-1", "1.5"]) {
       const { config, notice } = onlyNotice(`?width=2&act=linear&seed=${seed}`);
@@ -228,7 +268,7 @@ describe("searchToConfig: hostile input", () => {
       expect(config.width).toBe(2);
       expect(notice).toMatch(/^ignored act=".*": activation must be one of "linear", .*; using act=tanh$/);
     }
-    for (const field of ["init", "input", "target", "numerics"]) {
+    for (const field of ["init", "norm", "residual", "input", "target", "numerics"]) {
       const { config, notice } = onlyNotice(`?${OTHERS}&${field}=__proto__`);
       expect(config).toEqual(validateConfig({ width: 2, activation: "linear", seed: 7 }));
       expect(notice).toContain(`ignored ${field}="__proto__": `);
@@ -243,7 +283,7 @@ describe("searchToConfig: hostile input", () => {
     expect(notices).toHaveLength(5);
     expect(notices[0]).toBe(
       'ignored unknown parameter "constructor" (parameters: depth, width, batch, act, init, scale, sigma, gain, ' +
-        "bias, input, target, seed, numerics)",
+        "bias, residual, norm, input, target, seed, numerics)",
     );
     expect(
       notices

@@ -41,7 +41,14 @@ describe("window.gradscope.run on the built page", () => {
       expect(result.firstNonFinite.forward).toBe(219);
       expect(result.log10ActRms).toHaveLength(301);
       expect(result.log10WeightGradNorm[0]).toBeNull();
-      expect(result.config).toEqual({ ...LECTURE, biasSigma: 0, seed: 1, numerics: "float32" });
+      expect(result.config).toEqual({
+        ...LECTURE,
+        biasSigma: 0,
+        residual: null,
+        norm: "none",
+        seed: 1,
+        numerics: "float32",
+      });
       expect(result.log10ActRms[100]).toBeCloseTo(100 * Math.log10(1.5), 5);
       expect(typeof result.timingMs.wall).toBe("number");
     });

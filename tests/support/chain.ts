@@ -183,3 +183,16 @@ export function chainMisses(
   if (!lossOk) misses.push(`loss: got ${gotLoss}, want 10^${wantLoss}`);
   return misses.length > 8 ? [...misses.slice(0, 8), `and ${misses.length - 8} more`] : misses;
 }
+
+/** Largest |a[l] − b[l]| over layers where both are numbers; Infinity where exactly one is null. */
+export function maxLogDifference(a: (number | null)[], b: (number | null)[]): number {
+  let worst = 0;
+  for (let l = 0; l < a.length; l++) {
+    const x = a[l] ?? null;
+    const y = b[l] ?? null;
+    if (x === null || y === null) {
+      if (x !== y) return Number.POSITIVE_INFINITY;
+    } else worst = Math.max(worst, Math.abs(x - y));
+  }
+  return worst;
+}
