@@ -41,6 +41,8 @@ export interface ReferenceOptions {
   input?: Float64Array;
   /** Receives each layer's pre-activations z_l = z·2^exponent2 (batch × width, before any norm), l = 1..L. */
   onPreActivation?: (layer: number, z: Float64Array, exponent2: number) => void;
+  /** Receives the fraction of the run done, after each layer of each pass (2L calls, the last with 1). */
+  onProgress?: (fraction: number) => void;
   /** Receives ∂ℓ_b/∂a_{l-1} and B·∂loss/∂W_l of each layer l = L..1, as values times 2^exponent2. */
   onGradient?: (
     layer: number,
@@ -170,6 +172,7 @@ function forwardPass(net: Network, input: Tensor, numerics: Numerics, options: R
     layers.push(state);
     output = state.output;
     act.push(summarize(output.values, output.exponent));
+    options.onProgress?.(l / (2 * net.config.depth));
   }
   return layers;
 }
@@ -187,6 +190,7 @@ function backwardPass(net: Network, layers: LayerState[], seed: Tensor, numerics
     weightGrad[l] = summarize(w.values, w.exponent);
     grad[l - 1] = summarize(gradInput.values, gradInput.exponent);
     options.onGradient?.(l, gradInput.values, w.values, gradInput.exponent, w.exponent);
+    options.onProgress?.((2 * depth - l + 1) / (2 * depth));
     gradOutput = gradInput;
   }
   return { grad, weightGrad };

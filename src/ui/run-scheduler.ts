@@ -116,7 +116,9 @@ export class RunScheduler {
     const controller = new AbortController();
     this.current = controller;
     try {
-      return await runReferenceOffThread(config, "flushed", controller.signal);
+      return await runReferenceOffThread(config, "flushed", controller.signal, (fraction) =>
+        this.events.onProgress?.(fraction, config),
+      );
     } catch (error) {
       if (controller.signal.aborted) return null;
       throw error;

@@ -6,6 +6,11 @@
 
 /** A worker's answer to one call: its result, or the error it threw, by name and message. */
 export type WorkerReply<T> = { result: T } | { error: { name: string; message: string } };
+/** A message a worker may send before its answer: how far the call has come, 0..1. */
+export type WorkerProgress = { progress: number };
+
+/** How often a worker reports progress at most. */
+const PROGRESS_MS = 100;
 
 /** Whether this environment has Web Workers: the page does; Node (the CLI, the core tests) does not. */
 export function hasWorkers(): boolean {
@@ -26,7 +31,12 @@ export class WorkerPool {
   ) {}
 
   /** Sends `request` (moving `transfer`) to a worker; resolves to its result or rejects with its error. */
-  call<T>(request: unknown, signal?: AbortSignal, transfer: Transferable[] = []): Promise<T> {
+  call<T>(
+    request: unknown,
+    signal?: AbortSignal,
+    transfer: Transferable[] = [],
+    onProgress?: (fraction: number) => void,
+  ): Promise<T> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const worker = this.idle.pop() ?? this.start();
     return new Promise<T>((resolve, reject) => {
@@ -42,9 +52,13 @@ export class WorkerPool {
         reject(signal?.reason);
       };
       signal?.addEventListener("abort", onAbort, { once: true });
-      worker.onmessage = (event: MessageEvent<WorkerReply<T>>) => {
-        finish(true);
+      worker.onmessage = (event: MessageEvent<WorkerReply<T> | WorkerProgress>) => {
         const reply = event.data;
+        if ("progress" in reply) {
+          onProgress?.(reply.progress);
+          return;
+        }
+        finish(true);
         if ("result" in reply) resolve(reply.result);
         else reject(Object.assign(new Error(reply.error.message), { name: reply.error.name }));
       };
@@ -62,11 +76,22 @@ export class WorkerPool {
  * The worker's side: answers each message with `handle(message)`'s result, moving the buffers it
  * names, or with the error it threw.
  */
-export function serve<Q, T>(handle: (request: Q) => { result: T; transfer?: Transferable[] }): void {
+export function serve<Q, T>(
+  handle: (request: Q, progress: (fraction: number) => void) => { result: T; transfer?: Transferable[] },
+): void {
+  // Progress goes out at most every PROGRESS_MS, so a run of many small layers does not flood the page.
+  let last = 0;
+  const progress = (fraction: number) => {
+    const now = performance.now();
+    if (now - last < PROGRESS_MS && fraction < 1) return;
+    last = now;
+    self.postMessage({ progress: fraction } satisfies WorkerProgress);
+  };
   self.onmessage = (event: MessageEvent<Q>) => {
     let reply: { message: WorkerReply<T>; transfer: Transferable[] };
     try {
-      const { result, transfer = [] } = handle(event.data);
+      last = performance.now();
+      const { result, transfer = [] } = handle(event.data, progress);
       reply = { message: { result }, transfer };
     } catch (thrown) {
       const error = thrown instanceof Error ? thrown : new Error(String(thrown));

@@ -10,7 +10,8 @@ const workers = new WorkerPool(
 );
 
 /**
- * SPEC.md's result of a validated config on the float64 reference: run in a Web Worker where there
+ * SPEC.md's result of a validated config on the float64 reference (reporting the fraction done, at
+ * most every 100 ms from a worker): run in a Web Worker where there
  * are workers (the page), so the main thread stays free, and an abort ends it and rejects with the
  * signal's reason at once; run inline where there are none (Node: the CLI and the core tests).
  */
@@ -18,8 +19,9 @@ export async function runReferenceOffThread(
   config: RunConfig,
   subnormals: Subnormals,
   signal?: AbortSignal,
+  onProgress?: (fraction: number) => void,
 ): Promise<RunResult> {
   signal?.throwIfAborted();
-  if (!hasWorkers()) return runReference(config, { subnormals });
-  return workers.call<RunResult>({ config, subnormals } satisfies ReferenceRequest, signal);
+  if (!hasWorkers()) return runReference(config, { subnormals, ...(onProgress ? { onProgress } : {}) });
+  return workers.call<RunResult>({ config, subnormals } satisfies ReferenceRequest, signal, [], onProgress);
 }

@@ -10,4 +10,6 @@ export interface ReferenceRequest {
   subnormals: Subnormals;
 }
 
-serve<ReferenceRequest, RunResult>(({ config, subnormals }) => ({ result: runReference(config, { subnormals }) }));
+serve<ReferenceRequest, RunResult>(({ config, subnormals }, progress) => ({
+  result: runReference(config, { subnormals, onProgress: progress }),
+}));

@@ -662,3 +662,14 @@ describe("reproducibility", () => {
     expect(result.config).toEqual(config);
   });
 });
+
+describe("progress", () => {
+  it("reports the fraction done after each layer of each pass, rising to 1", () => {
+    const fractions: number[] = [];
+    runReference(validateConfig({ depth: 7, width: 3, batch: 2 }), { onProgress: (f) => fractions.push(f) });
+    expect(fractions).toHaveLength(14);
+    expect(fractions.every((f, i) => i === 0 || f > (fractions[i - 1] as number))).toBe(true);
+    expect(fractions[6]).toBe(0.5);
+    expect(fractions.at(-1)).toBe(1);
+  });
+});

@@ -403,6 +403,14 @@ describe("the lab in unusual browsers", () => {
       expect(state.result?.backend).toBe("cpu");
       expect(state.text).toMatch(/WebGPU unavailable/);
       expect(state.act).toHaveLength(121);
+      // A slow CPU run reports its progress from the worker.
+      const width = opened.page.locator(`gs-controls input[id="width"]`);
+      await width.fill("600");
+      await width.dispatchEvent("change");
+      await opened.page.waitForFunction(() => {
+        const bar = window.gradscope.lab()?.shadowRoot?.querySelector("progress");
+        return bar instanceof HTMLProgressElement && bar.value > 0;
+      });
       const explode = await clickPreset(opened.page, "explode");
       expect(explode.result?.backend).toBe("cpu");
       expect(explode.result?.log10GradRms.every((v) => v !== null)).toBe(true);
