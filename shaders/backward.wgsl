@@ -10,10 +10,36 @@
 // ∂ℓ/∂z_l.
 @group(0) @binding(3) var<storage, read> dz_in: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> dz_out: array<f32>;
+// ∂ℓ/∂a_l, the residual connection's skip (slot params.out_slot + 1); unread without RESIDUAL.
+@group(0) @binding(6) var<storage, read> grad_skip: array<f32>;
+
+// Store ∂ℓ/∂a_{l-1} itself, for shaders/layer_backward.wgsl (norms, residual connections).
+override STORE_GRAD: bool = false;
+// ∂ℓ/∂a_{l-1} = W_lᵀ ∂ℓ/∂z_l + ∂ℓ/∂a_l (a residual connection), the sum rounded once.
+override RESIDUAL: bool = false;
+
+// The two terms of ∂ℓ/∂a_{l-1} brought to its power of two: the product's (after the shift of
+// ∂ℓ/∂z_l) and the skip's.
+struct GradientSum {
+  product: f32,
+  skip: f32,
+  exponent: i32,
+}
+
+// Tracked numerics put the sum at the larger of the two terms' exponents (the product's values
+// stay within float32 whatever that choice; the skip's top entry then is at most 2).
+fn gradient_sum(scale: GradientShift) -> GradientSum {
+  if (!RESIDUAL || !TRACKED) {
+    return GradientSum(1.0, 1.0, scale.exponent);
+  }
+  let skip_slot = params.out_slot + 1u;
+  let exponent = max(scale.exponent, top_exponent(skip_slot));
+  return GradientSum(pow2(scale.exponent - exponent), pow2(slot_exponent(skip_slot) - exponent), exponent);
+}
 
 // Stores the 4 × 4 block at `origin` (sums[r][c]: example origin.x + r, unit origin.y + c) as
 // ∂ℓ/∂z_{l-1} and publishes its statistics; a block past the batch or the width is skipped.
-fn finish_backward_block(sums: array<vec4<f32>, 4>, origin: vec2<u32>) {
+fn finish_backward_block(sums: array<vec4<f32>, 4>, origin: vec2<u32>, sum: GradientSum) {
   if (origin.x >= BATCH || origin.y >= N) {
     return;
   }
@@ -24,9 +50,16 @@ fn finish_backward_block(sums: array<vec4<f32>, 4>, origin: vec2<u32>) {
       let example = origin.x + r;
       let unit = origin.y + c;
       if (example < BATCH && unit < N) {
-        let g = sums[r][c];
         let index = example * 4u * N4 + unit;
-        dz_out[index] = select(g * activation_der_from_output(act_prev[index]), g, params.layer == 1u);
+        var g = sums[r][c];
+        if (RESIDUAL) {
+          g = g * sum.product + grad_skip[index] * sum.skip;
+        }
+        if (STORE_GRAD) {
+          dz_out[index] = g;
+        } else {
+          dz_out[index] = select(g * activation_der_from_output(act_prev[index]), g, params.layer == 1u);
+        }
         m = moments_add(m, g);
         bits = max(bits, abs_bits(g));
       }
@@ -40,8 +73,9 @@ fn backward_tile(tile: u32) {
   if (TRACKED) {
     scale = gradient_shift(params.in_slot);
   }
+  let sum = gradient_sum(scale);
   if (tile == 0u) {
-    exponents[params.out_slot] = scale.exponent;
+    exponents[params.out_slot] = sum.exponent;
   }
   if (tile >= tile_count(BATCH, N)) {
     return;
@@ -108,10 +142,10 @@ fn backward_tile(tile: u32) {
       hi43 += d7.x * v0 + d7.y * v1 + d7.z * v2 + d7.w * v3;
     }
   }
-  finish_backward_block(array<vec4<f32>, 4>(lo0, lo1, lo2, lo3), origin);
+  finish_backward_block(array<vec4<f32>, 4>(lo0, lo1, lo2, lo3), origin, sum);
   if (BLOCK == 8u) {
-    finish_backward_block(array<vec4<f32>, 4>(lo40, lo41, lo42, lo43), origin + vec2<u32>(4u, 0u));
-    finish_backward_block(array<vec4<f32>, 4>(hi0, hi1, hi2, hi3), origin + vec2<u32>(0u, 4u));
-    finish_backward_block(array<vec4<f32>, 4>(hi40, hi41, hi42, hi43), origin + vec2<u32>(4u, 4u));
+    finish_backward_block(array<vec4<f32>, 4>(lo40, lo41, lo42, lo43), origin + vec2<u32>(4u, 0u), sum);
+    finish_backward_block(array<vec4<f32>, 4>(hi0, hi1, hi2, hi3), origin + vec2<u32>(0u, 4u), sum);
+    finish_backward_block(array<vec4<f32>, 4>(hi40, hi41, hi42, hi43), origin + vec2<u32>(4u, 4u), sum);
   }
 }

@@ -16,6 +16,7 @@ struct Params {
   stride: u32,
   aux_partial_base: u32,
   depth: u32,
+  alpha: f32,
 }
 
 // Invocations per workgroup of the per-layer kernels. Each invocation computes one 4 × 4 block of

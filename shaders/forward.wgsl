@@ -1,4 +1,4 @@
-// One layer forward: a_l = g(W_l a_{l-1} + b_l) for the whole batch, a BLOCK × BLOCK tile of
+// One layer forward: a_l = g(W_l a_{l-1} + b_l) (or, with STORE_Z, z_l = W_l a_{l-1} + b_l) for the whole batch, a BLOCK × BLOCK tile of
 // (example, unit) per invocation, with a_l's statistics. Rows are padded with zeros to 4·N4 floats,
 // so the product runs over vec4s without bounds checks: each step loads BLOCK weight vec4s
 // (shaders/product_weights.wgsl) and BLOCK activation vec4s for 4·BLOCK² multiply-adds. In tracked
@@ -8,6 +8,11 @@ override N: u32 = 1u;
 override N4: u32 = 1u;
 override BATCH: u32 = 1u;
 override TRACKED_FORWARD: bool = false;
+// Tracked numerics with an activation that is not positively homogeneous: z_l at exponent 0 from an
+// input at its own power of two (shaders/scaling.wgsl's input_scale).
+override TRACKED_INPUT: bool = false;
+// Store z_l itself, for shaders/layer_forward.wgsl (norms, residual connections), not g(z_l).
+override STORE_Z: bool = false;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(2) var<storage, read_write> act_in: array<vec4<f32>>;
@@ -28,7 +33,10 @@ fn finish_block(sums: array<vec4<f32>, 4>, origin: vec2<u32>, scale: ForwardScal
       let unit = origin.y + c;
       if (example < BATCH && unit < N) {
         let z = sums[r][c] * scale.in_drop + biases[(params.layer - 1u) * N + unit] * scale.bias_scale;
-        let a = activate(z);
+        var a = z;
+        if (!STORE_Z) {
+          a = activate(z);
+        }
         act_out[example * 4u * N4 + unit] = a;
         m = moments_add(m, a);
         bits = max(bits, abs_bits(a));
@@ -48,6 +56,8 @@ fn main(
   var scale = ForwardScale(1.0, 1.0, 1.0, 0);
   if (TRACKED_FORWARD) {
     scale = forward_scale(params.in_slot, params.bias_sigma, params.bias_exp);
+  } else if (TRACKED_INPUT) {
+    scale = input_scale(params.in_slot);
   }
   if (tile == 0u) {
     exponents[params.out_slot] = scale.exponent;

@@ -22,6 +22,18 @@ fn forward_scale(in_slot: u32, bias_sigma: f32, bias_exp: i32) -> ForwardScale {
   return ForwardScale(pow2(-k), pow2(e_in + k - exponent), bias_scale, exponent);
 }
 
+// z_l = W a_{l-1} + b at exponent 0 for an activation that is not positively homogeneous: the input
+// brought from its own power of two (non-zero only after a residual sum) to the true value.
+fn input_scale(in_slot: u32) -> ForwardScale {
+  return ForwardScale(1.0, pow2(slot_exponent(in_slot)), 1.0, 0);
+}
+
+// The exponent of a slot's largest entry: a sum with another tensor at this exponent or above loses
+// nothing of it to overflow.
+fn top_exponent(slot: u32) -> i32 {
+  return slot_exponent(slot) + normalizing_exponent(slot_max_bits(slot));
+}
+
 struct SeedScale {
   a_shift: f32,
   a_drop: f32,

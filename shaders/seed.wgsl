@@ -6,6 +6,8 @@ override N: u32 = 1u;
 override N4: u32 = 1u;
 override BATCH: u32 = 1u;
 override TRACKED: bool = false;
+// Store ∂ℓ/∂a_L itself, for shaders/layer_backward.wgsl (norms, residual connections).
+override STORE_GRAD: bool = false;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> act_last: array<f32>;
@@ -40,7 +42,11 @@ fn main(
         let index = example * 4u * N4 + unit;
         let a = act_last[index];
         let d = a * scale.a_shift * scale.a_drop - targets[index] * scale.y_scale;
-        grad_out[index] = d * activation_der_from_output(a);
+        if (STORE_GRAD) {
+          grad_out[index] = d;
+        } else {
+          grad_out[index] = d * activation_der_from_output(a);
+        }
         m = moments_add(m, d);
         bits = max(bits, abs_bits(d));
       }

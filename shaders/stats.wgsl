@@ -8,6 +8,11 @@
 
 const NON_FINITE_BITS: u32 = 0x7f800000u;
 
+// False for a tensor whose slot only carries its scale for a later kernel (a layer's z_l or
+// ∂ℓ/∂z_l on the layered path with norms or residual connections): its largest entry and
+// exponent are kept, its partials are not (nothing reduces them).
+override KEEP_PARTIALS: bool = true;
+
 // Running max |v| of finite values and Σ (v / max_abs)².
 struct Moments {
   max_abs: f32,
@@ -61,7 +66,9 @@ fn slot_max_bits(slot: u32) -> u32 {
 // Publishes one invocation's moments as its partial and raises the slot's max (no barriers: they
 // cost more than the arithmetic on CPU-emulated GPUs).
 fn publish_stats(m: Moments, bits: u32, slot: u32, partial_index: u32) {
-  partials[partial_index] = vec2<f32>(m.max_abs, m.scaled_sum_sq);
+  if (KEEP_PARTIALS) {
+    partials[partial_index] = vec2<f32>(m.max_abs, m.scaled_sum_sq);
+  }
   if (bits != 0u) {
     atomicMax(&max_bits[slot], bits);
   }

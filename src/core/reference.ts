@@ -41,6 +41,8 @@ export interface ReferenceOptions {
   input?: Float64Array;
   /** Receives each layer's pre-activations z_l = z·2^exponent2 (batch × width, before any norm), l = 1..L. */
   onPreActivation?: (layer: number, z: Float64Array, exponent2: number) => void;
+  /** Receives what each layer's activation is applied to: ẑ_l with a norm, else z_l (l = 1..L), times 2^exponent2. */
+  onActivationInput?: (layer: number, values: Float64Array, exponent2: number) => void;
   /** Receives the fraction of the run done, after each layer of each pass (2L calls, the last with 1). */
   onProgress?: (fraction: number) => void;
   /** Receives ∂ℓ_b/∂a_{l-1} and B·∂loss/∂W_l of each layer l = L..1, as values times 2^exponent2. */
@@ -133,7 +135,9 @@ function forwardLayer(net: Network, layer: number, input: Tensor, numerics: Nume
   const z = denseForward(input, net.dense(layer), numerics);
   options.onPreActivation?.(layer, z.values, z.exponent);
   const normState = norm === "none" ? null : normForward(norm, z, width, numerics);
-  const branch = activationForward(normState ? normState.normalized : z, net.activation, numerics);
+  const branchInput = normState ? normState.normalized : z;
+  options.onActivationInput?.(layer, branchInput.values, branchInput.exponent);
+  const branch = activationForward(branchInput, net.activation, numerics);
   const output = net.alpha === null ? branch : residualForward(input, net.alpha, branch, numerics);
   return { input, branch, norm: normState, output } satisfies LayerState;
 }

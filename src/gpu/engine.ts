@@ -8,8 +8,18 @@ import type { RunConfig } from "../core/config";
 import { assembleResult, type GpuMemory, type RunResult, type RunSummaries, type TensorSummary } from "../core/result";
 import { Autotuner, BLOCK_CHOICES, DEFAULT_TILING, type ProductTiling, WORKGROUP_CHOICES } from "./autotune";
 import { BufferSet, type GpuContext, withGpu } from "./device";
+import { LayeredSteps } from "./layered-steps";
+import { fusedSteps, perExampleSteps } from "./narrow-steps";
 import { DEFAULT_MEMORY_BUDGET, planRun, RUN_PATHS, type RunPath, WEIGHT_SOURCES, type WeightSource } from "./plan";
-import { RunEncoder, timestampOffset } from "./run-encoder";
+import { RunEncoder, type Step, timestampOffset } from "./run-encoder";
+import type { SlotLayout } from "./slots";
+
+/** How each path builds its dispatches for a run. */
+const PATH_STEPS: Readonly<Record<RunPath, (run: RunEncoder) => Step[][]>> = {
+  fused: fusedSteps,
+  "per-example": perExampleSteps,
+  layered: (run) => new LayeredSteps(run).build(),
+};
 
 export interface GpuRunOptions {
   /** Most bytes of GPU buffers the run may allocate (default 1 GiB). */
@@ -109,7 +119,7 @@ async function runOnDevice(gpu: GpuContext, config: RunConfig, options: GpuRunOp
   };
   try {
     const run = new RunEncoder(gpu, config, plan, buffers, querySet, tiling);
-    const { readback, timed } = await run.submit(options.signal, options.onProgress);
+    const { readback, timed } = await run.submit(PATH_STEPS[plan.path], options.signal, options.onProgress);
     const validation = await popScope();
     const memory = await popScope();
     const error = validation ?? memory;
@@ -117,7 +127,7 @@ async function runOnDevice(gpu: GpuContext, config: RunConfig, options: GpuRunOp
     await readback.mapAsync(GPUMapMode.READ);
     const bytes = readback.getMappedRange().slice(0);
     readback.unmap();
-    const summaries = readSummaries(config, plan.slots, bytes);
+    const summaries = readSummaries(plan.slotLayout, bytes);
     const gpuTimes = timed ? readTimestamps(bytes, timestampOffset(plan.slots)) : undefined;
     const timing = { wall: performance.now() - started, ...(gpuTimes ? { gpu: gpuTimes } : {}) };
     const fit: GpuMemory = {
@@ -153,7 +163,8 @@ function chooseTiling(adapter: string, config: RunConfig, options: GpuRunOptions
   return { workgroup: workgroup ?? DEFAULT_TILING.workgroup, block: block ?? DEFAULT_TILING.block };
 }
 
-function readSummaries(config: RunConfig, slots: number, bytes: ArrayBuffer): RunSummaries {
+function readSummaries(layout: SlotLayout, bytes: ArrayBuffer): RunSummaries {
+  const slots = layout.reported;
   const bits = new Uint32Array(bytes, 0, slots);
   const maxAbs = new Float32Array(bytes, 0, slots);
   const exponents = new Int32Array(bytes, 4 * slots, slots);
@@ -164,12 +175,11 @@ function readSummaries(config: RunConfig, slots: number, bytes: ArrayBuffer): Ru
     nonFinite: (bits[slot] as number) >= NON_FINITE_BITS,
     exponent2: exponents[slot] as number,
   });
-  const L = config.depth;
-  const layers = Array.from({ length: L + 1 }, (_, l) => l);
+  const layers = Array.from({ length: layout.depth + 1 }, (_, l) => l);
   return {
-    act: layers.map((l) => summary(l)),
-    grad: layers.map((l) => summary(L + 1 + l)),
-    weightGrad: layers.map((l) => (l === 0 ? null : summary(2 * L + 1 + l))),
+    act: layers.map((l) => summary(layout.act(l))),
+    grad: layers.map((l) => summary(layout.grad(l))),
+    weightGrad: layers.map((l) => (l === 0 ? null : summary(layout.weightGrad(l)))),
   };
 }
 

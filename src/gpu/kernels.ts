@@ -19,6 +19,9 @@ import exampleWeightGradWgsl from "../../shaders/example_weight_grad.wgsl?raw";
 import forwardWgsl from "../../shaders/forward.wgsl?raw";
 import initBiasesWgsl from "../../shaders/init_biases.wgsl?raw";
 import initWeightsWgsl from "../../shaders/init_weights.wgsl?raw";
+import layerWgsl from "../../shaders/layer.wgsl?raw";
+import layerBackwardWgsl from "../../shaders/layer_backward.wgsl?raw";
+import layerForwardWgsl from "../../shaders/layer_forward.wgsl?raw";
 import philoxWgsl from "../../shaders/philox.wgsl?raw";
 import productWeightsWgsl from "../../shaders/product_weights.wgsl?raw";
 import randomWgsl from "../../shaders/random.wgsl?raw";
@@ -89,9 +92,22 @@ export const KERNELS = {
       whole("read-only-storage"),
       whole("storage"),
       layer("read-only-storage"),
+      whole("read-only-storage"),
     ],
     true,
     2,
+  ),
+  layerForward: kernel(
+    "layer_forward",
+    [activationsWgsl, layerWgsl, layerForwardWgsl],
+    [params, whole("read-only-storage"), layer("storage"), layer("storage")],
+    true,
+  ),
+  layerBackward: kernel(
+    "layer_backward",
+    [activationsWgsl, layerWgsl, layerBackwardWgsl],
+    [params, whole("read-only-storage"), layer("read-only-storage"), whole("storage")],
+    true,
   ),
   reduce: kernel("reduce", [reduceWgsl], [whole("storage")], true),
   reduceOne: kernel("reduce_one", [reduceOneWgsl], [params, whole("storage")], true),

@@ -2,13 +2,46 @@
  * The layered path's dispatches: src/gpu/schedule.ts's forward, seed and backward steps (with
  * recomputation when activations are checkpointed), each weight drawn where used when weights are
  * not stored, and each statistic reduced once at the end or right after its dispatch.
+ *
+ * A plain chain's product kernels apply the activation themselves. With norms or residual
+ * connections each step adds a layer kernel (shaders/layer_*.wgsl): forward, the product stores z_l
+ * and the layer kernel writes layer l's state (a_l, h_l, ẑ_l, 1/σ) into its position; backward, the
+ * product stores ∂ℓ/∂a_{l-1} (with the skip's ∂ℓ/∂a_l added) and the layer kernel turns it into
+ * ∂ℓ/∂z_{l-1} from layer l−1's state, which the same position holds as a_{l-1}.
  */
 import { ACTIVATIONS } from "../core/activations";
+import type { RunConfig } from "../core/config";
 import type { CompiledKernel } from "./kernels";
 import { KERNELS } from "./kernels";
-import { blockGrid, dispatchGrid, tileCount } from "./plan";
-import { drawGroups, type RunEncoder, type Step } from "./run-encoder";
+import { blockGrid, dispatchGrid, drawGroups, layerState, tileCount, WORKGROUP } from "./plan";
+import type { RunEncoder, Step } from "./run-encoder";
 import { type ChainStep, chainSchedule } from "./schedule";
+
+const NORM_IDS = { none: 0, layer: 1, batch: 2 } as const;
+
+/** The layer kernels' constants (shaders/layer.wgsl): the norm, the residual connection, the state's offsets. */
+function layerConstants(config: RunConfig) {
+  const state = layerState(config);
+  const tracked = config.numerics === "tracked";
+  return {
+    ACTIVATION: ACTIVATIONS[config.activation].id,
+    NORM: NORM_IDS[config.norm],
+    RESIDUAL: config.residual !== null,
+    H_OFFSET: state.hOffset,
+    Z_OFFSET: state.zOffset,
+    INV_OFFSET: state.invOffset,
+    TRACKED: tracked,
+    SCALED: tracked && ACTIVATIONS[config.activation].positivelyHomogeneous,
+  };
+}
+
+/** The layer kernels' pipelines and grid: 4 groups (examples, or units for batch norm) per invocation. */
+interface LayerKernels {
+  forward: CompiledKernel;
+  backward: CompiledKernel;
+  grid: number[];
+  alpha: number;
+}
 
 /** The pipelines and grids every step of one layered run shares, compiled once per run. */
 interface Prepared {
@@ -24,6 +57,8 @@ interface Prepared {
   backwardGrid: number[];
   /** The init's scalar, for weights drawn in the kernels or into the one weight layer. */
   initParam: number;
+  /** Only with norms or residual connections. */
+  layer: LayerKernels | null;
 }
 
 export class LayeredSteps {
@@ -41,14 +76,30 @@ export class LayeredSteps {
     const { x, y } = blockGrid(batch, n, workgroup, block);
     const drawsPerStep = !plan.storedWeights && !plan.weightsInKernel;
     const each = plan.reduceEachDispatch;
+    const epilogue = plan.epilogue;
+    // With layer kernels the products store z_l and ∂ℓ/∂a_{l-1}, and z_l's slot keeps only its scale.
+    const products: Record<string, boolean> = epilogue ? { STORE_GRAD: true, RESIDUAL: config.residual !== null } : {};
     this.prepared = {
       forward: run.compile(KERNELS.forward, {
         ...run.productShape,
         ACTIVATION: activation.id,
         TRACKED_FORWARD: tracked && activation.positivelyHomogeneous,
+        ...(epilogue
+          ? { STORE_Z: true, KEEP_PARTIALS: false, TRACKED_INPUT: tracked && !activation.positivelyHomogeneous }
+          : {}),
       }),
-      seed: run.compile(KERNELS.seed, { ...run.shape, ACTIVATION: activation.id, TRACKED: tracked }),
-      backward: run.compile(KERNELS.backward, { ...run.productShape, ACTIVATION: activation.id, TRACKED: tracked }),
+      seed: run.compile(KERNELS.seed, {
+        ...run.shape,
+        ACTIVATION: activation.id,
+        TRACKED: tracked,
+        ...(epilogue ? { STORE_GRAD: true } : {}),
+      }),
+      backward: run.compile(KERNELS.backward, {
+        ...run.productShape,
+        ACTIVATION: activation.id,
+        TRACKED: tracked,
+        ...products,
+      }),
       draw: drawsPerStep
         ? run.compile(KERNELS.initWeights, { N: config.width, ROW_STRIDE: run.rowStride, INIT_KIND: kind ?? 0 })
         : null,
@@ -57,6 +108,19 @@ export class LayeredSteps {
       forwardGrid: [x, y],
       backwardGrid: dispatchGrid(tileCount(batch, n, block) + tileCount(n, n, block), workgroup),
       initParam: param,
+      layer: epilogue ? this.layerKernels() : null,
+    };
+  }
+
+  private layerKernels(): LayerKernels {
+    const { config, plan } = this.run;
+    const constants = { ...this.run.shape, ...layerConstants(config) };
+    const groups = config.norm === "batch" ? config.width : config.batch;
+    return {
+      forward: this.run.compile(KERNELS.layerForward, { ...constants, PARTIALS: plan.partialsPerLayer }),
+      backward: this.run.compile(KERNELS.layerBackward, { ...constants, KEEP_PARTIALS: false }),
+      grid: dispatchGrid(Math.ceil(groups / 4), WORKGROUP),
+      alpha: Math.fround(config.residual ?? 1),
     };
   }
 
@@ -91,7 +155,7 @@ export class LayeredSteps {
    */
   private partialBase(slot: number): number {
     const { plan } = this.run;
-    const layerSlots = 2 * plan.depth + 2;
+    const layerSlots = plan.slotLayout.tensorSlots;
     if (plan.reduceEachDispatch) return slot < layerSlots ? 0 : plan.partialsPerLayer;
     if (slot < layerSlots) return slot * plan.partialsPerLayer;
     return layerSlots * plan.partialsPerLayer + (slot - layerSlots) * plan.partialsPerWeight;
@@ -104,7 +168,7 @@ export class LayeredSteps {
     const { plan } = this.run;
     for (const slot of slots) {
       const { reduceLayer, reduceWeight } = this.prepared;
-      const compiled = (slot < 2 * plan.depth + 2 ? reduceLayer : reduceWeight) as CompiledKernel;
+      const compiled = (slot < plan.slotLayout.tensorSlots ? reduceLayer : reduceWeight) as CompiledKernel;
       const params = { outSlot: slot, partialBase: this.partialBase(slot) };
       steps.push(this.run.step(KERNELS.reduceOne, compiled, params, [{ buffer: this.run.sums }], [1]));
     }
@@ -125,60 +189,114 @@ export class LayeredSteps {
     return this.run.weightLayer(layer);
   }
 
-  /** a_l = g(W_l a_{l-1} + b_l), from activation position `from` to position `to`. */
+  /**
+   * a_l = g(W_l a_{l-1} + b_l), from activation position `from` to position `to`; with layer
+   * kernels, z_l into its own buffer and then layer l's state from it and a_{l-1}.
+   */
   private forwardStep(l: number, from: number, to: number, steps: Step[]): void {
-    const { config } = this.run;
-    const { forward, forwardGrid, initParam } = this.prepared;
+    const { config, plan } = this.run;
+    const slots = plan.slotLayout;
+    const { forward, forwardGrid, initParam, layer } = this.prepared;
+    const outSlot = layer ? slots.preActivation(l) : slots.act(l);
     const params = {
       layer: l,
       seed: config.seed,
       initParam,
-      inSlot: l - 1,
-      outSlot: l,
-      partialBase: this.partialBase(l),
+      inSlot: slots.act(l - 1),
+      outSlot,
+      partialBase: layer ? 0 : this.partialBase(outSlot),
       biasExp: this.run.biasExp,
       biasSigma: config.biasSigma,
     };
     const weights = this.weightsFor(l, steps);
-    const resources = [weights, this.run.position(from), this.run.position(to), { buffer: this.run.biases }];
-    this.pushWithStatistics(steps, this.run.step(KERNELS.forward, forward, params, resources, forwardGrid), l);
+    const output = layer ? this.preActivations() : this.run.position(to);
+    const resources = [weights, this.run.position(from), output, { buffer: this.run.biases }];
+    const product = this.run.step(KERNELS.forward, forward, params, resources, forwardGrid);
+    if (!layer) {
+      this.pushWithStatistics(steps, product, outSlot);
+      return;
+    }
+    steps.push(product);
+    const layerParams = {
+      layer: l,
+      inSlot: slots.act(l - 1),
+      outSlot: slots.act(l),
+      auxSlot: outSlot,
+      partialBase: this.partialBase(slots.act(l)),
+      alpha: layer.alpha,
+    };
+    const state = [{ buffer: this.run.preActivations as GPUBuffer }, this.run.position(from), this.run.position(to)];
+    const step = this.run.step(KERNELS.layerForward, layer.forward, layerParams, state, layer.grid);
+    this.pushWithStatistics(steps, step, slots.act(l));
   }
 
-  /** The slot of ∂ℓ/∂a_l. */
-  private gradSlot(l: number): number {
-    return this.run.config.depth + 1 + l;
+  /** The pre-activation buffer z_l as the forward kernel's output binding. */
+  private preActivations() {
+    const buffer = this.run.preActivations as GPUBuffer;
+    return { buffer, layerBytes: this.run.plan.bytes.targets, offset: 0 };
   }
 
-  /** The buffer holding layer l's gradient (∂ℓ/∂z_l, stored for ∂ℓ/∂a_l): the two alternate down the layers. */
+  /**
+   * The buffer holding layer l's gradient, ∂ℓ/∂z_l for the plain chain's products (stored for
+   * ∂ℓ/∂a_l), or ∂ℓ/∂a_l with layer kernels: the two alternate down the layers.
+   */
   private gradBuffer(l: number) {
     return { buffer: this.run.gradBuffers[(this.run.config.depth - l) % 2] as GPUBuffer };
   }
 
-  /** ∂ℓ/∂a_L = a_L − y (its statistics; stored as ∂ℓ/∂z_L), from a_L at position `from`. */
+  /**
+   * ∂ℓ/∂a_L = a_L − y (its statistics), from a_L at position `from`: stored as ∂ℓ/∂z_L, or, with
+   * layer kernels, stored as it is and turned into ∂ℓ/∂z_L by layer L's backward kernel.
+   */
   private seedStep(from: number, steps: Step[]): void {
     const L = this.run.config.depth;
+    const slots = this.run.plan.slotLayout;
     const { seed } = this.prepared;
-    const slot = this.gradSlot(L);
+    const slot = slots.grad(L);
     const params = { inSlot: L, outSlot: slot, partialBase: this.partialBase(slot), targetExp: this.run.targetExp };
     const resources = [this.run.position(from), { buffer: this.run.targets }, this.gradBuffer(L)];
     this.pushWithStatistics(steps, this.run.step(KERNELS.seed, seed, params, resources, this.run.tensorGrid), slot);
+    this.layerBackwardStep(L, from, steps);
+  }
+
+  /** Layer l's backward kernel, when there are layer kernels: ∂ℓ/∂z_l from ∂ℓ/∂a_l and the state at `position`. */
+  private layerBackwardStep(l: number, position: number, steps: Step[]): void {
+    const { layer } = this.prepared;
+    if (!layer || l < 1) return;
+    const slots = this.run.plan.slotLayout;
+    const params = {
+      layer: l,
+      inSlot: slots.grad(l),
+      outSlot: slots.preActivationGrad(l),
+      auxSlot: slots.preActivation(l),
+      alpha: layer.alpha,
+    };
+    const resources = [
+      this.gradBuffer(l),
+      this.run.position(position),
+      { buffer: this.run.preActivationGrad as GPUBuffer },
+    ];
+    steps.push(this.run.step(KERNELS.layerBackward, layer.backward, params, resources, layer.grid));
   }
 
   /**
    * Layer l backward from ∂ℓ/∂z_l in one dispatch: ∂ℓ/∂a_{l-1} (stored as ∂ℓ/∂z_{l-1}) and the
    * statistics of ∂loss/∂W_l, with a_{l-1} at position `previous` (a_l is not needed: ∂ℓ/∂z_l
-   * already has g'(a_l) in it).
+   * already has g'(a_l) in it). With layer kernels, ∂ℓ/∂z_l is in its own buffer, ∂ℓ/∂a_{l-1} gets
+   * the skip's ∂ℓ/∂a_l added (residual connections) and is stored as it is, and layer l−1's backward
+   * kernel follows, reading its state at `previous`.
    */
   private backwardStep(l: number, previous: number, steps: Step[]): void {
-    const { config } = this.run;
-    const { backward, backwardGrid, initParam } = this.prepared;
-    const slot = this.gradSlot(l - 1);
-    const weightSlot = 2 * config.depth + 1 + l;
+    const { config, plan } = this.run;
+    const slots = plan.slotLayout;
+    const { backward, backwardGrid, initParam, layer } = this.prepared;
+    const slot = slots.grad(l - 1);
+    const weightSlot = slots.weightGrad(l);
     const params = {
       layer: l,
       seed: config.seed,
       initParam,
-      inSlot: this.gradSlot(l),
+      inSlot: layer ? slots.preActivationGrad(l) : slots.grad(l),
       outSlot: slot,
       partialBase: this.partialBase(slot),
       auxSlot: weightSlot,
@@ -186,9 +304,12 @@ export class LayeredSteps {
     };
     const weights = this.weightsFor(l, steps);
     const act = this.run.position(previous);
-    const resources = [weights, act, this.gradBuffer(l), this.gradBuffer(l - 1), act];
+    const gradZ = layer ? { buffer: this.run.preActivationGrad as GPUBuffer } : this.gradBuffer(l);
+    // The skip's ∂ℓ/∂a_l (read only with a residual connection; bound either way).
+    const resources = [weights, act, gradZ, this.gradBuffer(l - 1), act, this.gradBuffer(l)];
     const step = this.run.step(KERNELS.backward, backward, params, resources, backwardGrid);
     this.pushWithStatistics(steps, step, weightSlot, slot);
+    this.layerBackwardStep(l - 1, previous, steps);
   }
 
   /** The draws: stored weights, biases, then a_0 and the targets with a_0's statistics. */

@@ -20,10 +20,12 @@ export interface DispatchParams {
   auxPartialBase: number;
   /** The run's depth L (the per-example kernels, whose slots depend on it). */
   depth: number;
+  /** α of a residual chain, for the layer kernels (shaders/layer.wgsl). */
+  alpha: number;
 }
 
-/** Size of `struct Params` in bytes (14 four-byte fields). */
-export const PARAMS_BYTES = 56;
+/** Size of `struct Params` in bytes (15 four-byte fields). */
+export const PARAMS_BYTES = 60;
 /** Distance between records: the WebGPU minimum for dynamic uniform offsets on every adapter. */
 export const PARAMS_STRIDE = 256;
 
@@ -42,6 +44,7 @@ const DEFAULTS: DispatchParams = {
   stride: 0,
   auxPartialBase: 0,
   depth: 0,
+  alpha: 0,
 };
 
 /** Collects the records of a run's dispatches and lays them out for the uniform buffer. */
@@ -80,6 +83,7 @@ export class ParamsWriter {
       u32[at + 11] = p.stride;
       u32[at + 12] = p.auxPartialBase;
       u32[at + 13] = p.depth;
+      f32[at + 14] = p.alpha;
     });
     return bytes;
   }

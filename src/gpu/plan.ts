@@ -7,6 +7,7 @@
  */
 import type { RunConfig } from "../core/config";
 import { computations, MIN_CHECKPOINT_POSITIONS } from "./schedule";
+import { SlotLayout } from "./slots";
 
 /** Bytes of GPU buffers a run may use unless told otherwise. */
 export const DEFAULT_MEMORY_BUDGET = 1 << 30;
@@ -41,6 +42,9 @@ export function dispatchGrid(invocations: number, workgroup = WORKGROUP): number
   return [x, Math.ceil(groups / x)];
 }
 
+/** Workgroups of a weight draw over this many entries: one entry per invocation, up to 4096 groups of 256. */
+export const drawGroups = (entries: number) => Math.min(Math.ceil(entries / 256), 4096);
+
 const roundUp = (value: number, multiple: number) => Math.ceil(value / multiple) * multiple;
 
 /** The layered path's row length in floats: the width rounded up to a multiple of 4 (vec4 rows). */
@@ -60,22 +64,40 @@ export class CapacityError extends Error {
   }
 }
 
-/** A valid config the GPU paths do not run yet: residual connections and normalized layers (SPEC.md, "The network"). */
-export class UnsupportedError extends Error {
-  constructor(readonly config: RunConfig) {
-    const residual = config.residual === null ? "" : `residual ${config.residual}`;
-    const norm = config.norm === "none" ? "" : `norm "${config.norm}"`;
-    super(
-      'residual connections and normalization run on the CPU reference only for now (backend: "cpu"); ' +
-        `the GPU paths do not support them yet, got ${[residual, norm].filter(Boolean).join(", ")}`,
-    );
+/** A valid config a path chosen by the caller does not run, and why (each path's refusal below). */
+export class UnsupportedError extends RangeError {
+  constructor(
+    readonly path: RunPath,
+    readonly reason: string,
+  ) {
+    super(`the ${path} path cannot run this config: ${reason}`);
     this.name = "UnsupportedError";
   }
 }
 
-/** Refuses, before any plan, a config the GPU paths cannot run: residual !== null or norm !== "none". */
-function refuseUnsupported(config: RunConfig): void {
-  if (config.residual !== null || config.norm !== "none") throw new UnsupportedError(config);
+/** Whether a config has layers beyond dense + activation: a residual connection or a norm. */
+export const hasLayerEpilogue = (config: RunConfig) => config.residual !== null || config.norm !== "none";
+
+/**
+ * Where a layer's state lies in its activation position on the layered path, in floats: a_l first
+ * (what the product kernels read), then h_l = g(ẑ_l) with a residual connection (without one h_l is
+ * a_l), ẑ_l and one 1/σ per group with a norm (shaders/layer.wgsl). `floats` is the whole state.
+ */
+export interface LayerState {
+  floats: number;
+  hOffset: number;
+  zOffset: number;
+  invOffset: number;
+}
+
+export function layerState(config: RunConfig): LayerState {
+  const tensor = config.batch * paddedWidth(config.width);
+  const hOffset = config.residual === null ? 0 : tensor;
+  if (config.norm === "none") return { floats: hOffset + tensor, hOffset, zOffset: 0, invOffset: 0 };
+  const zOffset = hOffset + tensor;
+  const invOffset = zOffset + tensor;
+  const groups = config.norm === "layer" ? config.batch : config.width;
+  return { floats: invOffset + paddedWidth(groups), hOffset, zOffset, invOffset };
 }
 
 export interface AdapterLimits {
@@ -145,6 +167,9 @@ export function exampleLayersPerDispatch(config: RunConfig): number {
   return Math.max(1, Math.min(config.depth, Math.floor(EXAMPLE_DISPATCH_FLOPS / flopsPerLayer)));
 }
 
+const EPILOGUE_REFUSAL =
+  "residual connections and norms run on the layered path only (shaders/layer_*.wgsl); the fused and per-example kernels have no port yet";
+
 /** Why a config cannot take the per-example path, or null when it can. */
 export function perExampleRefusal(config: RunConfig): string | null {
   if (config.numerics !== "float32") {
@@ -153,12 +178,28 @@ export function perExampleRefusal(config: RunConfig): string | null {
   if (config.width > EXAMPLE_MAX_WIDTH) {
     return `the per-example path runs widths up to ${EXAMPLE_MAX_WIDTH}, got ${config.width}`;
   }
+  if (hasLayerEpilogue(config)) return EPILOGUE_REFUSAL;
   return null;
 }
 
-/** The path a config takes when the caller does not choose. */
+/** Why a config cannot take the fused path, or null when it can. */
+export function fusedRefusal(config: RunConfig): string | null {
+  return hasLayerEpilogue(config) ? EPILOGUE_REFUSAL : null;
+}
+
+/**
+ * What each path declares it cannot run (null: it runs every valid config, within memory). A new
+ * layer feature lands on the layered path first; the others refuse it, with a reason, until ported.
+ */
+export const PATH_REFUSALS: Readonly<Record<RunPath, (config: RunConfig) => string | null>> = {
+  fused: fusedRefusal,
+  "per-example": perExampleRefusal,
+  layered: () => null,
+};
+
+/** The path a config takes when the caller does not choose: the first, cheapest first, that accepts it and suits its size. */
 export function choosePath(config: RunConfig): RunPath {
-  if (config.width * config.batch <= FUSED_MAX_ENTRIES) return "fused";
+  if (config.width * config.batch <= FUSED_MAX_ENTRIES && fusedRefusal(config) === null) return "fused";
   const work = config.width * config.width * config.batch;
   if (work <= EXAMPLE_MAX_WORK && perExampleRefusal(config) === null) return "per-example";
   return "layered";
@@ -225,13 +266,20 @@ export interface BufferPlan {
   partialsPerLayer: number;
   /** Partials per weight-gradient matrix. */
   partialsPerWeight: number;
-  /** Slots: activations 0..L, gradients L+1..2L+1, weight gradients 2L+2..3L+1. */
+  /** Slots reduced and read back (src/gpu/slots.ts). */
   slots: number;
+  /** Every slot, the scale-only ones of the layer kernels included. */
+  slotLayout: SlotLayout;
+  /** Layered path with residual connections or norms: the layer kernels and each position's state (layerState). */
+  epilogue: boolean;
   partialBytes: number;
   /** Most dispatches the run encodes (one params record each). */
   dispatches: number;
   /** Every byte the run allocates, by role. */
-  bytes: Record<"weights" | "activations" | "gradients" | "biases" | "targets" | "statistics" | "params", number>;
+  bytes: Record<
+    "weights" | "activations" | "gradients" | "preActivations" | "biases" | "targets" | "statistics" | "params",
+    number
+  >;
   totalBytes: number;
 }
 
@@ -366,8 +414,10 @@ function planFixed(
   const { depth, width: n, batch } = config;
   const fused = path === "fused";
   const perExample = path === "per-example";
-  const refusal = perExample ? perExampleRefusal(config) : null;
-  if (refusal) throw new RangeError(refusal);
+  const refusal = PATH_REFUSALS[path](config);
+  if (refusal) throw new UnsupportedError(path, refusal);
+  // The layered path's layer kernels: each position holds a layer's state, z_l has its own buffer.
+  const epilogue = path === "layered" && hasLayerEpilogue(config);
   // Layered and per-example tensors have rows padded to a multiple of 4 floats (zeros), and W_l as many rows.
   const row = fused ? n : paddedWidth(n);
   const tensorBytes = 4 * row * batch;
@@ -386,21 +436,23 @@ function planFixed(
   // Fused and per-example runs index whole buffers: their layers are packed, each array in a single buffer.
   const whole = fused || perExample;
   const packed = { ...layerLimits, minStorageBufferOffsetAlignment: 4 };
-  const activations = layered(positions, tensorBytes, whole ? packed : layerLimits, "activations");
+  const positionBytes = epilogue ? 4 * layerState(config).floats : tensorBytes;
+  const activations = layered(positions, positionBytes, whole ? packed : layerLimits, "activations");
   const weightsInKernel = choice?.weights === "in-kernel";
   const weightLayers = storedWeights ? depth : fused || weightsInKernel ? 0 : 1;
   const weights = layered(weightLayers, 4 * row * row, whole ? packed : layerLimits, "weights");
   // Per-example runs keep ∂ℓ/∂z_l of every layer, packed in one buffer, for the weight gradients;
-  // the others keep two gradient tensors.
+  // the others keep two gradient tensors, or, with layer kernels, two of ∂ℓ/∂a and one of ∂ℓ/∂z.
   const gradients = perExample ? layered(depth, tensorBytes, packed, "gradients") : null;
-  const gradientBytes = gradients ? layeredBytes(gradients) : 2 * tensorBytes;
+  const gradientBytes = gradients ? layeredBytes(gradients) : (epilogue ? 3 : 2) * tensorBytes;
   if (whole && (activations.buffers > 1 || weights.buffers > 1 || (gradients?.buffers ?? 1) > 1)) {
     const bytes = Math.max(layeredBytes(activations), layeredBytes(weights), gradientBytes);
     throw new CapacityError(bytes, layerLimits.maxStorageBufferBindingSize, `a ${path} run's single buffers`);
   }
   const partialsPerLayer = fused ? fusedWorkgroupSize(config) : perExample ? batch : blockGrid(batch, n).partials;
   const partialsPerWeight = fused ? fusedWorkgroupSize(config) : blockGrid(n, n).partials;
-  const slots = 3 * depth + 2;
+  const slotLayout = new SlotLayout(depth, epilogue);
+  const slots = slotLayout.reported;
   const partialBytes = reduceEachDispatch
     ? 8 * (partialsPerLayer + partialsPerWeight)
     : 8 * ((2 * depth + 2) * partialsPerLayer + depth * partialsPerWeight);
@@ -414,14 +466,17 @@ function planFixed(
           forwardSteps,
           storedWeights || weightsInKernel ? weights.buffers : null,
           reduceEachDispatch,
+          epilogue,
         );
   const bytes = {
     weights: layeredBytes(weights),
     activations: layeredBytes(activations),
     gradients: gradientBytes,
+    preActivations: epilogue ? tensorBytes : 0,
     biases: fused ? 0 : 4 * n * depth,
     targets: tensorBytes,
-    statistics: partialBytes + 3 * 4 * slots * 2,
+    // max bits and exponents of every slot, then the sums and the readback of the reported ones
+    statistics: partialBytes + 4 * (2 * slotLayout.total + 4 * slots),
     params: 256 * dispatches,
   };
   const totalBytes = Object.values(bytes).reduce((sum, b) => sum + b, 0);
@@ -447,6 +502,8 @@ function planFixed(
     partialsPerLayer,
     partialsPerWeight,
     slots,
+    slotLayout,
+    epilogue,
     partialBytes,
     dispatches,
     bytes,
@@ -456,28 +513,30 @@ function planFixed(
 
 /**
  * Most dispatches of a layered run: weight draws (one per stored buffer, or one before each step
- * that needs W_l), biases, data, the forward steps, the seed, one per layer backward, and the
- * reductions (one, or one per slot after each statistics-writing dispatch).
+ * that needs W_l), biases, data, the forward steps, the seed, one per layer backward, the layer
+ * kernels (one per forward step and one per layer backward), and the reductions (one, or one per
+ * slot after each statistics-writing dispatch).
  */
 function layeredDispatches(
   config: RunConfig,
   forwardSteps: number,
   weightBuffers: number | null,
   reduceEachDispatch: boolean,
+  epilogue: boolean,
 ): number {
   const L = config.depth;
   const draws = weightBuffers ?? forwardSteps + L;
   const slotsWritten = 1 + forwardSteps + 1 + 2 * L;
-  return draws + 2 + forwardSteps + 1 + L + (reduceEachDispatch ? slotsWritten : 1);
+  const layerKernels = epilogue ? forwardSteps + L : 0;
+  return draws + 2 + forwardSteps + 1 + L + layerKernels + (reduceEachDispatch ? slotsWritten : 1);
 }
 
 /**
- * The plan on the given path, or else on the path the config's size suggests, falling back from
- * fused or per-example to layered when their single buffers cannot hold the run; an UnsupportedError for
- * a config with residual connections or norms.
+ * The plan on the given path (an UnsupportedError if that path refuses the config), or else on the
+ * path the config's size suggests, falling back from fused or per-example to layered when their
+ * single buffers cannot hold the run.
  */
 export function planRun(config: RunConfig, limits: AdapterLimits, options: PlanOptions = {}): BufferPlan {
-  refuseUnsupported(config);
   if (options.path) return planBuffers(config, limits, options);
   const chosen = choosePath(config);
   const paths: RunPath[] = chosen === "layered" ? [chosen] : [chosen, "layered"];

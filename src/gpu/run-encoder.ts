@@ -1,7 +1,8 @@
 /**
  * The buffers and dispatches of one GPU run: buffers as the plan lays them out, one params record
  * per dispatch, bind groups shared between dispatches, the draws, and the submission, whole or in
- * chunks. Each path's steps are built elsewhere: src/gpu/layered-steps.ts and src/gpu/narrow-steps.ts.
+ * chunks. Each path's steps are built elsewhere (src/gpu/layered-steps.ts, src/gpu/narrow-steps.ts),
+ * which use this module and are handed to submit() by the engine, so no module imports back.
  */
 import type { RunConfig } from "../core/config";
 import { initDistribution } from "../core/init";
@@ -9,11 +10,9 @@ import { biasExponent } from "../core/reference";
 import { DEFAULT_TILING, type ProductTiling } from "./autotune";
 import type { BufferSet, GpuContext } from "./device";
 import { type CompiledKernel, compileKernel, KERNELS, type Kernel } from "./kernels";
-import { LayeredSteps } from "./layered-steps";
-import { fusedSteps, perExampleSteps } from "./narrow-steps";
 import { forEachOrthogonalLayer } from "./orthogonal";
 import { PARAMS_BYTES, ParamsWriter } from "./params";
-import { type BufferPlan, blockGrid, type LayeredArray, paddedWidth, WORKGROUP } from "./plan";
+import { type BufferPlan, blockGrid, drawGroups, type LayeredArray, paddedWidth, WORKGROUP } from "./plan";
 
 /** Floating-point operations above which a run with a signal is submitted in chunks. */
 export const CHUNKED_FLOPS = 2e9;
@@ -23,9 +22,6 @@ export const CHUNK_MS = 100;
 const FIRST_CHUNK_FLOPS = 2e8;
 /** Exponent standing for "no term" in a max of powers of two (targets of zeros). */
 const NO_TERM_EXPONENT = -(1 << 30);
-
-/** Workgroups of a weight draw over this many entries: one entry per invocation, up to 4096 groups of 256. */
-export const drawGroups = (entries: number) => Math.min(Math.ceil(entries / 256), 4096);
 
 /** Byte offset of the timestamps in the readback buffer: after the three slot arrays, 8-aligned. */
 export const timestampOffset = (slots: number) => Math.ceil((12 * slots) / 8) * 8;
@@ -52,6 +48,9 @@ export class RunEncoder {
   readonly weightBuffers: GPUBuffer[];
   readonly actBuffers: GPUBuffer[];
   readonly gradBuffers: GPUBuffer[];
+  /** The layer kernels' z_l and ∂ℓ/∂z_l (the layered path with norms or residual connections), else null. */
+  readonly preActivations: GPUBuffer | null;
+  readonly preActivationGrad: GPUBuffer | null;
   readonly biases: GPUBuffer;
   readonly targets: GPUBuffer;
   private readonly maxBits: GPUBuffer;
@@ -82,11 +81,15 @@ export class RunEncoder {
       plan.path === "layered"
         ? [0, 1].map((i) => buffers.create(`gradient ${i}`, tensorBytes, STORAGE))
         : [buffers.create("gradients", plan.bytes.gradients, STORAGE)];
+    const epilogue = (label: string) => (plan.epilogue ? buffers.create(label, tensorBytes, STORAGE) : null);
+    this.preActivations = epilogue("pre-activations");
+    this.preActivationGrad = epilogue("pre-activation gradient");
     if (this.weightBuffers.length === 0) this.weightBuffers.push(buffers.create("no weights", 16, STORAGE));
     this.biases = buffers.create("biases", plan.bytes.biases, STORAGE);
     this.targets = buffers.create("targets", tensorBytes, STORAGE);
-    this.maxBits = buffers.create("max bits", 4 * plan.slots, STORAGE | COPY_SRC | COPY_DST);
-    this.exponents = buffers.create("exponents", 4 * plan.slots, STORAGE | COPY_SRC | COPY_DST);
+    const allSlots = plan.slotLayout.total;
+    this.maxBits = buffers.create("max bits", 4 * allSlots, STORAGE | COPY_SRC | COPY_DST);
+    this.exponents = buffers.create("exponents", 4 * allSlots, STORAGE | COPY_SRC | COPY_DST);
     this.partials = buffers.create("partials", plan.partialBytes, STORAGE);
     this.sums = buffers.create("sums", 4 * plan.slots, STORAGE | COPY_SRC);
     this.paramsBuffer = buffers.create("params", plan.bytes.params, UNIFORM | COPY_DST);
@@ -107,6 +110,7 @@ export class RunEncoder {
    * and whether it holds pass timestamps.
    */
   async submit(
+    buildSteps: (run: RunEncoder) => Step[][],
     signal?: AbortSignal,
     onProgress?: (fraction: number) => void,
   ): Promise<{ readback: GPUBuffer; timed: boolean }> {
@@ -114,9 +118,7 @@ export class RunEncoder {
     const { MAP_READ, COPY_DST } = GPUBufferUsage;
     await this.uploadOrthogonalWeights(signal);
     signal?.throwIfAborted();
-    if (plan.path === "fused") this.steps.push(...fusedSteps(this));
-    else if (plan.path === "per-example") this.steps.push(...perExampleSteps(this));
-    else this.steps.push(...new LayeredSteps(this).build());
+    this.steps.push(...buildSteps(this));
     device.queue.writeBuffer(this.paramsBuffer, 0, this.params.toBytes());
     const readback = this.buffers.create("readback", timestampOffset(plan.slots) + 48, MAP_READ | COPY_DST);
     const flops = this.steps.flat().reduce((sum, step) => sum + step.flops, 0);
@@ -371,9 +373,9 @@ export class RunEncoder {
 
   /** One workgroup per slot sums its partials (shaders/reduce.wgsl). */
   reduceStep() {
-    const { config, plan } = this;
+    const { plan } = this;
     const reduce = this.compile(KERNELS.reduce, {
-      LAYER_SLOTS: 2 * config.depth + 2,
+      LAYER_SLOTS: plan.slotLayout.tensorSlots,
       P_LAYER: plan.partialsPerLayer,
       P_WEIGHT: plan.partialsPerWeight,
       SLOTS: plan.slots,

@@ -171,33 +171,60 @@ describe("the fused path's weights", () => {
   });
 });
 
-describe("configs the GPU paths do not run yet", () => {
-  test("residual connections and norms are refused before any plan, naming what the config has", () => {
-    const cases = [
-      [{ residual: 0.5 }, "got residual 0.5"],
-      [{ norm: "layer" }, 'got norm "layer"'],
-      [{ residual: 0, norm: "batch" }, 'got residual 0, norm "batch"'],
-    ] as const;
-    for (const [extra, got] of cases) {
-      for (const path of [undefined, "layered", "fused", "per-example"] as const) {
-        const config = validateConfig({ depth: 10, width: 8, batch: 4, ...extra });
-        let refusal: unknown = null;
-        try {
-          planRun(config, DEFAULT_LIMITS, path ? { path } : {});
-        } catch (error) {
-          refusal = error;
+describe("residual connections and norms", () => {
+  const epilogueConfigs = [{ residual: 0.5 }, { norm: "layer" }, { residual: 0, norm: "batch" }] as const;
+
+  test("take the layered path whatever their size: the fused and per-example paths refuse them, saying why", () => {
+    for (const extra of epilogueConfigs) {
+      // Sizes the fused path (8 × 4) and the per-example path (16 × 64, float32) would otherwise take.
+      for (const [width, batch] of [
+        [8, 4],
+        [16, 64],
+      ] as const) {
+        const config = validateConfig({ depth: 10, width, batch, ...extra });
+        expect(planRun(config, DEFAULT_LIMITS).path, JSON.stringify(extra)).toBe("layered");
+        expect(planRun(config, DEFAULT_LIMITS, { path: "layered" }).epilogue).toBe(true);
+        for (const path of ["fused", "per-example"] as const) {
+          let refusal: unknown = null;
+          try {
+            planRun(config, DEFAULT_LIMITS, { path });
+          } catch (error) {
+            refusal = error;
+          }
+          expect(refusal, `${JSON.stringify(extra)} ${path}`).toBeInstanceOf(UnsupportedError);
+          expect((refusal as Error).message).toBe(
+            `the ${path} path cannot run this config: residual connections and norms run on the layered path ` +
+              "only (shaders/layer_*.wgsl); the fused and per-example kernels have no port yet",
+          );
         }
-        expect(refusal, `${JSON.stringify(extra)} ${path}`).toBeInstanceOf(UnsupportedError);
-        expect((refusal as Error).name).toBe("UnsupportedError");
-        expect((refusal as Error).message).toBe(
-          'residual connections and normalization run on the CPU reference only for now (backend: "cpu"); ' +
-            `the GPU paths do not support them yet, ${got}`,
-        );
       }
     }
-    // The plain chain, residual null and norm "none", still plans.
-    expect(
-      planRun(validateConfig({ depth: 10, width: 8, batch: 4, residual: null, norm: "none" }), DEFAULT_LIMITS).path,
-    ).toBe("fused");
+    // The plain chain, residual null and norm "none", still takes the fused path and no layer kernels.
+    const plain = planRun(
+      validateConfig({ depth: 10, width: 8, batch: 4, residual: null, norm: "none" }),
+      DEFAULT_LIMITS,
+    );
+    expect(plain.path).toBe("fused");
+    expect(plain.epilogue).toBe(false);
+  });
+
+  test("each position holds a layer's state, and the plan counts its bytes, slots and dispatches", () => {
+    const base = { depth: 100, width: 130, batch: 7 } as const;
+    const row = 132;
+    const tensor = 4 * row * 7;
+    const plain = planRun(validateConfig(base), DEFAULT_LIMITS, { path: "layered" });
+    const both = planRun(validateConfig({ ...base, residual: 1, norm: "layer" }), DEFAULT_LIMITS);
+    const batchNorm = planRun(validateConfig({ ...base, norm: "batch" }), DEFAULT_LIMITS);
+    expect(plain.activations.layerBytes).toBe(tensor);
+    // a_l, h_l, ẑ_l and one 1/σ per example (7, padded to 8).
+    expect(both.activations.layerBytes).toBe(3 * tensor + 4 * 8);
+    // a_l (= h_l), ẑ_l and one 1/σ per unit (130, padded to 132).
+    expect(batchNorm.activations.layerBytes).toBe(2 * tensor + 4 * 132);
+    expect(both.bytes.gradients).toBe(3 * tensor);
+    expect(both.bytes.preActivations).toBe(tensor);
+    expect(both.slots).toBe(plain.slots);
+    expect(both.slotLayout.total).toBe(plain.slots + 2 * base.depth);
+    // One layer kernel per forward step and one per layer backward.
+    expect(both.dispatches - plain.dispatches).toBe(2 * base.depth);
   });
 });
