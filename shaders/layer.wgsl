@@ -72,7 +72,8 @@ fn branch_backward(grad: f32, h: f32, alpha: f32) -> f32 {
   return grad * activation_der_from_output(h);
 }
 
-// ∂ℓ/∂z_k from ∂ℓ/∂ẑ_k, ẑ_k (true value), the group's means and 1/σ.
+// ∂ℓ/∂z_k from ∂ℓ/∂ẑ_k (less the group's first entry), ẑ_k (true value), the group's means (that of
+// ∂ℓ/∂ẑ also less the first entry) and 1/σ.
 fn norm_backward(grad: f32, z: f32, grad_mean: f32, grad_z_mean: f32, inv: f32) -> f32 {
   return inv * (grad - grad_mean - z * grad_z_mean);
 }

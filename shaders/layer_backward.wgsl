@@ -43,6 +43,8 @@ fn main(
   let z_factor = pow2(norm.normalized_exponent);
   var bits = 0u;
   for (var g = 4u * invocation; g < min(4u * invocation + 4u, group_count()); g++) {
+    // ∂ℓ/∂ẑ's mean is measured from the group's first entry (shaders/layer_forward.wgsl's group_statistics).
+    let first = branch_grad(group_entry(g, 0u), shift.shift);
     var grad_mean = 0.0;
     var grad_z_mean = 0.0;
     var inv = 1.0;
@@ -52,7 +54,7 @@ fn main(
       for (var k = 0u; k < group_size(); k++) {
         let index = group_entry(g, k);
         let d = branch_grad(index, shift.shift);
-        sum += d;
+        sum += d - first;
         dot_z += d * (state[Z_OFFSET + index] * z_factor);
       }
       grad_mean = sum / f32(group_size());
@@ -63,7 +65,7 @@ fn main(
       let index = group_entry(g, k);
       var d = branch_grad(index, shift.shift);
       if (NORM != 0u) {
-        d = norm_backward(d, state[Z_OFFSET + index] * z_factor, grad_mean, grad_z_mean, inv);
+        d = norm_backward(d - first, state[Z_OFFSET + index] * z_factor, grad_mean, grad_z_mean, inv);
       }
       grad_out[index] = d;
       bits = max(bits, abs_bits(d));

@@ -61,23 +61,26 @@ fn layer_scale() -> LayerScale {
   return scale;
 }
 
-// Group g's mean and 1/σ (population variance, ε added), or (0, 1) without a norm.
-fn group_statistics(g: u32, norm: NormScale) -> vec2<f32> {
+// Group g's first entry, its mean measured from that entry, and 1/σ (population variance, ε added);
+// (0, 0, 1) without a norm. Measuring from the first entry makes a group of equal entries (a batch of
+// identical examples, s·I weights on inputs of ones) normalize to exact zeros, as the reference does.
+fn group_statistics(g: u32, norm: NormScale) -> vec3<f32> {
   if (NORM == 0u) {
-    return vec2<f32>(0.0, 1.0);
+    return vec3<f32>(0.0, 0.0, 1.0);
   }
   let size = group_size();
+  let first = z_in[group_entry(g, 0u)];
   var sum = 0.0;
   for (var k = 0u; k < size; k++) {
-    sum += z_in[group_entry(g, k)];
+    sum += z_in[group_entry(g, k)] - first;
   }
   let mean = sum / f32(size);
   var squares = 0.0;
   for (var k = 0u; k < size; k++) {
-    let deviation = z_in[group_entry(g, k)] - mean;
+    let deviation = (z_in[group_entry(g, k)] - first) - mean;
     squares += deviation * deviation;
   }
-  return vec2<f32>(mean, 1.0 / sqrt(squares / f32(size) * norm.variance + norm.epsilon));
+  return vec3<f32>(first, mean, 1.0 / sqrt(squares / f32(size) * norm.variance + norm.epsilon));
 }
 
 @compute @workgroup_size(WORKGROUP)
@@ -100,13 +103,13 @@ fn main(
   for (var g = 4u * invocation; g < min(4u * invocation + 4u, group_count()); g++) {
     let statistics = group_statistics(g, scale.norm);
     if (NORM != 0u) {
-      state[INV_OFFSET + g] = statistics.y;
+      state[INV_OFFSET + g] = statistics.z;
     }
     for (var k = 0u; k < group_size(); k++) {
       let index = group_entry(g, k);
       var z = z_in[index];
       if (NORM != 0u) {
-        z = normalized(z - statistics.x, statistics.y);
+        z = normalized((z - statistics.x) - statistics.y, statistics.z);
         state[Z_OFFSET + index] = z;
       }
       let h = activate(z * scale.branch_in);

@@ -37,6 +37,12 @@ export interface ReferenceOptions {
   subnormals?: Subnormals;
   /** Replaces the drawn W_l (n × n, row-major), as for a finite-difference check. */
   weights?: (layer: number) => Float64Array;
+  /**
+   * Moves every stored value by one float32 ulp (2⁻²³ relative) up or down after rounding, in a fixed
+   * pseudo-random pattern from this salt: how far float32-sized errors in every computed value move
+   * each statistic (the GPU tests' tolerance, where a value such as sigmoid's 1 − a is ill-conditioned).
+   */
+  nudge?: number;
   /** Replaces the drawn inputs a_0 (batch × width). */
   input?: Float64Array;
   /** Receives each layer's pre-activations z_l = z·2^exponent2 (batch × width, before any norm), l = 1..L. */
@@ -200,13 +206,24 @@ function backwardPass(net: Network, layers: LayerState[], seed: Tensor, numerics
   return { grad, weightGrad };
 }
 
+/** A rounding followed by a move of one float32 ulp up or down, the sign a hash of the call's count and the salt. */
+function nudged(round: (v: number) => number, salt: number): (v: number) => number {
+  let count = 0;
+  return (v) => {
+    count++;
+    const sign = (Math.imul(count ^ salt, 2654435761) >>> 15) & 1 ? 1 : -1;
+    return round(round(v) * (1 + sign * 2 ** -23));
+  };
+}
+
 /** Runs a config on the CPU in float64 and returns SPEC.md's result. */
 export function runReference(config: RunConfig, options: ReferenceOptions = {}): RunResult {
   const started = performance.now();
   const subnormals: Subnormals = config.numerics === "tracked" ? "kept" : (options.subnormals ?? "kept");
   const tracked = config.numerics === "tracked";
+  const rounding = storeRounding(config, subnormals);
   const numerics: Numerics = {
-    round: storeRounding(config, subnormals),
+    round: options.nudge === undefined ? rounding : nudged(rounding, options.nudge),
     tracked,
     scaledForward: tracked && ACTIVATIONS[config.activation].positivelyHomogeneous,
   };

@@ -4,6 +4,9 @@
  * population variance and ε = 1e-5 (SPEC.md, "The network"):
  *
  *     ẑ_k = (z_k − μ) / σ,   μ = mean_k z_k,   σ = √(mean_k (z_k − μ)² + ε)
+ *
+ * (z_k − μ computed as (z_k − z_0) − mean_j (z_j − z_0), so that a group of equal entries, such as a
+ * batch of identical examples, normalizes to exact zeros on both backends.)
  *     ∂ℓ/∂z_k = (∂ℓ/∂ẑ_k − mean_j ∂ℓ/∂ẑ_j − ẑ_k · mean_j (∂ℓ/∂ẑ_j ẑ_j)) / σ
  *
  * (∂ẑ_j/∂z_k = (δ_jk − 1/m)/σ − ẑ_j ẑ_k/(m σ) over a group of m, since ∂σ/∂z_k = (z_k − μ)/(m σ)). Batch
@@ -55,17 +58,17 @@ export function normForward(kind: Exclude<NormKind, "none">, z: Tensor, n: numbe
   const invStd = new Float64Array(count);
   for (let g = 0; g < count; g++) {
     const base = g * groupStride;
+    // Deviations measured from the group's first entry: a group of equal entries gives exact zeros.
+    const first = values[base] as number;
     let sum = 0;
-    for (let k = 0; k < size; k++) sum += values[base + k * entryStride] as number;
+    for (let k = 0; k < size; k++) sum += (values[base + k * entryStride] as number) - first;
     const mean = sum / size;
+    const deviation = (k: number) => (values[base + k * entryStride] as number) - first - mean;
     let squares = 0;
-    for (let k = 0; k < size; k++) squares += ((values[base + k * entryStride] as number) - mean) ** 2;
+    for (let k = 0; k < size; k++) squares += deviation(k) ** 2;
     const inv = 1 / Math.sqrt(ldexp(squares / size, varianceShift) + epsilon);
     invStd[g] = inv;
-    for (let k = 0; k < size; k++) {
-      const index = base + k * entryStride;
-      out[index] = numerics.round(((values[index] as number) - mean) * inv);
-    }
+    for (let k = 0; k < size; k++) out[base + k * entryStride] = numerics.round(deviation(k) * inv);
   }
   return { kind, normalized: { values: out, exponent: z.exponent - p }, invStd: { values: invStd, exponent: -p } };
 }
@@ -81,11 +84,13 @@ export function normBackward(gradNormalized: Tensor, state: NormState, n: number
   const out = new Float64Array(grad.length);
   for (let g = 0; g < count; g++) {
     const base = g * groupStride;
+    // ∂ℓ/∂ẑ − its mean measured from the group's first entry, as in normForward.
+    const first = grad[base] as number;
     let gradSum = 0;
     let gradDotZ = 0;
     for (let k = 0; k < size; k++) {
       const index = base + k * entryStride;
-      gradSum += grad[index] as number;
+      gradSum += (grad[index] as number) - first;
       gradDotZ += (grad[index] as number) * shifted(normalized[index] as number, zExponent, zFactor);
     }
     const gradMean = gradSum / size;
@@ -94,7 +99,7 @@ export function normBackward(gradNormalized: Tensor, state: NormState, n: number
     for (let k = 0; k < size; k++) {
       const index = base + k * entryStride;
       const zk = shifted(normalized[index] as number, zExponent, zFactor);
-      out[index] = numerics.round(inv * ((grad[index] as number) - gradMean - zk * gradDotZMean));
+      out[index] = numerics.round(inv * ((grad[index] as number) - first - gradMean - zk * gradDotZMean));
     }
   }
   return { values: out, exponent: gradNormalized.exponent + state.invStd.exponent };
