@@ -30,6 +30,43 @@ export interface BenchRow {
   errors?: string[];
 }
 
+/** A layer kind's row: our GPU time beside the plain chain's of the same shape. */
+export interface LayerRow {
+  kind: string;
+  depth: number;
+  width: number;
+  batch: number;
+  oursMs?: number;
+  plainMs?: number;
+  dispatches: number | null;
+  plainDispatches: number | null;
+  path?: string;
+  peakGpuBytes: number | null;
+  errors?: string[];
+}
+
+/** The layer kinds as a fixed-width text table, each with its time over the plain chain's. */
+export function formatLayerTable(rows: LayerRow[]): string {
+  const header = ["L", "n", "B", "layers", "GPU ms", "plain ms", "× plain", "dispatches", "plain", "path", "GPU MiB"];
+  const lines = rows.map((r) => [
+    String(r.depth),
+    String(r.width),
+    String(r.batch),
+    r.kind,
+    r.oursMs === undefined ? "error" : r.oursMs.toFixed(1),
+    r.plainMs === undefined ? "–" : r.plainMs.toFixed(1),
+    r.oursMs === undefined || r.plainMs === undefined ? "–" : (r.oursMs / r.plainMs).toFixed(2),
+    String(r.dispatches ?? "–"),
+    String(r.plainDispatches ?? "–"),
+    r.path ?? "–",
+    r.peakGpuBytes === null ? "–" : (r.peakGpuBytes / 2 ** 20).toFixed(2),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)));
+  const pad = (cells: string[]) =>
+    cells.map((c, i) => (i === 3 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join("  ");
+  return [pad(header), ...lines.map(pad)].join("\n");
+}
+
 const fixed = (value: number | undefined, digits = 0) => (value === undefined ? "–" : value.toFixed(digits));
 const significant = (value: number | undefined) => (value === undefined ? "–" : value.toPrecision(3));
 const mib = (bytes: number | null) => (bytes === null ? "–" : (bytes / 2 ** 20).toFixed(2));

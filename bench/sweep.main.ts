@@ -15,8 +15,8 @@ import { openBuiltPage } from "../tests/support/page";
 import { buildPageBundle } from "./page-bundle";
 import type { GradscopeBench } from "./page-entry";
 import type { PeerRun } from "./peer-tfjs";
-import { type BenchRow, formatHtml, formatTable } from "./report";
-import { benchConfig, DEFAULT_LIMITS, flopsPerRun, planned, SWEEP } from "./sweep";
+import { type BenchRow, formatHtml, formatLayerTable, formatTable, type LayerRow } from "./report";
+import { benchConfig, DEFAULT_LIMITS, flopsPerRun, LAYER_SWEEP, layerBenchConfig, planned, SWEEP } from "./sweep";
 
 /** Timed runs wanted after the warm-up. */
 const REPEATS = 5;
@@ -29,6 +29,9 @@ const TIME_PER_CONFIG_MS = 15_000;
 const CPU_FLOP_LIMIT = 3e9;
 /** BENCH_QUICK=1: only the points up to this many flops, to try the bench out. */
 const QUICK_FLOP_LIMIT = 2e8;
+/** BENCH_ONLY=layers: only the layer sweep and the plain rows it is set against. */
+const LAYERS_ONLY = process.env.BENCH_ONLY === "layers";
+const layerWidths = new Set(LAYER_SWEEP.map((p) => p.width));
 
 type Page = Awaited<ReturnType<typeof openBuiltPage>>["page"];
 type Outcome<T> = { ok: T } | { error: string };
@@ -115,6 +118,41 @@ async function measurePeer(page: Page, config: RunConfig, row: BenchRow): Promis
   if (row.oursWallMs !== undefined) row.peerOverOurs = row.peerMs / row.oursWallMs;
 }
 
+/** Each layer kind of LAYER_SWEEP, timed like the sweep's rows, beside the plain row of the same shape. */
+async function measureLayers(page: Page, rows: BenchRow[], limits: typeof DEFAULT_LIMITS): Promise<LayerRow[]> {
+  const layerRows: LayerRow[] = [];
+  for (const point of LAYER_SWEEP) {
+    const config = layerBenchConfig(point);
+    const plain = rows.find((r) => r.axis === "width" && r.width === point.width && r.depth === point.depth && !r.note);
+    const plan = planned(config, limits);
+    const timing: BenchRow = {
+      axis: "width",
+      depth: config.depth,
+      width: config.width,
+      batch: config.batch,
+      flops: flopsPerRun(config),
+      dispatches: null,
+      peakGpuBytes: null,
+    };
+    await measureOurs(page, config, timing);
+    layerRows.push({
+      kind: point.kind,
+      depth: config.depth,
+      width: config.width,
+      batch: config.batch,
+      ...(timing.oursMs !== undefined ? { oursMs: timing.oursMs } : {}),
+      ...(plain?.oursMs !== undefined ? { plainMs: plain.oursMs } : {}),
+      dispatches: timing.dispatches,
+      plainDispatches: plain?.dispatches ?? null,
+      ...("refused" in plan ? {} : { path: plan.path }),
+      peakGpuBytes: "refused" in plan ? null : plan.totalBytes,
+      ...(timing.errors ? { errors: timing.errors } : {}),
+    });
+    console.log(`L ${config.depth} n ${config.width} B ${config.batch} ${point.kind}: ${timing.oursMs?.toFixed(1)} ms`);
+  }
+  return layerRows;
+}
+
 const slug = (text: string) =>
   text
     .toLowerCase()
@@ -160,6 +198,7 @@ test("bench: the sweep on both backends, tfjs and the adapter's peak", async () 
       const config = benchConfig(point);
       const flops = flopsPerRun(config);
       if (quick && flops > QUICK_FLOP_LIMIT) continue;
+      if (LAYERS_ONLY && !(point.axis === "width" && !point.note && layerWidths.has(point.width))) continue;
       const plan = planned(config, limits);
       const row: BenchRow = {
         axis: point.axis,
@@ -187,7 +226,8 @@ test("bench: the sweep on both backends, tfjs and the adapter's peak", async () 
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       console.log(`L ${row.depth} n ${row.width} B ${row.batch}: ${seconds} s${row.errors ? ` ${row.errors}` : ""}`);
     }
-    const table = formatTable(rows);
+    const layerRows = await measureLayers(page, rows, limits);
+    const table = `${formatTable(rows)}\n\nlayer kinds (layered path; × plain: GPU ms over the plain chain's of the same shape above):\n${formatLayerTable(layerRows)}`;
     const notes = [
       `adapter: ${[adapter.info.vendor, adapter.info.architecture, adapter.info.device, adapter.info.description].filter(Boolean).join(" / ")}; Chromium ${browserVersion}; tfjs backend ${peerBackend}`,
       "chain: tanh, Xavier-normal weights, Gaussian input and target, no bias, float32 numerics; the same shape in tfjs",
@@ -199,6 +239,7 @@ test("bench: the sweep on both backends, tfjs and the adapter's peak", async () 
       `% peak: our GFLOP/s over the adapter's measured peak of ${peak.gflops.toFixed(2)} GFLOP/s (vec4 multiply-add chains: ${peak.invocations} invocations × ${peak.chains} chains × ${peak.iterations} steps, 8 flops each; fma() ${peak.fmaGflops.toFixed(2)}, a·b + c ${peak.mulAddGflops.toFixed(2)}, ${peak.clock}); the same fma() chains loading their vec4 multiplier from a storage buffer: ${peak.loadBoundGflops.toFixed(2)} GFLOP/s, the ceiling where loads bound (a 4 × 4 product block does 2 vec4 multiply-adds per vec4 it loads, an 8 × 8 tile 4)`,
       "dispatches: counted by the engine (result.dispatches); layered path 2L + 3 + weight buffers (+ 1 with biases) when every layer is kept, fused path (batch × width ≤ 256) 3 + stored-weight draws, per-example path (float32, n²·B ≤ 2^15) weight draw 1 + 3 per range of layers (forward, backward, weight gradients; a range up to 2^26 flops) + reduce 1",
       "GPU MiB: planRun(config, adapter limits).totalBytes, every buffer of the run",
+      "layer kinds: the width axis' chain (depth 100, batch 64) with residual α = 0.5, layer norm, batch norm, or both residual and layer norm, timed as above (no tfjs: its chain is plain); each adds a layer kernel per forward step and one per layer backward",
       ...rows.filter((r) => r.note).map((r) => `L ${r.depth} n ${r.width} B ${r.batch}: ${r.note}`),
       ...rows
         .filter((r) => r.errors)
@@ -209,7 +250,7 @@ test("bench: the sweep on both backends, tfjs and the adapter's peak", async () 
     console.log(`${table}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n\nbench took ${elapsed.toFixed(0)} s`);
 
     const date = new Date().toISOString().slice(0, 10);
-    const name = `bench/results/${date}-${slug([adapter.info.vendor, adapter.info.architecture || adapter.info.description].filter(Boolean).join(" "))}${quick ? "-quick" : ""}`;
+    const name = `bench/results/${date}-${slug([adapter.info.vendor, adapter.info.architecture || adapter.info.description].filter(Boolean).join(" "))}${quick ? "-quick" : ""}${LAYERS_ONLY ? "-layers" : ""}`;
     mkdirSync("bench/results", { recursive: true });
     const record = {
       date: new Date().toISOString(),
@@ -220,6 +261,7 @@ test("bench: the sweep on both backends, tfjs and the adapter's peak", async () 
       settings: { repeats: REPEATS, timePerConfigMs: TIME_PER_CONFIG_MS, cpuFlopLimit: CPU_FLOP_LIMIT, quick },
       notes,
       rows,
+      layerRows,
       elapsedSeconds: elapsed,
     };
     writeFileSync(`${name}.json`, `${JSON.stringify(record, null, 2)}\n`);

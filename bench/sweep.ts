@@ -5,7 +5,14 @@
 import type { RunConfig } from "../src/core/config";
 import { type AdapterLimits, CapacityError, planRun } from "../src/gpu/plan";
 
-export { benchConfig, flopsPerRun, SWEEP, type SweepPoint } from "../src/core/sweep";
+export {
+  benchConfig,
+  flopsPerRun,
+  LAYER_SWEEP,
+  layerBenchConfig,
+  SWEEP,
+  type SweepPoint,
+} from "../src/core/sweep";
 
 /** Limits used when the page does not report its adapter's. */
 export const DEFAULT_LIMITS: AdapterLimits = {

@@ -15,7 +15,7 @@ override TRACKED: bool = false;
 @group(0) @binding(4) var<storage, read_write> grads: array<f32>;
 
 fn grad_slot(layer: u32) -> u32 {
-  return params.count + 1u + layer;
+  return params.depth + 1u + layer;
 }
 
 // Publishes a slot's statistics at its partials and, from invocation 0, its exponent.
@@ -31,22 +31,22 @@ fn main(@builtin(local_invocation_index) lidx: u32) {
   let count = BATCH * N;
   var seed = SeedScale(1.0, 1.0, 1.0, 0);
   if (TRACKED) {
-    seed = seed_scale(params.count, params.target_exp);
+    seed = seed_scale(params.depth, params.target_exp);
   }
   var m = Moments(0.0, 0.0);
   var bits = 0u;
   for (var index = lidx; index < count; index += CHAIN_WORKGROUP) {
-    let d = acts[params.count * count + index] * seed.a_shift * seed.a_drop - targets[index] * seed.y_scale;
+    let d = acts[params.depth * count + index] * seed.a_shift * seed.a_drop - targets[index] * seed.y_scale;
     grads[index] = d;
     m = moments_add(m, d);
     bits = max(bits, abs_bits(d));
   }
-  finish_slot(lidx, m, bits, grad_slot(params.count), seed.exponent);
+  finish_slot(lidx, m, bits, grad_slot(params.depth), seed.exponent);
   storageBarrier();
   workgroupBarrier();
 
-  for (var step = 0u; step < params.count; step++) {
-    let layer = params.count - step;
+  for (var step = 0u; step < params.depth; step++) {
+    let layer = params.depth - step;
     let g_in = (step % 2u) * count;
     let g_out = count - g_in;
     let act_base = layer * count;
@@ -70,7 +70,7 @@ fn main(@builtin(local_invocation_index) lidx: u32) {
       m = moments_add(m, acc);
       bits = max(bits, abs_bits(acc));
     }
-    finish_slot(lidx, m, bits, 2u * params.count + 1u + layer, shift.exponent + slot_exponent(layer - 1u));
+    finish_slot(lidx, m, bits, 2u * params.depth + 1u + layer, shift.exponent + slot_exponent(layer - 1u));
 
     // ∂ℓ/∂a_{l-1}[example][unit] = Σ_i ∂ℓ/∂z_l[example][i] · W_l[i][unit].
     m = Moments(0.0, 0.0);

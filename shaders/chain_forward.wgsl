@@ -1,6 +1,6 @@
 // The whole forward pass of a narrow net in one dispatch: one workgroup draws a_0 and y, then loops
 // over the layers, each weight and bias regenerated where it is used (or read, when stored), with
-// every layer's statistics; params.count is the depth. Slot s keeps its partials at s·WORKGROUP.
+// every layer's statistics; params.depth is the depth. Slot s keeps its partials at s·WORKGROUP.
 
 override N: u32 = 1u;
 // Invocations of the one workgroup: no more than the entries of a layer, since each barrier costs
@@ -29,7 +29,7 @@ fn main(@builtin(local_invocation_index) lidx: u32) {
   storageBarrier();
   workgroupBarrier();
 
-  for (var layer = 1u; layer <= params.count; layer++) {
+  for (var layer = 1u; layer <= params.depth; layer++) {
     var scale = ForwardScale(1.0, 1.0, 1.0, 0);
     if (TRACKED_FORWARD) {
       scale = forward_scale(layer - 1u, params.bias_sigma, params.bias_exp);

@@ -1,23 +1,6 @@
-// Shared by every kernel: the per-dispatch parameters (mirrored by src/gpu/params.ts), the tile
-// size and the power-of-two scaling of tracked numerics.
-
-struct Params {
-  layer: u32,
-  in_slot: u32,
-  out_slot: u32,
-  aux_slot: u32,
-  partial_base: u32,
-  count: u32,
-  seed: u32,
-  bias_exp: i32,
-  init_param: f32,
-  bias_sigma: f32,
-  target_exp: i32,
-  stride: u32,
-  aux_partial_base: u32,
-  depth: u32,
-  alpha: f32,
-}
+// Shared by every kernel: the invocation index, the tile size and the power-of-two scaling of
+// tracked numerics. Each kernel's `struct Params` is generated from its field list in
+// src/gpu/kernels.ts (src/gpu/params.ts writes it), so no shader declares one.
 
 // Invocations per workgroup of the per-layer kernels. Each invocation computes one 4 × 4 block of
 // its output (4 examples × 4 units, or 4 rows × 4 columns of a weight gradient), reusing each

@@ -1,4 +1,4 @@
-// Backward through layers params.layer down to params.layer − params.count + 1 for a batch of
+// Backward through layers params.layer down to params.layer − params.layers + 1 for a batch of
 // narrow examples, one invocation per example (as shaders/example_forward.wgsl): ∂ℓ/∂z_l stays in
 // private memory, ∂ℓ/∂a_{l-1} = W_lᵀ ∂ℓ/∂z_l takes W_l by rows as vec4s, and every ∂ℓ/∂z_l is stored
 // for the weight gradients (shaders/example_weight_grad.wgsl) and the next chunk. The first chunk
@@ -73,7 +73,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       d[j] = dz[stored + j];
     }
   }
-  for (var step = 0u; step < params.count; step++) {
+  for (var step = 0u; step < params.layers; step++) {
     let layer = params.layer - step;
     // ∂ℓ/∂a_{l-1}[unit] = Σ_i ∂ℓ/∂z_l[i] · W_l[i][unit], four rows of W_l at a time.
     var g = ExampleVector();

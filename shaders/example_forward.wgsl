@@ -1,4 +1,4 @@
-// Forward through layers params.layer .. params.layer + params.count − 1 for a batch of narrow
+// Forward through layers params.layer .. params.layer + params.layers − 1 for a batch of narrow
 // examples, one invocation per example: its activation vector stays in private memory from layer
 // to layer, W_l is read by rows as vec4s (stored, rows padded with zeros to 4·N4 floats), and every
 // a_l is stored for the backward pass. No invocation reads what another writes, so there are no
@@ -50,7 +50,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       a[j] = acts[row + j];
     }
   }
-  for (var layer = params.layer; layer < params.layer + params.count; layer++) {
+  for (var layer = params.layer; layer < params.layer + params.layers; layer++) {
     let w = weight_row(layer, 0u);
     var next = ExampleVector();
     var m = Moments(0.0, 0.0);

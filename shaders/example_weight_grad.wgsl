@@ -1,4 +1,4 @@
-// B·∂loss/∂W_l = Σ_b ∂ℓ_b/∂z_l a_{l-1}ᵀ for layers params.layer .. params.layer + params.count − 1
+// B·∂loss/∂W_l = Σ_b ∂ℓ_b/∂z_l a_{l-1}ᵀ for layers params.layer .. params.layer + params.layers − 1
 // of a per-example run, reduced to their statistics and never stored: a 4 × 4 block of (row,
 // column) of one layer per invocation, summing over the batch one vec4 of ∂ℓ/∂z_l and one of
 // a_{l-1} at a time (16 multiply-adds). Layer l's block k keeps its partial at
@@ -20,7 +20,7 @@ fn main(
 ) {
   let index = invocation_index(wg, groups, lidx);
   let blocks = N4 * N4;
-  if (index >= params.count * blocks) {
+  if (index >= params.layers * blocks) {
     return;
   }
   let layer = params.layer + index / blocks;

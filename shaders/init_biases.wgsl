@@ -7,7 +7,7 @@ override N: u32 = 1u;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  for (var entry = gid.x; entry < params.count * N; entry += groups.x * 256u) {
+  for (var entry = gid.x; entry < params.layers * N; entry += groups.x * 256u) {
     biases[entry] = bias_entry(params.seed, params.bias_sigma, entry / N + 1u, entry % N);
   }
 }

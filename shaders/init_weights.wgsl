@@ -1,5 +1,5 @@
 // W_l for the layers of one weight buffer (shaders/draws.wgsl's weight_entry): every entry of
-// params.count layers from layer params.layer, one grid-stride loop over all of them, so a buffer of
+// params.layers layers from layer params.layer, one grid-stride loop over all of them, so a buffer of
 // many small layers takes as few workgroups as one large layer.
 
 override N: u32 = 1u;
@@ -12,7 +12,7 @@ override ROW_STRIDE: u32 = 1u;
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   // At most one buffer's floats (below 2³² by far), so the flat index cannot wrap.
-  let total = params.count * N * N;
+  let total = params.layers * N * N;
   for (var index = gid.x; index < total; index += groups.x * 256u) {
     let local_layer = index / (N * N);
     let entry = index % (N * N);

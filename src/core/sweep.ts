@@ -42,6 +42,37 @@ export function benchConfig(point: SweepPoint): RunConfig {
   });
 }
 
+/** The layer kinds the bench times beside the plain chain (SPEC.md, "The network"). */
+export const LAYER_KINDS = {
+  residual: { residual: 0.5 },
+  "layer norm": { norm: "layer" },
+  "batch norm": { norm: "batch" },
+  "residual + layer norm": { residual: 0.5, norm: "layer" },
+} as const satisfies Record<string, Partial<RunConfig>>;
+
+export type LayerKind = keyof typeof LAYER_KINDS;
+
+/** A point of the layer sweep: the width axis' chain at depth 100, batch 64, with one layer kind. */
+export interface LayerPoint extends SweepPoint {
+  kind: LayerKind;
+}
+
+/** Each layer kind at widths 64 and 256, to set against the plain chain of the same width (all on the layered path). */
+export const LAYER_SWEEP: LayerPoint[] = [64, 256].flatMap((width) =>
+  (Object.keys(LAYER_KINDS) as LayerKind[]).map((kind) => ({
+    axis: "width" as const,
+    depth: 100,
+    width,
+    batch: 64,
+    kind,
+  })),
+);
+
+/** The bench's chain with the point's layer kind. */
+export function layerBenchConfig(point: LayerPoint): RunConfig {
+  return validateConfig({ ...benchConfig(point), ...LAYER_KINDS[point.kind] });
+}
+
 /** Flops of one forward and backward run: 2·n²·B per layer forward, twice that backward. */
 export const flopsPerRun = (c: { depth: number; width: number; batch: number }) =>
   6 * c.depth * c.width * c.width * c.batch;

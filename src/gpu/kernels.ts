@@ -32,6 +32,7 @@ import seedWgsl from "../../shaders/seed.wgsl?raw";
 import statsWgsl from "../../shaders/stats.wgsl?raw";
 import weightBlockWgsl from "../../shaders/weight_block.wgsl?raw";
 import weightGradWgsl from "../../shaders/weight_grad.wgsl?raw";
+import { type ParamName, paramsStruct } from "./params";
 
 type BindingKind = "uniform" | "storage" | "read-only-storage";
 
@@ -44,6 +45,8 @@ interface Binding {
 export interface Kernel {
   name: string;
   code: string;
+  /** Its `struct Params`, field by field (src/gpu/params.ts): generated into `code`, written by ParamsWriter. */
+  params: readonly ParamName[];
   bindings: Binding[];
   /** Uses group 1, the statistics buffers of shaders/stats.wgsl. */
   stats: boolean;
@@ -59,28 +62,52 @@ const layer = (kind: BindingKind): Binding => ({ kind, dynamic: true });
 const whole = (kind: BindingKind): Binding => ({ kind });
 const random = [philoxWgsl, randomWgsl, drawsWgsl];
 
-function kernel(name: string, parts: string[], bindings: Binding[], stats: boolean, products = 0): Kernel {
-  const code = [commonWgsl, ...(stats ? [statsWgsl, scalingWgsl] : []), ...parts].join("\n");
-  return { name, code, bindings, stats, products };
+function kernel(
+  name: string,
+  parts: string[],
+  bindings: Binding[],
+  stats: boolean,
+  products: number,
+  params: readonly ParamName[],
+): Kernel {
+  const code = [paramsStruct(params), commonWgsl, ...(stats ? [statsWgsl, scalingWgsl] : []), ...parts].join("\n");
+  return { name, code, params, bindings, stats, products };
 }
 
 /** Every kernel of a run, in the order a run uses them. */
 export const KERNELS = {
-  initWeights: kernel("init_weights", [...random, initWeightsWgsl], [params, whole("storage")], false),
-  initBiases: kernel("init_biases", [...random, initBiasesWgsl], [params, whole("storage")], false),
-  data: kernel("data", [...random, dataWgsl], [params, layer("storage"), whole("storage")], true),
+  initWeights: kernel("init_weights", [...random, initWeightsWgsl], [params, whole("storage")], false, 0, [
+    "layer",
+    "layers",
+    "stride",
+    "seed",
+    "initParam",
+  ]),
+  initBiases: kernel("init_biases", [...random, initBiasesWgsl], [params, whole("storage")], false, 0, [
+    "layers",
+    "seed",
+    "biasSigma",
+  ]),
+  data: kernel("data", [...random, dataWgsl], [params, layer("storage"), whole("storage")], true, 0, [
+    "seed",
+    "outSlot",
+    "partialBase",
+  ]),
   forward: kernel(
     "forward",
     [...random, activationsWgsl, productWeightsWgsl, forwardWgsl],
     [params, layer("read-only-storage"), layer("storage"), layer("storage"), whole("read-only-storage")],
     true,
     1,
+    ["layer", "seed", "initParam", "inSlot", "outSlot", "partialBase", "biasExp", "biasSigma"],
   ),
   seed: kernel(
     "seed",
     [activationsWgsl, seedWgsl],
     [params, layer("read-only-storage"), whole("read-only-storage"), whole("storage")],
     true,
+    0,
+    ["inSlot", "outSlot", "partialBase", "targetExp"],
   ),
   backward: kernel(
     "backward_step",
@@ -96,50 +123,65 @@ export const KERNELS = {
     ],
     true,
     2,
+    ["layer", "seed", "initParam", "inSlot", "outSlot", "partialBase", "auxSlot", "auxPartialBase"],
   ),
   layerForward: kernel(
     "layer_forward",
     [activationsWgsl, layerWgsl, layerForwardWgsl],
     [params, whole("read-only-storage"), layer("storage"), layer("storage")],
     true,
+    0,
+    ["layer", "inSlot", "outSlot", "auxSlot", "partialBase", "alpha"],
   ),
   layerBackward: kernel(
     "layer_backward",
     [activationsWgsl, layerWgsl, layerBackwardWgsl],
     [params, whole("read-only-storage"), layer("read-only-storage"), whole("storage")],
     true,
+    0,
+    ["layer", "inSlot", "outSlot", "auxSlot", "alpha"],
   ),
-  reduce: kernel("reduce", [reduceWgsl], [whole("storage")], true),
-  reduceOne: kernel("reduce_one", [reduceOneWgsl], [params, whole("storage")], true),
+  reduce: kernel("reduce", [reduceWgsl], [whole("storage")], true, 0, []),
+  reduceOne: kernel("reduce_one", [reduceOneWgsl], [params, whole("storage")], true, 0, ["outSlot", "partialBase"]),
   chainForward: kernel(
     "chain_forward",
     [...random, activationsWgsl, chainWeightsWgsl, chainForwardWgsl],
     [params, whole("read-only-storage"), whole("storage"), whole("storage")],
     true,
+    0,
+    ["depth", "seed", "initParam", "biasSigma", "biasExp"],
   ),
   chainBackward: kernel(
     "chain_backward",
     [...random, activationsWgsl, chainWeightsWgsl, chainBackwardWgsl],
     [params, whole("read-only-storage"), whole("read-only-storage"), whole("read-only-storage"), whole("storage")],
     true,
+    0,
+    ["depth", "seed", "initParam", "targetExp"],
   ),
   exampleForward: kernel(
     "example_forward",
     [...random, activationsWgsl, exampleCommonWgsl, exampleForwardWgsl],
     [params, whole("read-only-storage"), whole("read-only-storage"), whole("storage"), whole("storage")],
     true,
+    0,
+    ["layer", "layers", "seed"],
   ),
   exampleBackward: kernel(
     "example_backward",
     [activationsWgsl, exampleCommonWgsl, exampleBackwardWgsl],
     [params, whole("read-only-storage"), whole("read-only-storage"), whole("read-only-storage"), whole("storage")],
     true,
+    0,
+    ["layer", "layers", "depth"],
   ),
   exampleWeightGrad: kernel(
     "example_weight_grad",
     [exampleCommonWgsl, weightBlockWgsl, exampleWeightGradWgsl],
     [params, whole("read-only-storage"), whole("read-only-storage")],
     true,
+    0,
+    ["layer", "layers", "depth"],
   ),
 } as const;
 

@@ -180,7 +180,7 @@ export class LayeredSteps {
     const { draw } = this.prepared;
     if (draw && this.drawnLayer !== layer) {
       const n = config.width;
-      const params = { layer, count: 1, stride: 0, seed: config.seed, initParam: this.prepared.initParam };
+      const params = { layer, layers: 1, stride: 0, seed: config.seed, initParam: this.prepared.initParam };
       const grid = [drawGroups(n * n)];
       const buffer = this.run.weightBuffers[0] as GPUBuffer;
       steps.push(this.run.step(KERNELS.initWeights, draw, params, [{ buffer }], grid));

@@ -22,14 +22,9 @@ export function fusedSteps(run: RunEncoder): Step[][] {
     INIT_KIND: kind ?? 0,
     CHAIN_WORKGROUP: plan.partialsPerLayer,
   };
-  const params = {
-    count: config.depth,
-    seed: config.seed,
-    initParam: param,
-    biasSigma: config.biasSigma,
-    biasExp: run.biasExp,
-    targetExp: run.targetExp,
-  };
+  const chain = { depth: config.depth, seed: config.seed, initParam: param };
+  const forwardParams = { ...chain, biasSigma: config.biasSigma, biasExp: run.biasExp };
+  const backwardParams = { ...chain, targetExp: run.targetExp };
   const weights = { buffer: run.weightBuffers[0] as GPUBuffer };
   const acts = { buffer: run.actBuffers[0] as GPUBuffer };
   const targets = { buffer: run.targets };
@@ -42,12 +37,12 @@ export function fusedSteps(run: RunEncoder): Step[][] {
   const backward = run.compile(KERNELS.chainBackward, { ...common, TRACKED: config.numerics === "tracked" });
   return [
     run.weightSteps(),
-    [run.step(KERNELS.chainForward, forward, params, [weights, acts, targets], [1])],
+    [run.step(KERNELS.chainForward, forward, forwardParams, [weights, acts, targets], [1])],
     [
       run.step(
         KERNELS.chainBackward,
         backward,
-        params,
+        backwardParams,
         [weights, acts, targets, { buffer: run.gradBuffers[0] as GPUBuffer }],
         [1],
       ),
@@ -85,13 +80,13 @@ export function perExampleSteps(run: RunEncoder): Step[][] {
     first: i * span + 1,
     count: Math.min(span, L - i * span),
   }));
-  const params = { seed: config.seed, depth: L };
+  const forwardParams = { seed: config.seed };
   // Each dispatch of a range does one product per layer.
   const forwardSteps = ranges.map(({ first, count }) =>
     run.step(
       KERNELS.exampleForward,
       forward,
-      { ...params, layer: first, count },
+      { ...forwardParams, layer: first, layers: count },
       [weights, { buffer: run.biases }, acts, targets],
       exampleGrid,
       count,
@@ -103,7 +98,7 @@ export function perExampleSteps(run: RunEncoder): Step[][] {
       run.step(
         KERNELS.exampleBackward,
         backward,
-        { ...params, layer: first + count - 1, count },
+        { depth: L, layer: first + count - 1, layers: count },
         [weights, acts, targets, dz],
         exampleGrid,
         count,
@@ -114,7 +109,7 @@ export function perExampleSteps(run: RunEncoder): Step[][] {
     run.step(
       KERNELS.exampleWeightGrad,
       weightGrad,
-      { ...params, layer: first, count },
+      { depth: L, layer: first, layers: count },
       [acts, dz],
       dispatchGrid(count * blocks, WORKGROUP),
       count,

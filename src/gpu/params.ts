@@ -1,59 +1,70 @@
 /**
- * The per-dispatch parameters: mirrors `struct Params` in shaders/common.wgsl, field for field.
- * Every dispatch of a run gets one record, all in one uniform buffer at a 256-byte stride, bound
- * with a dynamic offset.
+ * The per-dispatch parameters. Each kernel names its fields (src/gpu/kernels.ts); its WGSL
+ * `struct Params` is generated from that list here, and ParamsWriter writes each dispatch's record in
+ * the same order, so the shader and the writer cannot disagree on a byte. Every dispatch of a run gets
+ * one record, all in one uniform buffer at a 256-byte stride, bound with a dynamic offset.
  */
 
-export interface DispatchParams {
-  layer: number;
-  inSlot: number;
-  outSlot: number;
-  auxSlot: number;
-  partialBase: number;
-  count: number;
-  seed: number;
-  biasExp: number;
-  initParam: number;
-  biasSigma: number;
-  targetExp: number;
-  stride: number;
-  auxPartialBase: number;
-  /** The run's depth L (the per-example kernels, whose slots depend on it). */
-  depth: number;
-  /** α of a residual chain, for the layer kernels (shaders/layer.wgsl). */
-  alpha: number;
-}
+/** Every field a kernel may take: its WGSL type and what it means. */
+export const PARAM_FIELDS = {
+  /** The layer a dispatch works on, or the first of its range. */
+  layer: "u32",
+  /** Layers a dispatch covers from `layer` (draws, per-example ranges). */
+  layers: "u32",
+  /** The run's depth L (kernels whose slots depend on it). */
+  depth: "u32",
+  seed: "u32",
+  /** The init's scalar (scale, σ or bound) for weights drawn on the GPU. */
+  initParam: "f32",
+  biasSigma: "f32",
+  /** ⌈log₂ biasSigma⌉, for the tracked forward pass. */
+  biasExp: "i32",
+  /** The targets' power of two in a − y (very negative for targets of zeros). */
+  targetExp: "i32",
+  /** Statistics slots (src/gpu/slots.ts): the tensor read, the tensor written, a second one written or read. */
+  inSlot: "u32",
+  outSlot: "u32",
+  auxSlot: "u32",
+  /** Where the written tensor's (and the second one's) statistics partials start. */
+  partialBase: "u32",
+  auxPartialBase: "u32",
+  /** Floats between layers of a weight buffer. */
+  stride: "u32",
+  /** α of a residual chain (shaders/layer.wgsl). */
+  alpha: "f32",
+} as const;
 
-/** Size of `struct Params` in bytes (15 four-byte fields). */
-export const PARAMS_BYTES = 60;
+export type ParamName = keyof typeof PARAM_FIELDS;
+export type DispatchParams = Partial<Record<ParamName, number>>;
+
 /** Distance between records: the WebGPU minimum for dynamic uniform offsets on every adapter. */
 export const PARAMS_STRIDE = 256;
 
-const DEFAULTS: DispatchParams = {
-  layer: 0,
-  inSlot: 0,
-  outSlot: 0,
-  auxSlot: 0,
-  partialBase: 0,
-  count: 0,
-  seed: 0,
-  biasExp: 0,
-  initParam: 0,
-  biasSigma: 0,
-  targetExp: 0,
-  stride: 0,
-  auxPartialBase: 0,
-  depth: 0,
-  alpha: 0,
-};
+const snakeCase = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** The WGSL `struct Params` of a kernel with these fields, in order ("" for none). */
+export function paramsStruct(fields: readonly ParamName[]): string {
+  if (fields.length === 0) return "";
+  const lines = fields.map((name) => `  ${snakeCase(name)}: ${PARAM_FIELDS[name]},`);
+  return `struct Params {\n${lines.join("\n")}\n}\n`;
+}
+
+/** Bytes of a kernel's params record (4 per field, at least one field's worth). */
+export const paramsBytes = (fields: readonly ParamName[]) => 4 * Math.max(1, fields.length);
 
 /** Collects the records of a run's dispatches and lays them out for the uniform buffer. */
 export class ParamsWriter {
-  private readonly records: DispatchParams[] = [];
+  private readonly records: { fields: readonly ParamName[]; values: DispatchParams }[] = [];
 
-  /** Adds a record and returns its byte offset in the buffer. */
-  add(params: Partial<DispatchParams>): number {
-    this.records.push({ ...DEFAULTS, ...params });
+  /**
+   * Adds a dispatch's record for a kernel with these fields and returns its byte offset in the buffer;
+   * a value for a field the kernel does not have is an error (fields left out are 0).
+   */
+  add(kernel: { name: string; params: readonly ParamName[] }, values: DispatchParams): number {
+    for (const name of Object.keys(values)) {
+      if (!kernel.params.includes(name as ParamName)) throw new Error(`kernel ${kernel.name} has no param ${name}`);
+    }
+    this.records.push({ fields: kernel.params, values });
     return (this.records.length - 1) * PARAMS_STRIDE;
   }
 
@@ -61,29 +72,19 @@ export class ParamsWriter {
     return Math.max(1, this.records.length) * PARAMS_STRIDE;
   }
 
-  /** The buffer's contents, in the order and types of `struct Params`. */
+  /** The buffer's contents: each record's fields in its kernel's order, with their WGSL types. */
   toBytes(): ArrayBuffer {
     const bytes = new ArrayBuffer(this.byteLength);
-    const u32 = new Uint32Array(bytes);
-    const i32 = new Int32Array(bytes);
-    const f32 = new Float32Array(bytes);
-    this.records.forEach((p, index) => {
-      const at = (index * PARAMS_STRIDE) / 4;
-      u32[at + 0] = p.layer;
-      u32[at + 1] = p.inSlot;
-      u32[at + 2] = p.outSlot;
-      u32[at + 3] = p.auxSlot;
-      u32[at + 4] = p.partialBase;
-      u32[at + 5] = p.count;
-      u32[at + 6] = p.seed;
-      i32[at + 7] = p.biasExp;
-      f32[at + 8] = p.initParam;
-      f32[at + 9] = p.biasSigma;
-      i32[at + 10] = p.targetExp;
-      u32[at + 11] = p.stride;
-      u32[at + 12] = p.auxPartialBase;
-      u32[at + 13] = p.depth;
-      f32[at + 14] = p.alpha;
+    const view = new DataView(bytes);
+    this.records.forEach(({ fields, values }, index) => {
+      fields.forEach((name, k) => {
+        const at = index * PARAMS_STRIDE + 4 * k;
+        const value = values[name] ?? 0;
+        const type = PARAM_FIELDS[name];
+        if (type === "f32") view.setFloat32(at, value, true);
+        else if (type === "i32") view.setInt32(at, value, true);
+        else view.setUint32(at, value, true);
+      });
     });
     return bytes;
   }

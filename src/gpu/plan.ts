@@ -8,6 +8,7 @@
 import type { RunConfig } from "../core/config";
 import { computations, MIN_CHECKPOINT_POSITIONS } from "./schedule";
 import { SlotLayout } from "./slots";
+import { EXAMPLE_DISPATCH_FLOPS, EXAMPLE_MAX_WORK, FUSED_MAX_ENTRIES, IN_KERNEL_MAX_BATCH } from "./tuning";
 
 /** Bytes of GPU buffers a run may use unless told otherwise. */
 export const DEFAULT_MEMORY_BUDGET = 1 << 30;
@@ -126,9 +127,6 @@ export interface LayeredArray {
 export type RunPath = "layered" | "fused" | "per-example";
 export const RUN_PATHS: readonly RunPath[] = ["layered", "fused", "per-example"];
 
-/** Fused runs keep at most this many batch × width entries per layer (one 64-invocation workgroup). */
-export const FUSED_MAX_ENTRIES = 256;
-
 /** Invocations of a fused run's one workgroup: the larger of batch × width and width², 4 to 64. */
 export function fusedWorkgroupSize(config: RunConfig): number {
   const entries = Math.max(config.width * config.batch, config.width * config.width);
@@ -137,14 +135,6 @@ export function fusedWorkgroupSize(config: RunConfig): number {
 
 /** Widest net the per-example kernels run: each invocation keeps a vector of 4·MAX_N4 floats. */
 export const EXAMPLE_MAX_WIDTH = 64;
-/**
- * The per-example path is chosen (plain float32 only) for nets with n²·B at most this: there it
- * beats the layered path, whose 2L + 3 dispatches cost more than the per-example kernels' slower
- * products (one invocation per example reads each weight once per example). Measured on
- * SwiftShader at depth 100: width 16 × batch 64 took 29–36 ms against 51–73 ms layered; width 32 ×
- * batch 64 (n²·B = 2^16) 80–113 ms against 82–86 ms; width 16 × batch 1024 390 ms against 300 ms.
- */
-export const EXAMPLE_MAX_WORK = 2 ** 15;
 
 /**
  * Invocations per workgroup of the per-example kernels (EXAMPLE_WORKGROUP in
@@ -154,12 +144,6 @@ export const EXAMPLE_MAX_WORK = 2 ** 15;
 export function exampleWorkgroup(batch: number): number {
   return Math.min(64, Math.max(4, 2 ** Math.floor(Math.log2(Math.max(1, batch / 8)))));
 }
-
-/**
- * Matrix-product flops of one per-example dispatch at most: longer passes are cut into ranges of
- * layers, so that a dispatch stays short (a long run given a signal can stop between them).
- */
-export const EXAMPLE_DISPATCH_FLOPS = 2 ** 26;
 
 /** Layers one per-example dispatch runs, forward, backward or for the weight gradients. */
 export function exampleLayersPerDispatch(config: RunConfig): number {
@@ -233,9 +217,6 @@ export function fusedWeightSources(config: RunConfig): WeightSource[] {
  */
 export type WeightSource = "stored" | "regenerated" | "in-kernel";
 export const WEIGHT_SOURCES: readonly WeightSource[] = ["stored", "regenerated", "in-kernel"];
-
-/** Largest batch the plan draws weights inside the product kernels for (one 4-example block). */
-export const IN_KERNEL_MAX_BATCH = 4;
 
 export interface BufferPlan {
   path: RunPath;

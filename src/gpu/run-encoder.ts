@@ -11,15 +11,10 @@ import { DEFAULT_TILING, type ProductTiling } from "./autotune";
 import type { BufferSet, GpuContext } from "./device";
 import { type CompiledKernel, compileKernel, KERNELS, type Kernel } from "./kernels";
 import { forEachOrthogonalLayer } from "./orthogonal";
-import { PARAMS_BYTES, ParamsWriter } from "./params";
+import { type DispatchParams, ParamsWriter, paramsBytes } from "./params";
 import { type BufferPlan, blockGrid, drawGroups, type LayeredArray, paddedWidth, WORKGROUP } from "./plan";
+import { CHUNK_MS, CHUNKED_FLOPS, FIRST_CHUNK_FLOPS } from "./tuning";
 
-/** Floating-point operations above which a run with a signal is submitted in chunks. */
-export const CHUNKED_FLOPS = 2e9;
-/** Wall time a chunk of a long run aims at: how soon an abort takes effect. */
-export const CHUNK_MS = 100;
-/** Floating-point operations of a long run's first chunk, before chunks are sized by their time. */
-const FIRST_CHUNK_FLOPS = 2e8;
 /** Exponent standing for "no term" in a max of powers of two (targets of zeros). */
 const NO_TERM_EXPONENT = -(1 << 30);
 
@@ -214,13 +209,13 @@ export class RunEncoder {
   step(
     kernel: Kernel,
     compiled: CompiledKernel,
-    params: Parameters<ParamsWriter["add"]>[0],
+    params: DispatchParams,
     resources: ({ buffer: GPUBuffer; layerBytes?: number; offset?: number } | null)[],
     grid: number[],
     /** n × n by n × B products this dispatch does (the kernel's own count unless it varies by dispatch). */
     products = kernel.products,
   ) {
-    const paramsOffset = this.params.add(params);
+    const paramsOffset = this.params.add(kernel, params);
     const key = `${kernel.name}:${resources.map((r) => (r ? `${r.buffer.label}` : "-")).join(",")}`;
     let group = this.bindGroups.get(key);
     if (!group) {
@@ -229,7 +224,7 @@ export class RunEncoder {
         layout: compiled.layout,
         entries: kernel.bindings.map((binding, index) => {
           if (index === 0 && binding.kind === "uniform") {
-            return { binding: 0, resource: { buffer: this.paramsBuffer, size: PARAMS_BYTES } };
+            return { binding: 0, resource: { buffer: this.paramsBuffer, size: paramsBytes(kernel.params) } };
           }
           const resource = resources[index - (kernel.bindings[0]?.kind === "uniform" ? 1 : 0)];
           if (!resource) throw new Error(`missing resource for ${kernel.name} binding ${index}`);
@@ -341,7 +336,7 @@ export class RunEncoder {
     if (config.biasSigma <= 0) return [];
     const n = config.width;
     const compiled = this.compile(KERNELS.initBiases, { N: n });
-    const params = { count: config.depth, seed: config.seed, biasSigma: config.biasSigma };
+    const params = { layers: config.depth, seed: config.seed, biasSigma: config.biasSigma };
     const grid = [Math.min(Math.ceil((config.depth * n) / 256), 4096)];
     return [this.step(KERNELS.initBiases, compiled, params, [{ buffer: this.biases }], grid)];
   }
@@ -360,7 +355,7 @@ export class RunEncoder {
         const grid = [drawGroups(count * n * n)];
         const params = {
           layer: first + 1,
-          count,
+          layers: count,
           stride: plan.weights.stride / 4,
           seed: config.seed,
           initParam: param,

@@ -7,13 +7,13 @@ import { INIT_SCHEMES, type InitConfig, validateConfig } from "../../src/core/co
 import {
   CapacityError,
   DEFAULT_MEMORY_BUDGET,
-  EXAMPLE_DISPATCH_FLOPS,
   exampleLayersPerDispatch,
   exampleWorkgroup,
   planRun,
   UnsupportedError,
 } from "../../src/gpu/plan";
 import { chainSchedule, computations } from "../../src/gpu/schedule";
+import { EXAMPLE_DISPATCH_FLOPS } from "../../src/gpu/tuning";
 
 /** WebGPU's default limits, the least any adapter offers. */
 const DEFAULT_LIMITS = {
