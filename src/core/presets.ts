@@ -209,8 +209,8 @@ export const PRESET_GROUPS: readonly PresetGroup[] = [
         title: "No skips: N(0, 1) + tanh",
         caption:
           "The chain the next presets give skips to: plain randn weights and tanh, 200 layers of 64 units. The " +
-          "gradient grows about ×2 per layer backwards, more than 10^57 by layer 1; float32 would overflow around " +
-          `layer 72. ${TRACKED_NOTE}`,
+          "gradient grows about ×2 per layer backwards, about 10^58 by layer 1; float32 would overflow around " +
+          `layer 70. ${TRACKED_NOTE}`,
         config: randnTanh("tracked"),
       },
       {
@@ -244,7 +244,7 @@ export const PRESET_GROUPS: readonly PresetGroup[] = [
           "Layer norm gives each example's ẑ_l RMS 1 whatever the weights' scale (N(0, 1) here; Xavier's gives " +
           "the same rates), so a_l = tanh(ẑ_l) holds at RMS about 0.63 at every layer. The gradient is not held: " +
           "tanh passes on more gradient than signal (E[tanh′²]/E[tanh²] ≈ 1.18 in mean square), about ×1.08 per " +
-          "layer backwards, about 10^7 by layer 1.",
+          "layer backwards, more than 10^6 by layer 1.",
         config: randnTanh("float32", { norm: "layer" }),
       },
       {

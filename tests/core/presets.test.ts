@@ -15,6 +15,7 @@ import {
   formatFactor,
   verdict,
 } from "../../src/core/verdict";
+import { gaussianMean } from "../support/gaussian";
 
 const preset = (id: string): Preset => PRESETS.find((p) => p.id === id) as Preset;
 const run = (config: PartialConfig, subnormals: Subnormals = "kept"): RunResult =>
@@ -192,15 +193,16 @@ describe("the residual and norm presets' captions are true of their charts", () 
   /** log10ActRms at layer L minus at layer 0: how far the activations grew through the chain. */
   const growth = (result: RunResult) => (result.log10ActRms.at(-1) as number) - (result.log10ActRms[0] as number);
 
-  it("no skips: about ×2 per layer backwards, more than 10^57 by layer 1, float32 overflows around layer 72", () => {
+  it("no skips: about ×2 per layer backwards, about 10^58 by layer 1, float32 overflows around layer 70", () => {
     expect(preset("plain-tanh-200").caption).toMatch(
-      /about ×2 per layer backwards, more than 10\^57 by layer 1; .*around layer 72/,
+      /about ×2 per layer backwards, about 10\^58 by layer 1; .*around layer 70/,
     );
     for (const result of seeded("plain-tanh-200")) {
       expect(Math.abs(factor(result) - 2)).toBeLessThan(0.1);
-      expect(gradientRatio(result)).toBeGreaterThan(57);
+      // 10^57.4 to 10^59.4 here, 10^57.3 and layer 68 on SwiftShader's GPU: the rounding moves them too.
+      expect(Math.abs(gradientRatio(result) - 58)).toBeLessThan(1.5);
       expect(verdict(result).float32Limit).toMatchObject({ kind: "overflow", pass: "backward" });
-      expect(Math.abs((verdict(result).float32Limit?.layer as number) - 72)).toBeLessThanOrEqual(3);
+      expect(Math.abs((verdict(result).float32Limit?.layer as number) - 70)).toBeLessThanOrEqual(5);
     }
   }, 60_000);
 
@@ -241,9 +243,9 @@ describe("the residual and norm presets' captions are true of their charts", () 
     }
   }, 60_000);
 
-  it("layer norm + tanh: RMS about 0.63 at every layer, about ×1.08 per layer, about 10^7, Xavier's the same", () => {
+  it("layer norm + tanh: RMS about 0.63 at every layer, about ×1.08 per layer, more than 10^6, Xavier's the same", () => {
     expect(preset("layer-norm-tanh").caption).toMatch(
-      /at RMS about 0\.63 at every layer.*≈ 1\.18 in mean square\), about ×1\.08 per layer backwards, about 10\^7 by layer 1/,
+      /at RMS about 0\.63 at every layer.*≈ 1\.18 in mean square\), about ×1\.08 per layer backwards, more than 10\^6 by layer 1/,
     );
     // ẑ has RMS 1 per example and is close to N(0, 1) per unit: RMS(tanh(ẑ)) = √E[tanh(u)²] = 0.628.
     const tanhSquare = gaussianMean((u) => Math.tanh(u) ** 2);
@@ -261,7 +263,8 @@ describe("the residual and norm presets' captions are true of their charts", () 
       // Each layer's RMS over 32 examples × 64 units: 0.617 to 0.640 on these seeds.
       for (const value of finite(result.log10ActRms.slice(1))) expect(Math.abs(10 ** value - 0.63)).toBeLessThan(0.015);
       expect(Math.abs(factor(result) - 1.08)).toBeLessThan(0.015);
-      expect(Math.abs(gradientRatio(result) - 7)).toBeLessThan(1);
+      // 10^6.4 to 10^7.7 on these draws.
+      expect(gradientRatio(result)).toBeGreaterThan(6);
       expect(verdict(result).kind).toBe("exploding");
     }
   }, 120_000);
@@ -304,16 +307,3 @@ describe("the residual and norm presets' captions are true of their charts", () 
     }
   }, 120_000);
 });
-
-/** E[f(u)] for u ~ N(0, 1), by Simpson's rule on [−12, 12] (the tails beyond add under 1e-30). */
-function gaussianMean(f: (u: number) => number): number {
-  const steps = 4800;
-  const h = 24 / steps;
-  let sum = 0;
-  for (let k = 0; k <= steps; k++) {
-    const u = -12 + k * h;
-    const weight = k === 0 || k === steps ? 1 : k % 2 ? 4 : 2;
-    sum += weight * f(u) * Math.exp((-u * u) / 2);
-  }
-  return (sum * h) / 3 / Math.sqrt(2 * Math.PI);
-}

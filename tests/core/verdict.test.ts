@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ACTIVATION_NAMES, ACTIVATIONS, type ActivationName } from "../../src/core/activations";
-import { type InitConfig, type PartialConfig, validateConfig } from "../../src/core/config";
+import { type InitConfig, type PartialConfig, residualForDepth, validateConfig } from "../../src/core/config";
 import { initVariance } from "../../src/core/init";
 import { lectureConfig } from "../../src/core/presets";
 import { runReference } from "../../src/core/reference";
@@ -15,6 +15,7 @@ import {
   type Verdict,
   verdict,
 } from "../../src/core/verdict";
+import { gaussianMean } from "../support/gaussian";
 
 const LOG10_1_5 = Math.log10(1.5);
 const LOG10_0_5 = Math.log10(0.5);
@@ -158,19 +159,6 @@ describe("deep sigmoid, Xavier: the textbook vanishing gradient", () => {
   }, 30_000);
 });
 
-/** E[f(√q z)] for z ~ N(0, 1), by Simpson's rule on [−12, 12] (the tails beyond add under 1e-30). */
-function gaussianMean(f: (x: number) => number, q: number): number {
-  const steps = 4800;
-  const h = 24 / steps;
-  let sum = 0;
-  for (let k = 0; k <= steps; k++) {
-    const z = -12 + k * h;
-    const weight = k === 0 || k === steps ? 1 : k % 2 ? 4 : 2;
-    sum += weight * f(Math.sqrt(q) * z) * Math.exp((-z * z) / 2);
-  }
-  return (sum * h) / 3 / Math.sqrt(2 * Math.PI);
-}
-
 /** g'(z) of each activation, written from z (the library writes it from the output). */
 const DERIVATIVE: Record<ActivationName, (z: number) => number> = {
   linear: () => 1,
@@ -292,8 +280,6 @@ describe("initializations that keep the scale", () => {
 });
 
 describe("residual and normalized chains", () => {
-  const alphaForDepth = (depth: number) => 1 / Math.sqrt(depth);
-
   it("batch norm's explosion at initialization reads exploding past 3 decades, stable within them", () => {
     // Linear, B = 8: every a_l has RMS 1 while the gradient grows (B−2)/(B−3) per layer in mean square at
     // large width (tests/core/layer-theory.test.ts), ×1.07 at n = 64: about 10^6 over 200 layers.
@@ -336,7 +322,7 @@ describe("residual and normalized chains", () => {
     expect(exploding.kind).toBe("exploding");
     expect(exploding.float32Limit).toMatchObject({ kind: "overflow", pass: "forward" });
     expect(exploding.text).toMatch(/past the 3 decades that count as exploding; activations grow ×1\.\d\d per layer/);
-    const tanh = { depth: 200, batch: 16, init: { scheme: "normal", sigma: 1 }, residual: alphaForDepth(200) };
+    const tanh = { depth: 200, batch: 16, init: { scheme: "normal", sigma: 1 }, residual: residualForDepth(200) };
     const stable = read(tanh as PartialConfig).reading;
     expect(stable.kind).toBe("stable");
     expect(stable.float32Limit).toBeNull();
