@@ -3,13 +3,13 @@
  * kept, and a long run in flight is given up (between its chunks on the GPU, at once on the CPU). Runs go to the GPU engine when WebGPU works and to the float64 reference in a Web Worker
  * when it does not; a failed GPU run (one that lost its device and then the fresh one too, say:
  * a single loss is recovered by the engine) falls back to the worker and the next request tries
- * the GPU again. A config the GPU paths refuse as unsupported runs on the worker without a notice.
+ * the GPU again.
  */
 import type { RunConfig } from "../core/config";
 import type { RunResult } from "../core/result";
 import { acquireGpu } from "../gpu/device";
 import { runOnGpu } from "../gpu/engine";
-import { CapacityError, UnsupportedError } from "../gpu/plan";
+import { CapacityError } from "../gpu/plan";
 import { runReferenceOffThread } from "../workers/reference-client";
 
 /** Multiply-adds above which the CPU fallback refuses a config (minutes of work in JavaScript). */
@@ -94,13 +94,10 @@ export class RunScheduler {
         } catch (error) {
           if (controller.signal.aborted) return null;
           if (error instanceof CapacityError) throw error;
-          // A config the GPU paths do not run yet goes to the worker: the GPU itself did not fail.
-          if (!(error instanceof UnsupportedError)) {
-            this.events.onBackend({
-              kind: "cpu",
-              reason: `the GPU run failed (${(error as Error).message}); retrying on the GPU next time`,
-            });
-          }
+          this.events.onBackend({
+            kind: "cpu",
+            reason: `the GPU run failed (${(error as Error).message}); retrying on the GPU next time`,
+          });
         } finally {
           this.current = null;
         }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { RunConfig } from "../../src/core/config";
 import { PRESET_GROUPS, PRESETS } from "../../src/core/presets";
 import type { RunResult } from "../../src/core/result";
-import { verdict } from "../../src/core/verdict";
+import { formatExponent, verdict } from "../../src/core/verdict";
 import { superscriptPowers } from "../../src/ui/chart-model";
 import { type OpenPage, openBuiltPage } from "../support/page";
 
@@ -388,7 +388,8 @@ describe("the lab", () => {
     expect(normed.result?.config).toMatchObject({ residual: 0.125, norm: "batch" });
     expect(normed.search).toContain("residual=0.125");
     expect(normed.search).toContain("norm=batch");
-    // The GPU paths do not take these yet: the run falls back quietly, without claiming the GPU failed.
+    // The GPU's layered path runs them: no fallback to the CPU.
+    expect(normed.result?.backend).toBe("webgpu");
     expect(normed.text).not.toMatch(/WebGPU unavailable/);
     await page.screenshot({ path: `${OUTPUT}/residual-batch-norm-controls.png`, fullPage: true });
 
@@ -412,10 +413,24 @@ describe("the lab", () => {
 
   test("the residual and norm presets follow their captions: α = 1/√L follows the depth", async () => {
     const { page } = opened;
-    // The chain without skips runs on the GPU: its rounding, not the reference's, within the caption's words.
-    const plain = verdict((await clickPreset(page, "plain-tanh-200")).result as RunResult);
-    expect(Math.abs((plain.gradientRatioLog10 as number) - 58)).toBeLessThan(1.5);
-    expect(Math.abs((plain.float32Limit?.layer as number) - 70)).toBeLessThanOrEqual(5);
+    // The GPU's rounding moves the decades of these chaotic chains; each stays within its caption's words
+    // (checked on the reference's draws in tests/core/presets.test.ts).
+    const captionWords: [string, (ratio: number) => boolean][] = [
+      ["plain-tanh-200", (ratio) => Math.abs(ratio - 58) < 1.5],
+      ["residual-alpha-1", (ratio) => ratio > 14],
+      ["residual-sqrt-depth", (ratio) => Math.abs(ratio) < 1],
+      ["layer-norm-tanh", (ratio) => ratio > 6],
+      ["batch-norm-explodes", (ratio) => Math.abs(ratio - 6) < 0.5],
+      ["norm-in-residual", (ratio) => formatExponent(ratio) === "0.1"],
+    ];
+    for (const [id, holds] of captionWords) {
+      const state = await clickPreset(page, id);
+      const reading = verdict(state.result as RunResult);
+      expect(state.result?.backend, id).toBe("webgpu");
+      expect(holds(reading.gradientRatioLog10 as number), `${id}: 10^${reading.gradientRatioLog10}`).toBe(true);
+      if (id === "plain-tanh-200")
+        expect(Math.abs((reading.float32Limit?.layer as number) - 70)).toBeLessThanOrEqual(5);
+    }
     const cure = await clickPreset(page, "residual-sqrt-depth");
     expect(cure.config.residual).toBe(1 / Math.sqrt(200));
     expect(await page.locator("gs-controls #residual-sqrt-depth").getAttribute("aria-pressed")).toBe("true");
