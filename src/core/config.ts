@@ -35,6 +35,14 @@ export type NormKind = (typeof NORMS)[number];
 /** The largest α of a residual chain, a_l = a_{l-1} + α·g(ẑ_l). */
 export const MAX_RESIDUAL = 10;
 
+/**
+ * α = 1/√L for a chain of L layers: each layer changes the gradient's mean square by about 1 + α²·χ
+ * (χ its branch's gain), and with α² = 1/L the L layers multiply to about e^χ whatever the depth.
+ */
+export function residualForDepth(depth: number): number {
+  return 1 / Math.sqrt(depth);
+}
+
 /** A complete, validated config: every field present. */
 export interface RunConfig {
   depth: number;

@@ -1,9 +1,10 @@
 /**
- * Named configs: the lecture's chain of s·I layers and the textbook's broken initializations, each
- * next to the cure that fixes it. Every caption is a claim about its preset's chart, checked
- * against the float64 reference in tests/core/presets.test.ts.
+ * Named configs: the lecture's chain of s·I layers, the textbook's broken initializations, and what
+ * residual connections and normalization do to a deep chain, each next to the cure that fixes it.
+ * Every caption is a claim about its preset's chart, checked against the float64 reference in
+ * tests/core/presets.test.ts.
  */
-import type { PartialConfig } from "./config";
+import { type PartialConfig, residualForDepth } from "./config";
 
 /** The lecture case: n = 2, x = (1, 1), linear, no bias, W_l = s·I, so a_l = s^l·x exactly. */
 export function lectureConfig(scale: number, depth = 300): PartialConfig {
@@ -49,11 +50,15 @@ function lecturePreset(scale: number, numerics: "tracked" | "float32"): PartialC
   return { ...lectureConfig(scale), target: "gaussian", numerics, seed: PRESET_SEED };
 }
 
-/** A wide chain at depth 300: 64 units, a batch of 64, Gaussian inputs and targets, no biases. */
+/**
+ * A wide chain: 64 units, Gaussian inputs and targets, no biases; depth 300 and a batch of 64 unless
+ * `layers` says otherwise (and adds a residual α or a norm).
+ */
 function wide(
   activation: PartialConfig["activation"],
   init: NonNullable<PartialConfig["init"]>,
   numerics: "tracked" | "float32",
+  layers: Pick<PartialConfig, "depth" | "batch" | "residual" | "norm"> = {},
 ): PartialConfig {
   return {
     depth: 300,
@@ -66,8 +71,26 @@ function wide(
     target: "gaussian",
     numerics,
     seed: PRESET_SEED,
+    ...layers,
   };
 }
+
+/** The depth of the residual and norm presets: deep enough to tell them apart, short enough for the CPU reference. */
+const SHORT_DEPTH = 200;
+
+/**
+ * The residual and norm presets' chain: plain randn weights, N(0, 1), and tanh, 200 layers of 64 units
+ * and a batch of 32, with the given residual α and norm.
+ */
+function randnTanh(
+  numerics: "tracked" | "float32",
+  layers: Pick<PartialConfig, "residual" | "norm"> = {},
+): PartialConfig {
+  return wide("tanh", { scheme: "normal", sigma: 1 }, numerics, { depth: SHORT_DEPTH, batch: 32, ...layers });
+}
+
+/** α = 1/√L for the residual and norm presets' depth. */
+const SHORT_ALPHA = residualForDepth(SHORT_DEPTH);
 
 const TRACKED_NOTE = "Tracked numerics draw the true values past float32's band.";
 
@@ -176,6 +199,77 @@ export const PRESET_GROUPS: readonly PresetGroup[] = [
         "within 3 decades of the one at layer 300 (the verdict's stable), and float32 holds every value. The slow " +
         "drift left, under 3 decades, comes from the finite width: 64 units per layer, not infinitely many.",
       config: wide("relu", { scheme: "he_normal", gain: 1 }, "float32"),
+    },
+  },
+  {
+    title: "Residual connections: a_l = a_{l−1} + α·g(ẑ_l)",
+    diseases: [
+      {
+        id: "plain-tanh-200",
+        title: "No skips: N(0, 1) + tanh",
+        caption:
+          "The chain the next presets give skips to: plain randn weights and tanh, 200 layers of 64 units. The " +
+          "gradient grows about ×2 per layer backwards, about 10^58 by layer 1; float32 would overflow around " +
+          `layer 70. ${TRACKED_NOTE}`,
+        config: randnTanh("tracked"),
+      },
+      {
+        id: "residual-alpha-1",
+        title: "Residual, α = 1: still explodes",
+        caption:
+          "The same weights with a skip around every layer, a_l = a_{l−1} + tanh(ẑ_l). The skip passes the " +
+          "gradient on unchanged, but each layer still adds a full branch to it: more than 10^14 by layer 1, far " +
+          "less than without skips, still exploding. The activations grow to RMS near √200 ≈ 14: 200 branches of size " +
+          "about 1 add up like a random walk.",
+        config: randnTanh("float32", { residual: 1 }),
+      },
+    ],
+    cure: {
+      id: "residual-sqrt-depth",
+      title: "Residual, α = 1/√L",
+      caption:
+        "α = 1/√L ≈ 0.071: 200 branches that small add up to a sum of order 1 (the activations grow 10^0.1 in " +
+        "all), and the gradient at layer 1 is within a decade of the one at layer 200 (the verdict's stable), with the very " +
+        "weights that explode the chain without skips. Set with the 1/√L button, α follows the depth.",
+      config: randnTanh("float32", { residual: SHORT_ALPHA }),
+    },
+  },
+  {
+    title: "Normalization: ẑ_l = (z_l − μ)/σ before g",
+    diseases: [
+      {
+        id: "layer-norm-tanh",
+        title: "Layer norm + tanh: the gradient still grows",
+        caption:
+          "Layer norm gives each example's ẑ_l RMS 1 whatever the weights' scale (N(0, 1) here; Xavier's gives " +
+          "the same rates), so a_l = tanh(ẑ_l) holds at RMS about 0.63 at every layer. The gradient is not held: " +
+          "tanh passes on more gradient than signal (E[tanh′²]/E[tanh²] ≈ 1.18 in mean square), about ×1.08 per " +
+          "layer backwards, more than 10^6 by layer 1.",
+        config: randnTanh("float32", { norm: "layer" }),
+      },
+      {
+        id: "batch-norm-explodes",
+        title: "Batch norm explodes at initialization",
+        caption:
+          "A linear chain with batch norm over 8 examples: every a_l has RMS 1, yet the gradient grows about ×1.07 " +
+          "per layer backwards, about 10^6 by layer 1 (Yang et al. 2019). The batch size sets the rate, not σ_w: B = 4 " +
+          "makes it about ×1.3, while σ = 0.5 or 16 leaves it at about ×1.07. A wide net's theory gives " +
+          "√((B−2)/(B−3)) = 1.10 at B = 8; 64 units fall a little short of it.",
+        config: wide("linear", { scheme: "gaussian", sigma: 1 }, "float32", {
+          depth: SHORT_DEPTH,
+          batch: 8,
+          norm: "batch",
+        }),
+      },
+    ],
+    cure: {
+      id: "norm-in-residual",
+      title: "Norm inside a residual branch",
+      caption:
+        "The modern block: a_l = a_{l−1} + α·tanh(ẑ_l), with layer norm in the branch and α = 1/√L. The skips " +
+        "carry the gradient past every norm: at layer 1 it is 10^0.1 of the one at layer 200, and the activations " +
+        "grow under 10^0.1. Batch norm in the branch is held the same way.",
+      config: randnTanh("float32", { residual: SHORT_ALPHA, norm: "layer" }),
     },
   },
 ];

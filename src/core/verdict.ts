@@ -2,6 +2,7 @@
  * A one-line reading of a result for the page: does the gradient vanish or explode through the
  * chain, how fast per layer, and at which layer plain float32 training breaks.
  */
+import type { RunConfig } from "./config";
 import type { RunResult } from "./result";
 
 /** log10 of float32's largest finite value, (2 − 2⁻²³)·2¹²⁷ ≈ 3.4028e38: ≈ 38.53. */
@@ -67,13 +68,30 @@ export function activationChangeLog10(result: RunResult): number | null {
 }
 
 /**
- * Where float32 training breaks. float32 numerics: the first forward layer that is non-finite
+ * Why no layer's weights can get a gradient, whatever the draw, or null when they can: α = 0 cuts
+ * every residual branch off (∂ℓ/∂W_l carries the factor α), and a norm over groups of one value (batch
+ * norm over one example, layer norm over one unit) sets every ẑ_l = (z − μ)/σ to exactly 0, so ∂ℓ/∂z_l
+ * is 0 too.
+ */
+export function cutBranches(config: RunConfig): string | null {
+  if (config.residual === 0) return "residual α = 0 cuts off every branch";
+  if (config.norm === "batch" && config.batch === 1) {
+    return "batch norm over a batch of one example sets every ẑ_l to exactly 0";
+  }
+  if (config.norm === "layer" && config.width === 1) return "layer norm over one unit sets every ẑ_l to exactly 0";
+  return null;
+}
+
+/**
+ * Where float32 training breaks. A chain whose every ẑ_l is exactly 0 (cutBranches) breaks nowhere:
+ * its zeros are the norm's, not float32's, and nothing in it can overflow. float32 numerics: the first forward layer that is non-finite
  * (overflow) or all zero (underflow), else the first backward one (counting down from L). tracked
  * numerics, from the true magnitudes: the first forward layer whose log10ActRms is above
  * LOG10_FLOAT32_MAX (overflow) or below LOG10_FLOAT32_MIN_NORMAL (underflow), else the first
  * backward layer (counting down from L) whose log10GradRms is.
  */
 export function float32Limit(result: RunResult): Float32Limit | null {
+  if (cutBranches(result.config) !== null) return null;
   if (result.config.numerics === "tracked") return trackedLimit(result);
   const { firstNonFinite, firstAllZero } = result;
   const forward = earliest(firstNonFinite.forward, firstAllZero.forward, (a, b) => a <= b);
@@ -113,7 +131,8 @@ function trackedLimit(result: RunResult): Float32Limit | null {
 }
 
 /**
- * The kind, in this order: with a gradient ratio r of at least DECADES_THRESHOLD decades, exploding
+ * The kind, in this order: vanishing when no layer's weights can get a gradient (cutBranches: the
+ * gradient that training uses is exactly zero everywhere). Then, with a gradient ratio r of at least DECADES_THRESHOLD decades, exploding
  * if r ≥ 3 (the gradient grows towards layer 1) and vanishing if r ≤ −3. Without a finite ratio the
  * chain broke in float32, and how it broke says which: the first overflow (forward, else backward)
  * is exploding, the first all-zero layer vanishing — a deep sigmoid net whose gradients reach zero
@@ -122,6 +141,7 @@ function trackedLimit(result: RunResult): Float32Limit | null {
  * otherwise broken if the run has no gradient ratio; else stable.
  */
 export function verdictKind(result: RunResult): Verdict["kind"] {
+  if (cutBranches(result.config) !== null) return "vanishing";
   const ratio = gradientRatioLog10(result);
   if (ratio !== null && Math.abs(ratio) >= DECADES_THRESHOLD) return ratio > 0 ? "exploding" : "vanishing";
   const limit = result.config.numerics === "tracked" ? null : float32Limit(result);
@@ -203,11 +223,32 @@ function ruleClause(result: RunResult, reading: Omit<Verdict, "text">): string {
   return `, within ${decades}, but the activations change by 10^${formatExponent(change)}: ${reading.kind}`;
 }
 
+/**
+ * Why the weights get no gradient and what the chain does instead: every a_l is a_0 (α = 0) or g(0)
+ * (a norm over groups of one) and no gradient passes below layer L, or, with skips, each layer adds
+ * α·g(0) and the gradient passes through them unchanged.
+ */
+function cutClause(config: RunConfig, reason: string): string {
+  const noWeights = "and no layer's weights get a gradient";
+  if (config.residual === 0)
+    return `${reason}: every a_l is a_0, the gradient passes to layer 1 unchanged, ${noWeights}`;
+  if (config.residual === null) {
+    return `${reason}: every a_l is g(0), no gradient passes below layer ${config.depth}, ${noWeights}`;
+  }
+  return `${reason}: each layer adds α·g(0), the gradient passes through the skips unchanged, ${noWeights}`;
+}
+
 /** The sentence: a capital letter, clauses joined by semicolons, a full stop; the kind itself is the badge's. */
 function verdictText(result: RunResult, reading: Omit<Verdict, "text">): string {
+  const cut = cutBranches(result.config);
+  if (cut !== null)
+    return capitalized(`${cutClause(result.config, cut)}; ${limitClause(null, result.config.numerics)}.`);
   const lead = leadClause(result, reading.gradientRatioLog10);
   const slopes = slopeClause(reading.actSlope, reading.gradSlope);
   const limit = limitClause(reading.float32Limit, result.config.numerics);
-  const text = `${lead}${ruleClause(result, reading)}; ${slopes}; ${limit}.`;
+  return capitalized(`${lead}${ruleClause(result, reading)}; ${slopes}; ${limit}.`);
+}
+
+function capitalized(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -1,5 +1,5 @@
 /** The result as files: CSV (one row per layer) and JSON, their names, and a download of any blob. */
-import type { InitConfig, RunConfig } from "../core/config";
+import { type InitConfig, type RunConfig, residualForDepth } from "../core/config";
 import type { NullCause, RunResult } from "../core/result";
 
 /** The init as a person writes it: "identity s = 1.5", "normal σ = 1", "he_normal k = 1". */
@@ -7,6 +7,13 @@ export function initText(init: InitConfig): string {
   if (init.scheme === "identity") return `identity s = ${init.scale}`;
   if ("sigma" in init) return `${init.scheme} σ = ${init.sigma}`;
   return `${init.scheme} k = ${init.gain}`;
+}
+
+/** The residual α as a person writes it: "residual none", "residual α = 0.5", "residual α = 1/√200" (α = 1/√L exactly). */
+export function residualText(config: RunConfig): string {
+  if (config.residual === null) return "residual none";
+  const sqrtDepth = config.residual === residualForDepth(config.depth) ? `1/√${config.depth}` : null;
+  return `residual α = ${sqrtDepth ?? config.residual}`;
 }
 
 /** Every field of a config in one line: "depth 300 · width 2 · batch 1 · linear · identity s = 1.5 · …". */
@@ -18,6 +25,8 @@ export function configSummary(config: RunConfig): string {
     config.activation,
     initText(config.init),
     `bias σ ${config.biasSigma}`,
+    residualText(config),
+    `norm ${config.norm}`,
     `input ${config.input}`,
     `target ${config.target}`,
     config.numerics,
@@ -80,8 +89,8 @@ export function download(blob: Blob, fileName: string): void {
 }
 
 /**
- * A file name that tells configs apart:
- * gradscope-L300-n2-B1-linear-identity1.5-bias0-xones-ygaussian-tracked-seed1.csv.
+ * A file name that tells configs apart, every field of the config in it:
+ * gradscope-L300-n2-B1-linear-identity1.5-bias0-resnone-normnone-xones-ygaussian-tracked-seed1.csv.
  */
 export function exportName(result: RunResult, extension: string): string {
   const c = result.config;
@@ -94,6 +103,8 @@ export function exportName(result: RunResult, extension: string): string {
     c.activation,
     `${init.scheme}${parameter}`,
     `bias${c.biasSigma}`,
+    `res${c.residual ?? "none"}`,
+    `norm${c.norm}`,
     `x${c.input}`,
     `y${c.target}`,
     c.numerics,

@@ -13,7 +13,10 @@ import {
   INPUTS,
   type InitConfig,
   LIMITS,
+  MAX_RESIDUAL,
+  NORMS,
   NUMERICS,
+  residualForDepth,
   TARGETS,
 } from "../core/config";
 
@@ -28,6 +31,9 @@ export type ControlField =
   | "init.sigma"
   | "init.gain"
   | "biasSigma"
+  | "residualMode"
+  | "residual"
+  | "norm"
   | "input"
   | "target"
   | "seed"
@@ -60,11 +66,20 @@ const SLIDERS: Partial<Record<ControlField, SliderSpec>> = {
   "init.sigma": { min: 0.1, max: 10, log: true, integer: false },
   "init.gain": { min: 0.1, max: 10, log: true, integer: false },
   biasSigma: { min: 0.001, max: 10, log: true, integer: false, zeroAtMin: true },
+  residual: { min: 0.01, max: MAX_RESIDUAL, log: true, integer: false, zeroAtMin: true },
 };
+
+/** Residual connections as the switch shows them: off is the config's null, on has an α. */
+export const RESIDUAL_MODES = ["off", "on"] as const;
+
+/** Whether `depth` is a depth the config takes (an integer in LIMITS.depth). */
+export function isDepth(depth: unknown): depth is number {
+  return typeof depth === "number" && Number.isInteger(depth) && depth >= LIMITS.depth.min && depth <= LIMITS.depth.max;
+}
 
 const STEPS = 1000;
 
-/** What a screen reader says for a slider's value: "300 layers", "s = 1.5". */
+/** What a screen reader says for a slider's value: "300 layers", "s = 1.5", "α = 0.0707" (4 digits at most). */
 export function valueText(field: ControlField, value: unknown): string {
   const units: Partial<Record<ControlField, string>> = { depth: "layers", width: "units", batch: "examples" };
   const symbols: Partial<Record<ControlField, string>> = {
@@ -72,10 +87,12 @@ export function valueText(field: ControlField, value: unknown): string {
     "init.sigma": "σ",
     "init.gain": "k",
     biasSigma: "bias σ",
+    residual: "α",
   };
   const unit = units[field];
   if (unit) return `${value} ${value === 1 ? unit.replace(/s$/, "") : unit}`;
-  return `${symbols[field] ?? field} = ${value}`;
+  const shown = typeof value === "number" ? Number(value.toPrecision(4)) : value;
+  return `${symbols[field] ?? field} = ${shown}`;
 }
 
 /** Slider position 0..STEPS of a value. */
@@ -108,6 +125,9 @@ const LABELS: Record<ControlField, string> = {
   "init.sigma": "σ (entries N(0, σ²/n))",
   "init.gain": "Gain k",
   biasSigma: "Bias σ",
+  residualMode: "Residual connections",
+  residual: "Residual α",
+  norm: "Normalization of z_l",
   input: "Input x",
   target: "Target y",
   seed: "Seed",
@@ -127,6 +147,18 @@ const SCHEME_TEXT: Record<string, string> = {
   orthogonal: "orthogonal: k·Q, Q orthogonal",
 };
 
+/** What each choice of a list means, beside its name (the value stays the SPEC's name). */
+const OPTION_TEXT: Partial<Record<ControlField, Record<string, string>>> = {
+  "init.scheme": SCHEME_TEXT,
+  residualMode: { off: "off: a_l = g(ẑ_l)", on: "on: a_l = a_{l−1} + α·g(ẑ_l)" },
+  norm: { none: "none", layer: "layer: per example", batch: "batch: per unit" },
+};
+
+/** What a field accepts, in the words on screen, where the API's words name something the page does not show. */
+const ALLOWED: Partial<Record<ControlField, string>> = {
+  residual: `a number in [0, ${MAX_RESIDUAL}] (or Residual connections off)`,
+};
+
 /** A short explanation under a control whose name alone says little. */
 const HINTS: Partial<Record<ControlField, string>> = {
   "init.gain": "k multiplies the scheme's standard deviation; k = 1 is the scheme as published.",
@@ -135,6 +167,12 @@ const HINTS: Partial<Record<ControlField, string>> = {
     "float32: what training sees, overflow to ∞ and underflow to 0 included. tracked: the true magnitudes " +
     "(float32 values times a power of two kept apart), so nothing overflows; the chart's band shows float32's range.",
   target: "The loss is ½‖a_L − y‖² averaged over the batch; its gradient at layer L is a_L − y.",
+  residual:
+    "Each layer adds α times its branch to the layer before. 1/√L keeps the sum of L branches of order 1 at any " +
+    "depth: set with the button, α follows the depth until you set another.",
+  norm:
+    "ẑ_l = (z_l − μ)/σ before the activation, over each example's n units (layer) or each unit's B examples " +
+    "(batch), ε = 1e-5, no learned scale or shift. Batch norm couples the examples of a batch.",
 };
 
 function hint(field: ControlField) {
@@ -152,6 +190,8 @@ export function initParamField(scheme: unknown): "init.scale" | "init.sigma" | "
 const OPTIONS: Partial<Record<ControlField, readonly string[]>> = {
   activation: ACTIVATION_NAMES,
   "init.scheme": INIT_SCHEMES,
+  residualMode: RESIDUAL_MODES,
+  norm: NORMS,
   input: INPUTS,
   target: TARGETS,
   numerics: NUMERICS,
@@ -160,8 +200,8 @@ const OPTIONS: Partial<Record<ControlField, readonly string[]>> = {
 @customElement("gs-controls")
 export class GsControls extends LitElement {
   static override styles = css`
-    :host { display: grid; gap: 0.75rem; }
-    .field { display: grid; gap: 0.2rem; }
+    :host { display: grid; grid-template-columns: minmax(0, 1fr); gap: 0.75rem; }
+    .field { display: grid; grid-template-columns: minmax(0, 1fr); gap: 0.2rem; }
     label { font-weight: 600; font-size: 0.9rem; }
     .row { display: flex; gap: 0.5rem; align-items: center; }
     input[type="range"] { flex: 1; min-width: 0; accent-color: var(--gs-accent, #2563eb); }
@@ -171,6 +211,8 @@ export class GsControls extends LitElement {
     select { width: 100%; }
     button { font: inherit; padding: 0.3rem 0.7rem; border-radius: 6px; border: 1px solid var(--gs-border, #9ca3af);
       background: var(--gs-field, transparent); color: inherit; cursor: pointer; }
+    button[aria-pressed="true"] { border-color: var(--gs-accent, #2563eb); box-shadow: inset 0 0 0 1px var(--gs-accent, #2563eb); }
+    button:disabled { opacity: 0.45; cursor: not-allowed; border-style: dashed; }
     .error { color: var(--gs-error, #b91c1c); font-size: 0.85rem; }
     .hint { font-size: 0.8rem; opacity: 0.8; }
     [aria-invalid="true"] { border-color: var(--gs-error, #b91c1c); }
@@ -191,6 +233,7 @@ export class GsControls extends LitElement {
     const draft = this.draft;
     if (!draft) return undefined;
     if (field.startsWith("init.")) return draft.init[field.slice(5)];
+    if (field === "residualMode") return draft.residual === null ? "off" : "on";
     return draft[field];
   }
 
@@ -201,7 +244,8 @@ export class GsControls extends LitElement {
   private errorFor(field: ControlField, label: string) {
     const error = this.errorOf(field);
     if (!error) return nothing;
-    return html`<div class="error" id="${field}-error" role="alert">${label} must be ${error.allowed}, got ${describe(error.got)}</div>`;
+    const allowed = ALLOWED[field] ?? error.allowed;
+    return html`<div class="error" id="${field}-error" role="alert">${label} must be ${allowed}, got ${describe(error.got)}</div>`;
   }
 
   private invalid(field: ControlField): "true" | "false" {
@@ -237,6 +281,7 @@ export class GsControls extends LitElement {
           aria-describedby="${field}-error ${field}-hint"
           @change=${(e: Event) => this.emit(field, readNumber(e.target as HTMLInputElement), true)} />
         ${field === "seed" ? html`<button type="button" id="reseed" @click=${this.reseed}>Reseed</button>` : nothing}
+        ${field === "residual" ? this.sqrtDepthButton() : nothing}
       </div>
       ${this.errorFor(field, label)} ${hint(field)}
     </div>`;
@@ -251,11 +296,21 @@ export class GsControls extends LitElement {
         @change=${(e: Event) => this.emit(field, (e.target as HTMLSelectElement).value, true)}>
         ${options.map(
           (option) =>
-            html`<option value=${option} ?selected=${option === current}>${field === "init.scheme" ? (SCHEME_TEXT[option] ?? option) : option}</option>`,
+            html`<option value=${option} ?selected=${option === current}>${OPTION_TEXT[field]?.[option] ?? option}</option>`,
         )}
       </select>
       ${this.errorFor(field, LABELS[field])} ${hint(field)}
     </div>`;
+  }
+
+  /** Sets α = 1/√L of the draft's depth; pressed while α equals it (and so follows the depth). */
+  private sqrtDepthButton() {
+    const depth = this.draft?.depth;
+    const valid = isDepth(depth);
+    const follows = valid && this.draft?.residual === residualForDepth(depth);
+    return html`<button type="button" id="residual-sqrt-depth" aria-pressed=${follows ? "true" : "false"}
+      aria-label="1/√L: α follows the depth" ?disabled=${!valid}
+      @click=${() => valid && this.emit("residual", residualForDepth(depth), true)}>1/√L</button>`;
   }
 
   private reseed = () => {
@@ -270,7 +325,9 @@ export class GsControls extends LitElement {
     return html`
       ${this.numberField("depth")} ${this.numberField("width")} ${this.numberField("batch")}
       ${this.selectField("activation")} ${this.selectField("init.scheme")} ${this.numberField(initParamField(scheme))}
-      ${this.numberField("biasSigma")} ${this.selectField("input")} ${this.selectField("target")}
+      ${this.numberField("biasSigma")} ${this.selectField("residualMode")}
+      ${this.draft.residual === null ? nothing : this.numberField("residual")} ${this.selectField("norm")}
+      ${this.selectField("input")} ${this.selectField("target")}
       ${this.numberField("seed")} ${this.selectField("numerics")}
     `;
   }

@@ -12,9 +12,10 @@ import { searchToConfig } from "../core/settings";
 import { verdict } from "../core/verdict";
 import { CapacityError } from "../gpu/plan";
 import { superscriptPowers } from "./chart-model";
+import { applyChange, DraftMemory } from "./draft";
 import { configSummary, download, exportName, lossText, resultToCsv, resultToJson } from "./export";
 import type { GsChart } from "./gs-chart";
-import { type ControlChange, type DraftConfig, initParamField } from "./gs-controls";
+import type { ControlChange, DraftConfig } from "./gs-controls";
 import { type BackendState, RunScheduler } from "./run-scheduler";
 import { UrlHistory } from "./url-history";
 import "./gs-bench";
@@ -28,32 +29,6 @@ const SLOW_RUN_MS = 300;
 
 const toDraft = (config: RunConfig): DraftConfig => structuredClone(config) as unknown as DraftConfig;
 
-/**
- * The draft with one field changed. A new init scheme takes the parameter it had when last chosen
- * (`remembered`, by scheme), else the old scheme's when they take the same kind, else 1.
- */
-function applyChange(
-  draft: DraftConfig,
-  field: ControlChange["field"],
-  value: unknown,
-  remembered: Map<unknown, unknown>,
-): DraftConfig {
-  const next = structuredClone(draft);
-  if (field === "init.scheme") {
-    const oldParam = initParamField(draft.init.scheme).slice(5);
-    const newParam = initParamField(value).slice(5);
-    remembered.set(draft.init.scheme, draft.init[oldParam]);
-    const carried = oldParam === newParam ? draft.init[oldParam] : 1;
-    next.init = { scheme: value, [newParam]: remembered.get(value) ?? carried };
-  } else if (field.startsWith("init.")) {
-    next.init[field.slice(5)] = value;
-  } else {
-    next[field] = value;
-  }
-  return next;
-}
-
-/** The preset the config equals (seed aside), if any. */
 /** How a GPU run fit its memory: its MiB, and what it recomputed or redrew to fit (SPEC extension). */
 export function memoryText(result: RunResult): string {
   const memory = result.memory;
@@ -73,6 +48,7 @@ export function memoryText(result: RunResult): string {
   return parts.join("; ");
 }
 
+/** The preset the config equals, if any. */
 function matchingPreset(config: RunConfig): string | null {
   const preset = PRESETS.find((p) => {
     return JSON.stringify(validateConfig(p.config)) === JSON.stringify(config);
@@ -147,8 +123,8 @@ export class GsLab extends LitElement {
 
   private scheduler: RunScheduler | null = null;
   private readonly url = new UrlHistory();
-  /** The parameter each init scheme had when last left, so switching back restores it. */
-  private readonly initParams = new Map<unknown, unknown>();
+  /** Each init scheme's parameter and the residual α, kept across changes. */
+  private readonly memory = new DraftMemory();
   private runs = 0;
   /** The run in flight has taken over SLOW_RUN_MS: say what it is and offer to cancel it. */
   @state() private slowRun = false;
@@ -253,7 +229,7 @@ export class GsLab extends LitElement {
 
   private onChange = (event: CustomEvent<ControlChange>) => {
     const { field, value, commit } = event.detail;
-    this.draft = applyChange(this.draft, field, value, this.initParams);
+    this.draft = applyChange(this.draft, field, value, this.memory, this.config);
     this.tryDraft(commit);
   };
 

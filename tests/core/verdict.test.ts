@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ACTIVATION_NAMES, ACTIVATIONS, type ActivationName } from "../../src/core/activations";
-import { type InitConfig, type PartialConfig, validateConfig } from "../../src/core/config";
+import { type InitConfig, type PartialConfig, residualForDepth, validateConfig } from "../../src/core/config";
 import { initVariance } from "../../src/core/init";
 import { lectureConfig } from "../../src/core/presets";
 import { runReference } from "../../src/core/reference";
@@ -15,6 +15,7 @@ import {
   type Verdict,
   verdict,
 } from "../../src/core/verdict";
+import { gaussianMean } from "../support/gaussian";
 
 const LOG10_1_5 = Math.log10(1.5);
 const LOG10_0_5 = Math.log10(0.5);
@@ -158,19 +159,6 @@ describe("deep sigmoid, Xavier: the textbook vanishing gradient", () => {
   }, 30_000);
 });
 
-/** E[f(√q z)] for z ~ N(0, 1), by Simpson's rule on [−12, 12] (the tails beyond add under 1e-30). */
-function gaussianMean(f: (x: number) => number, q: number): number {
-  const steps = 4800;
-  const h = 24 / steps;
-  let sum = 0;
-  for (let k = 0; k <= steps; k++) {
-    const z = -12 + k * h;
-    const weight = k === 0 || k === steps ? 1 : k % 2 ? 4 : 2;
-    sum += weight * f(Math.sqrt(q) * z) * Math.exp((-z * z) / 2);
-  }
-  return (sum * h) / 3 / Math.sqrt(2 * Math.PI);
-}
-
 /** g'(z) of each activation, written from z (the library writes it from the output). */
 const DERIVATIVE: Record<ActivationName, (z: number) => number> = {
   linear: () => 1,
@@ -289,6 +277,108 @@ describe("initializations that keep the scale", () => {
     expect(reading.kind).toBe("stable");
     expect(Math.abs(reading.actSlope as number)).toBeLessThanOrEqual(1e-6);
   }, 30_000);
+});
+
+describe("residual and normalized chains", () => {
+  it("batch norm's explosion at initialization reads exploding past 3 decades, stable within them", () => {
+    // Linear, B = 8: every a_l has RMS 1 while the gradient grows (B−2)/(B−3) per layer in mean square at
+    // large width (tests/core/layer-theory.test.ts), ×1.07 at n = 64: about 10^6 over 200 layers.
+    const chain = {
+      depth: 200,
+      width: 64,
+      activation: "linear",
+      init: { scheme: "gaussian", sigma: 1 },
+      norm: "batch",
+    };
+    const { reading } = read({ ...chain, batch: 8 } as PartialConfig);
+    expect(reading.kind).toBe("exploding");
+    expect(reading.float32Limit).toBeNull();
+    expect(reading.text).toMatch(
+      /^Gradient at layer 1 is 10\^5\.9 of the gradient at layer 200, past the 3 decades that count as exploding; activations keep their size \(×1\.00 per layer forward\), gradients grow ×1\.07 per layer backward; float32 training stays in range at every layer\.$/,
+    );
+    // At B = 32 the rate is (30/29) per layer, under 3 decades over 200 layers: stable, by the same rule.
+    const wide = read({ ...chain, batch: 32 } as PartialConfig).reading;
+    expect(wide.kind).toBe("stable");
+    expect(wide.gradientRatioLog10).toBeGreaterThan(0);
+  }, 30_000);
+
+  it("layer norm holds the activations and the verdict still reads the gradient: tanh explodes", () => {
+    const { reading } = read({ depth: 200, batch: 32, init: { scheme: "normal", sigma: 1 }, norm: "layer" });
+    expect(reading.kind).toBe("exploding");
+    expect(Math.abs(reading.actSlope as number)).toBeLessThan(1e-3);
+    expect(reading.text).toMatch(/past the 3 decades that count as exploding; activations keep their size/);
+  }, 30_000);
+
+  it("a residual chain: α = 1 on He + ReLU explodes both ways, α = 1/√L on tanh is stable", () => {
+    // ReLU's branch is never negative: with α = 1 the stream grows ×1.7 per layer, past float32 near layer 170.
+    const relu = {
+      depth: 200,
+      batch: 16,
+      activation: "relu",
+      init: { scheme: "he_normal", gain: 1 },
+      numerics: "tracked",
+    };
+    const exploding = read({ ...relu, residual: 1 } as PartialConfig).reading;
+    expect(exploding.kind).toBe("exploding");
+    expect(exploding.float32Limit).toMatchObject({ kind: "overflow", pass: "forward" });
+    expect(exploding.text).toMatch(/past the 3 decades that count as exploding; activations grow ×1\.\d\d per layer/);
+    const tanh = { depth: 200, batch: 16, init: { scheme: "normal", sigma: 1 }, residual: residualForDepth(200) };
+    const stable = read(tanh as PartialConfig).reading;
+    expect(stable.kind).toBe("stable");
+    expect(stable.float32Limit).toBeNull();
+  }, 30_000);
+
+  it("batch norm over two examples passes no gradient (ẑ = ±1 leaves no direction): vanishing", () => {
+    // ∂ℓ/∂z = (∂ℓ/∂ẑ − mean − ẑ·mean(∂ℓ/∂ẑ·ẑ))/σ projects out 1 and ẑ: in a batch of 2 that is everything, so
+    // only rounding is left below layer L: float32 reaches zeros, tracked shows dozens of decades lost.
+    const chain = { depth: 20, width: 8, batch: 2, norm: "batch" } as const;
+    expect(read(chain).reading.kind).toBe("vanishing");
+    const tracked = read({ ...chain, numerics: "tracked" }).reading;
+    expect(tracked.kind).toBe("vanishing");
+    expect(tracked.gradientRatioLog10).toBeLessThan(-20);
+  });
+
+  // A norm over groups of one value makes every ẑ_l exactly 0, and α = 0 multiplies every branch by 0:
+  // no weight gets a gradient, whatever the draw. The zeros are the chain's, not float32's.
+  const CUT: [string, PartialConfig, string][] = [
+    [
+      "batch norm over one example",
+      { depth: 20, width: 8, batch: 1, norm: "batch" },
+      "Batch norm over a batch of one example sets every ẑ_l to exactly 0: every a_l is g(0), no gradient " +
+        "passes below layer 20, and no layer's weights get a gradient",
+    ],
+    [
+      "layer norm over one unit, ReLU",
+      { depth: 20, width: 1, batch: 4, activation: "relu", init: { scheme: "he_normal" }, norm: "layer" },
+      "Layer norm over one unit sets every ẑ_l to exactly 0: every a_l is g(0), no gradient passes below " +
+        "layer 20, and no layer's weights get a gradient",
+    ],
+    [
+      "batch norm over one example inside residual branches, sigmoid",
+      { depth: 20, width: 8, batch: 1, activation: "sigmoid", norm: "batch", residual: 0.5 },
+      "Batch norm over a batch of one example sets every ẑ_l to exactly 0: each layer adds α·g(0), the gradient " +
+        "passes through the skips unchanged, and no layer's weights get a gradient",
+    ],
+    [
+      "α = 0",
+      { depth: 20, width: 8, batch: 4, activation: "relu", residual: 0 },
+      "Residual α = 0 cuts off every branch: every a_l is a_0, the gradient passes to layer 1 unchanged, and no " +
+        "layer's weights get a gradient",
+    ],
+  ];
+  for (const [name, config, sentence] of CUT) {
+    it(`${name}: no weight gets a gradient, vanishing, and float32 is not blamed for the zeros`, () => {
+      for (const numerics of ["float32", "tracked"] as const) {
+        const { result, reading } = read({ ...config, numerics });
+        // The run agrees: every layer's weight gradient is exactly zero.
+        expect(result.nullCauses.weightGrad.slice(1)).toEqual(Array(20).fill("zero"));
+        expect(reading.kind, numerics).toBe("vanishing");
+        expect(reading.float32Limit, numerics).toBeNull();
+        const limit = numerics === "tracked" ? "would stay" : "stays";
+        expect(reading.text).toBe(`${sentence}; float32 training ${limit} in range at every layer.`);
+      }
+    });
+  }
 });
 
 describe("verdict on synthetic results", () => {

@@ -42,12 +42,13 @@ async function tabRegions(page: Page, presses: number): Promise<{ regions: strin
 }
 
 describe("accessibility", () => {
-  for (const [name, viewport, colorScheme] of [
-    ["laptop, light", { width: 1280, height: 860 }, "light"],
-    ["phone, dark", { width: 390, height: 844 }, "dark"],
+  for (const [name, viewport, colorScheme, path] of [
+    ["laptop, light", { width: 1280, height: 860 }, "light", "/"],
+    ["phone, dark", { width: 390, height: 844 }, "dark", "/"],
+    ["phone, dark, with residual α and a norm", { width: 390, height: 844 }, "dark", "/?residual=0.5&norm=layer"],
   ] as const) {
     test(`axe-core finds no violation (${name})`, async () => {
-      const opened = await openBuiltPage("/", { viewport, colorScheme });
+      const opened = await openBuiltPage(path, { viewport, colorScheme });
       try {
         await opened.page.evaluate(() => window.gradscope.lab()?.whenIdle());
         const { violations } = await new AxeBuilder({ page: opened.page }).analyze();

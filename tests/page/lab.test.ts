@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { RunConfig } from "../../src/core/config";
 import { PRESET_GROUPS, PRESETS } from "../../src/core/presets";
 import type { RunResult } from "../../src/core/result";
-import { verdict } from "../../src/core/verdict";
+import { formatExponent, verdict } from "../../src/core/verdict";
 import { superscriptPowers } from "../../src/ui/chart-model";
 import { type OpenPage, openBuiltPage } from "../support/page";
 
@@ -309,10 +309,14 @@ describe("the lab", () => {
     const explode = await select(page, "numerics", "float32");
     const csv = await save("export-csv");
     const seed = explode.config.seed; // an earlier test may have reseeded
-    expect(csv.name).toBe(`gradscope-L300-n2-B1-linear-identity1.5-bias0-xones-ygaussian-float32-seed${seed}.csv`);
+    expect(csv.name).toBe(
+      `gradscope-L300-n2-B1-linear-identity1.5-bias0-resnone-normnone-xones-ygaussian-float32-seed${seed}.csv`,
+    );
     const lines = csv.bytes.toString("utf8").trim().split("\n");
     const comments = lines.filter((line) => line.startsWith("#"));
-    expect(comments[0]).toContain("depth 300 · width 2 · batch 1 · linear · identity s = 1.5");
+    expect(comments[0]).toContain(
+      "depth 300 · width 2 · batch 1 · linear · identity s = 1.5 · bias σ 0 · residual none · norm none · input ones",
+    );
     expect(JSON.parse(comments[1]?.replace("# config: ", "") ?? "")).toEqual(explode.config);
     expect(comments[2]).toBe("# loss: not finite (float32 overflow)");
     const rows = lines.slice(comments.length);
@@ -332,16 +336,148 @@ describe("the lab", () => {
     expect(drawn).toEqual(["act"]);
     const png = await save("export-png");
     expect([...png.bytes.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
-    expect(png.name).toBe(`gradscope-L300-n2-B1-linear-identity1.5-bias0-xones-ygaussian-float32-seed${seed}.png`);
+    expect(png.name).toBe(
+      `gradscope-L300-n2-B1-linear-identity1.5-bias0-resnone-normnone-xones-ygaussian-float32-seed${seed}.png`,
+    );
 
     await clickPreset(page, "vanish");
     const vanish = await select(page, "numerics", "float32");
     const zeroCsv = await save("export-csv");
-    expect(zeroCsv.name).toBe(`gradscope-L300-n2-B1-linear-identity0.5-bias0-xones-ygaussian-float32-seed${seed}.csv`);
+    expect(zeroCsv.name).toBe(
+      `gradscope-L300-n2-B1-linear-identity0.5-bias0-resnone-normnone-xones-ygaussian-float32-seed${seed}.csv`,
+    );
     const zeros = zeroCsv.bytes.toString("utf8").trim().split("\n");
     const zeroLayer = vanish.result?.firstAllZero.forward as number;
     const zeroRow = zeros.find((line) => line.startsWith(`${zeroLayer},`));
     expect(zeroRow?.split(",")[1]).toBe("zero");
+  });
+
+  test("residual connections and normalization: set with the controls, run, kept in the URL, restored on reload", async () => {
+    const { page } = opened;
+    await clickPreset(page, "he-relu");
+    await setNumber(page, "depth", "100");
+    await setNumber(page, "width", "32");
+    const sqrtDepth = page.locator("gs-controls #residual-sqrt-depth");
+    // Switched on, α starts at 1/√L, and the 1/√L button is pressed: α follows the depth.
+    const on = await select(page, "residualMode", "on");
+    expect(on.config.residual).toBe(0.1);
+    expect(on.result?.config.residual).toBe(0.1);
+    expect(on.search).toContain("residual=0.1");
+    expect(await sqrtDepth.getAttribute("aria-pressed")).toBe("true");
+    expect(
+      await page.locator('gs-controls input[type="range"][data-field="residual"]').getAttribute("aria-valuetext"),
+    ).toBe("α = 0.1");
+    const deeper = await setNumber(page, "depth", "400");
+    expect(deeper.config).toMatchObject({ depth: 400, residual: 0.05 });
+    expect(deeper.act).toHaveLength(401);
+    // Another α stops following; the button sets 1/√L again.
+    const typed = await setNumber(page, "residual", "0.3");
+    expect(await sqrtDepth.getAttribute("aria-pressed")).toBe("false");
+    expect((await setNumber(page, "depth", "100")).config.residual).toBe(typed.config.residual);
+    await sqrtDepth.click();
+    const back = await labState(page);
+    expect(back.config.residual).toBe(0.1);
+    // Off and on again: α is remembered (here, that it follows the depth).
+    expect((await select(page, "residualMode", "off")).config.residual).toBeNull();
+    expect(await page.locator('gs-controls input[id="residual"]').count()).toBe(0);
+    await setNumber(page, "depth", "64");
+    expect((await select(page, "residualMode", "on")).config.residual).toBe(0.125);
+
+    const normed = await select(page, "norm", "batch");
+    expect(normed.config).toMatchObject({ depth: 64, residual: 0.125, norm: "batch" });
+    expect(normed.result?.config).toMatchObject({ residual: 0.125, norm: "batch" });
+    expect(normed.search).toContain("residual=0.125");
+    expect(normed.search).toContain("norm=batch");
+    // The GPU's layered path runs them: no fallback to the CPU.
+    expect(normed.result?.backend).toBe("webgpu");
+    expect(normed.text).not.toMatch(/WebGPU unavailable/);
+    await page.screenshot({ path: `${OUTPUT}/residual-batch-norm-controls.png`, fullPage: true });
+
+    // An α the config refuses, in the words on screen; the last valid α keeps running.
+    const refused = await setNumber(page, "residual", "11");
+    expect(refused.config).toEqual(normed.config);
+    expect(await page.locator("gs-controls #residual-error").textContent()).toBe(
+      "Residual α must be a number in [0, 10] (or Residual connections off), got 11",
+    );
+    await setNumber(page, "residual", "0.125");
+
+    await page.reload();
+    await page.waitForFunction(() => typeof window.gradscope?.lab === "function" && window.gradscope.lab() !== null);
+    const reloaded = await labState(page);
+    expect(reloaded.config).toEqual(normed.config);
+    expect(await page.locator('gs-controls select[id="residualMode"]').inputValue()).toBe("on");
+    expect(await page.locator('gs-controls input[id="residual"]').inputValue()).toBe("0.125");
+    expect(await page.locator('gs-controls select[id="norm"]').inputValue()).toBe("batch");
+    expect(await sqrtDepth.getAttribute("aria-pressed")).toBe("true");
+  });
+
+  test("the residual and norm presets follow their captions: α = 1/√L follows the depth", async () => {
+    const { page } = opened;
+    // The GPU's rounding moves the decades of these chaotic chains; each stays within its caption's words
+    // (checked on the reference's draws in tests/core/presets.test.ts).
+    const captionWords: [string, (ratio: number) => boolean][] = [
+      ["plain-tanh-200", (ratio) => Math.abs(ratio - 58) < 1.5],
+      ["residual-alpha-1", (ratio) => ratio > 14],
+      ["residual-sqrt-depth", (ratio) => Math.abs(ratio) < 1],
+      ["layer-norm-tanh", (ratio) => ratio > 6],
+      ["batch-norm-explodes", (ratio) => Math.abs(ratio - 6) < 0.5],
+      ["norm-in-residual", (ratio) => formatExponent(ratio) === "0.1"],
+    ];
+    for (const [id, holds] of captionWords) {
+      const state = await clickPreset(page, id);
+      const reading = verdict(state.result as RunResult);
+      expect(state.result?.backend, id).toBe("webgpu");
+      expect(holds(reading.gradientRatioLog10 as number), `${id}: 10^${reading.gradientRatioLog10}`).toBe(true);
+      if (id === "plain-tanh-200")
+        expect(Math.abs((reading.float32Limit?.layer as number) - 70)).toBeLessThanOrEqual(5);
+    }
+    const cure = await clickPreset(page, "residual-sqrt-depth");
+    expect(cure.config.residual).toBe(1 / Math.sqrt(200));
+    expect(await page.locator("gs-controls #residual-sqrt-depth").getAttribute("aria-pressed")).toBe("true");
+    const deeper = await setNumber(page, "depth", "50");
+    expect(deeper.config.residual).toBe(1 / Math.sqrt(50));
+    expect(verdict(deeper.result as RunResult).kind).toBe("stable");
+    const normed = await clickPreset(page, "batch-norm-explodes");
+    expect(normed.config).toMatchObject({ batch: 8, norm: "batch", residual: null });
+    // Every a_l at RMS 1, and the gradient 10^6 at layer 1.
+    for (const value of normed.act.slice(1)) expect(Math.abs(value as number)).toBeLessThan(0.005);
+    expect(verdict(normed.result as RunResult).gradientRatioLog10).toBeGreaterThan(5);
+  });
+
+  test("exports carry residual α and the norm in the file name, the CSV's comments and the PNG's header", async () => {
+    const { page } = opened;
+    const save = async (id: string) => {
+      const [download] = await Promise.all([page.waitForEvent("download"), page.locator(`gs-lab #${id}`).click()]);
+      return {
+        name: download.suggestedFilename(),
+        text: (await import("node:fs")).readFileSync(await download.path()),
+      };
+    };
+    const state = await clickPreset(page, "norm-in-residual");
+    const stem =
+      "gradscope-L200-n64-B32-tanh-normal1-bias0-res0.07071067811865475-normlayer-xgaussian-ygaussian-float32-seed1";
+    const csv = await save("export-csv");
+    expect(csv.name).toBe(`${stem}.csv`);
+    const comments = csv.text
+      .toString("utf8")
+      .split("\n")
+      .filter((line) => line.startsWith("#"));
+    expect(comments[0]).toContain("bias σ 0 · residual α = 1/√200 · norm layer · input gaussian");
+    expect(JSON.parse(comments[1]?.replace("# config: ", "") ?? "")).toEqual(state.config);
+    expect((await save("export-json")).name).toBe(`${stem}.json`);
+    // The PNG's header lines, as the lab hands them to the chart.
+    await page.evaluate(() => {
+      const chart = window.gradscope.lab()?.shadowRoot?.querySelector("gs-chart");
+      if (!chart) throw new Error("the chart is missing");
+      const toPNG = chart.toPNG.bind(chart);
+      chart.toPNG = (title, lines) => {
+        (window as unknown as { pngLines: unknown }).pngLines = lines;
+        return toPNG(title, lines);
+      };
+    });
+    expect((await save("export-png")).name).toBe(`${stem}.png`);
+    const lines = await page.evaluate(() => (window as unknown as { pngLines: string[] }).pngLines);
+    expect(lines[0]).toBe(comments[0]?.replace(/^# gradscope run on \w+: /, ""));
   });
 
   test("the benchmark panel measures this GPU's peak and the quick sweep", async () => {
@@ -423,7 +559,7 @@ describe("the lab in unusual browsers", () => {
   });
 
   test("on a phone in the dark colour scheme every control stays reachable", async () => {
-    const opened = await openBuiltPage("/?depth=120&width=16&batch=8", {
+    const opened = await openBuiltPage("/?depth=120&width=16&batch=8&residual=0.5", {
       viewport: { width: 390, height: 844 },
       colorScheme: "dark",
     });
@@ -433,7 +569,8 @@ describe("the lab in unusual browsers", () => {
       // One column: nothing wider than the screen, and each control can take the keyboard focus.
       const overflow = await opened.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow).toBeLessThanOrEqual(0);
-      for (const id of ["depth", "width", "batch", "activation", "init.scheme", "seed", "numerics", "reseed"]) {
+      const ids = ["depth", "width", "batch", "activation", "init.scheme", "residualMode", "residual"];
+      for (const id of [...ids, "residual-sqrt-depth", "norm", "seed", "numerics", "reseed"]) {
         const control = opened.page.locator(`gs-controls [id="${id}"]`);
         await control.focus();
         expect(await control.evaluate((el) => el === (el.getRootNode() as ShadowRoot).activeElement), id).toBe(true);

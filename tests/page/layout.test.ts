@@ -113,3 +113,51 @@ test("the PNG export is drawn at the device's pixel ratio, with the title, confi
     await opened.close();
   }
 });
+
+test("the residual and norm controls fit their column on a laptop and a phone; on a phone the chart stays in view as they change", async () => {
+  for (const viewport of [
+    { width: 1280, height: 860 },
+    { width: 390, height: 844 },
+  ]) {
+    mkdirSync(OUTPUT, { recursive: true });
+    const opened = await openBuiltPage("/?depth=50&residual=0.5&norm=layer", { viewport });
+    try {
+      const { page } = opened;
+      await page.evaluate(() => window.gradscope.lab()?.whenIdle());
+      // Nothing wider than its column: the α row (slider, number, 1/√L) and the lists' longest choices shrink to fit.
+      const fit = await page.evaluate(() => {
+        const lab = window.gradscope.lab()?.shadowRoot;
+        const aside = lab?.querySelector("aside")?.getBoundingClientRect();
+        const controls = lab?.querySelector("gs-controls");
+        const widest = Math.max(
+          ...[...(controls?.shadowRoot?.querySelectorAll("input, select, button") ?? [])].map(
+            (element) => element.getBoundingClientRect().right,
+          ),
+        );
+        return {
+          overflow: (controls?.scrollWidth ?? 0) - (controls?.clientWidth ?? 0),
+          widest,
+          right: aside?.right ?? 0,
+        };
+      });
+      expect(fit.overflow, `${viewport.width}`).toBeLessThanOrEqual(0);
+      expect(fit.widest, `${viewport.width}`).toBeLessThanOrEqual(fit.right);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(viewport.width);
+      const norm = page.locator('gs-controls select[id="norm"]');
+      await norm.scrollIntoViewIfNeeded();
+      await norm.selectOption("batch");
+      await page.evaluate(() => window.gradscope.lab()?.whenIdle());
+      expect(await page.evaluate(() => window.gradscope.lab()?.currentConfig.norm)).toBe("batch");
+      if (viewport.width < 800) {
+        const chart = await box(page, "gs-chart");
+        expect(chart.top).toBeGreaterThanOrEqual(0);
+        expect(chart.bottom).toBeLessThanOrEqual(viewport.height);
+        expect((await norm.boundingBox())?.y ?? 0).toBeGreaterThanOrEqual(chart.bottom);
+      }
+      await page.screenshot({ path: `${OUTPUT}/layout-${viewport.width}x${viewport.height}-residual-norm.png` });
+      expect(opened.errors).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  }
+});
