@@ -3,14 +3,16 @@
  * short trial that never holds up a run: a run of a shape class (width and batch rounded up to powers
  * of two) with no choice yet uses DEFAULT_TILING at once and queues the trial, which starts when no
  * run has been in flight for IDLE_MS (or when settle() asks for it). A trial times one-layer runs,
- * the tile first and then the workgroup size (tryEach), each after a warm-up that compiles its
- * pipelines unless GPU timestamps leave the compilation out, their batch cut so that a product is
- * at most PROBE_FLOPS; a trial run that overlapped a run of the caller's is timed again. The choice
- * is kept per adapter and shape class, in localStorage where there is one, so a reload finds it.
+ * the tile first and then the workgroup size (tryEach), each candidate by the median of
+ * TRIAL_SAMPLES runs after a warm-up that compiles its pipelines unless GPU timestamps leave the
+ * compilation out, their batch cut so that a product is at most PROBE_FLOPS; a trial run that
+ * overlapped a run of the caller's is timed again. The choice is kept per adapter and shape class,
+ * in localStorage where there is one, so a reload finds it.
  * Shapes whose products are too small for the choice to matter keep the default without a trial.
  * Every candidate gives the same bits.
  */
 import type { RunConfig } from "../core/config";
+import { median } from "../core/sweep";
 import { WORKGROUP } from "./plan";
 
 /** Workgroup sizes tried (every adapter allows 256 invocations per workgroup). */
@@ -40,6 +42,12 @@ export const TUNE_MIN_FLOPS = 2 ** 21;
 
 /** Flops of one product in a trial run at most (the batch is cut to fit, down to 4). */
 export const PROBE_FLOPS = 2 ** 27;
+
+/**
+ * Timed runs of each candidate in a trial, taken in turns with the other candidates of its stage;
+ * its time is their median, which one run at a busy or a quiet moment of a shared machine does not move.
+ */
+export const TRIAL_SAMPLES = 3;
 
 /** Times one run of a config with a tiling: ms, and whether they are GPU time (no compilation). */
 export type Trial = (config: RunConfig, tiling: ProductTiling) => Promise<{ ms: number; gpuTime: boolean }>;
@@ -211,8 +219,11 @@ export class Autotuner {
 /**
  * The fastest candidate on a one-layer run of the config's shape (Xavier weights: no CPU QR), in
  * two stages: the tiles at the default workgroup size, then the other workgroup sizes with the
- * better tile. Four trials rather than six, since each compiles its own pipelines, and compiling
- * takes longer than the trial on CPU-emulated GPUs (about 0.25 s per pipeline on SwiftShader).
+ * better tile. Four candidates rather than six, since each compiles its own pipelines, and compiling
+ * takes longer than a trial run on CPU-emulated GPUs (about 0.25 s per pipeline on SwiftShader).
+ * Each candidate's time is the median of TRIAL_SAMPLES timed runs, the candidates of a stage taking
+ * turns: on a shared machine whose load comes and goes, one run each picked 4 × 4 tiles for wide
+ * layers now and then, up to about 1.7× slower there than 8 × 8 (100 × 64 × 1024).
  */
 async function tryEach(config: RunConfig, trial: Trial): Promise<ProductTiling> {
   const { width: n } = config;
@@ -220,18 +231,39 @@ async function tryEach(config: RunConfig, trial: Trial): Promise<ProductTiling> 
   const probe: RunConfig = { ...config, depth: 1, batch, init: { scheme: "xavier_normal", gain: 1 } };
   let best = DEFAULT_TILING;
   let bestMs = Number.POSITIVE_INFINITY;
-  const consider = async (tiling: ProductTiling) => {
-    let timed = await trial(probe, tiling);
-    if (!timed.gpuTime) timed = await trial(probe, tiling);
-    if (timed.ms < bestMs) {
-      best = tiling;
-      bestMs = timed.ms;
+  const stage = async (candidates: ProductTiling[]) => {
+    const times = await sampleInTurns(candidates, (tiling, sample) => timeOnce(probe, tiling, sample, trial));
+    for (const [index, tiling] of candidates.entries()) {
+      const ms = median(times[index] as number[]);
+      if (ms < bestMs) {
+        best = tiling;
+        bestMs = ms;
+      }
     }
   };
-  for (const block of BLOCK_CHOICES) await consider({ workgroup: DEFAULT_TILING.workgroup, block });
+  await stage(BLOCK_CHOICES.map((block) => ({ workgroup: DEFAULT_TILING.workgroup, block })));
   const { block } = best;
-  for (const workgroup of WORKGROUP_CHOICES) {
-    if (workgroup !== DEFAULT_TILING.workgroup) await consider({ workgroup, block });
-  }
+  await stage(
+    WORKGROUP_CHOICES.filter((w) => w !== DEFAULT_TILING.workgroup).map((workgroup) => ({ workgroup, block })),
+  );
   return best;
+}
+
+/** TRIAL_SAMPLES times of each candidate, taken in rounds that time every candidate once in turn. */
+async function sampleInTurns(
+  candidates: ProductTiling[],
+  time: (tiling: ProductTiling, sample: number) => Promise<number>,
+): Promise<number[][]> {
+  const times: number[][] = candidates.map(() => []);
+  for (let sample = 0; sample < TRIAL_SAMPLES; sample++) {
+    for (const [index, tiling] of candidates.entries()) times[index]?.push(await time(tiling, sample));
+  }
+  return times;
+}
+
+/** One timed trial run; the first of a wall-clock candidate comes after a warm-up that compiles its pipelines. */
+async function timeOnce(probe: RunConfig, tiling: ProductTiling, sample: number, trial: Trial): Promise<number> {
+  let timed = await trial(probe, tiling);
+  if (sample === 0 && !timed.gpuTime) timed = await trial(probe, tiling);
+  return timed.ms;
 }

@@ -9,11 +9,14 @@ import {
   STORE_PREFIX,
   TILINGS,
   type TilingStore,
+  TRIAL_SAMPLES,
   type Trial,
   tuneKey,
 } from "../../src/gpu/autotune";
 
 const key = (t: ProductTiling) => `${t.workgroup}/${t.block}`;
+/** The calls of one stage of a trial: its candidates in turn, TRIAL_SAMPLES rounds. */
+const rounds = (...tilings: string[]) => Array.from({ length: TRIAL_SAMPLES }, () => tilings).flat();
 
 /** A trial that records its calls and reports `ms["workgroup/block"]` (default 10). */
 function fakeTrial(ms: Record<string, number>, gpuTime: boolean) {
@@ -50,16 +53,34 @@ describe("product-kernel autotune", () => {
     expect(await tuner.settle()).toBe(1);
     // 8 × 8 beats 4 × 4 at 64 invocations; then 128 beats 64 and 256 with 8 × 8 (128/4 is not tried).
     expect(tuner.tiling("adapter A", WIDE)).toEqual({ workgroup: 128, block: 8 });
-    // GPU time leaves compilation out: one trial per candidate, one layer, Xavier weights.
-    expect(calls.map((c) => c.tiling)).toEqual(["64/4", "64/8", "128/8", "256/8"]);
+    // GPU time leaves compilation out: no warm-up, TRIAL_SAMPLES runs per candidate, one layer, Xavier weights.
+    expect(calls.map((c) => c.tiling)).toEqual([...rounds("64/4", "64/8"), ...rounds("128/8", "256/8")]);
     expect(calls.every((c) => c.depth === 1)).toBe(true);
     // The same class (256 × 256 after rounding up) is not tried again; another adapter is.
     expect(tuner.tiling("adapter A", validateConfig({ width: 200, batch: 250 }))).toEqual({ workgroup: 128, block: 8 });
     expect(await tuner.settle()).toBe(0);
     expect(tuner.tiling("adapter B", WIDE)).toEqual(DEFAULT_TILING);
     expect(await tuner.settle()).toBe(1);
-    expect(calls).toHaveLength(8);
+    expect(calls).toHaveLength(2 * 4 * TRIAL_SAMPLES);
     expect(tuneKey(WIDE)).toBe("256x256");
+  });
+
+  test("one sample taken at a busy or a quiet moment of the machine does not decide the choice", async () => {
+    // 8 × 8 tiles take 5 ms and 4 × 4 10 ms, but the first 4 × 4 run lands on a quiet moment (3 ms)
+    // and the first 8 × 8 run on a busy one (50 ms): one sample each, or the least of each, would
+    // keep 4 × 4, up to about 1.7× slower for wide layers on SwiftShader.
+    const samples: Record<string, number[]> = { "64/4": [3, 10, 10], "64/8": [50, 5, 5] };
+    const calls: string[] = [];
+    const tuner = new Autotuner(async (_config, tiling) => {
+      calls.push(key(tiling));
+      return { ms: samples[key(tiling)]?.shift() ?? 20, gpuTime: true };
+    }, null);
+    tuner.background = false;
+    tuner.tiling("adapter", WIDE);
+    await tuner.settle();
+    expect(tuner.tiling("adapter", WIDE)).toEqual({ workgroup: 64, block: 8 });
+    // The candidates of a stage take turns, so a busy stretch falls on each of them.
+    expect(calls.slice(0, 2 * TRIAL_SAMPLES)).toEqual(rounds("64/4", "64/8"));
   });
 
   test("wall-clock trials are warmed up first, and big batches are cut", async () => {
@@ -67,7 +88,9 @@ describe("product-kernel autotune", () => {
     const tuner = new Autotuner(trial, null);
     tuner.tiling("adapter", validateConfig({ depth: 10, width: 2048, batch: 4096 }));
     await tuner.settle();
-    expect(calls).toHaveLength(8);
+    // A warm-up before each candidate's first timed run, which would include compiling its pipelines.
+    expect(calls.slice(0, 3).map((c) => c.tiling)).toEqual(["64/4", "64/4", "64/8"]);
+    expect(calls).toHaveLength(4 * (TRIAL_SAMPLES + 1));
     expect(calls[0]?.batch).toBe(PROBE_FLOPS / (2 * 2048 * 2048));
     expect(tuner.tiling("adapter", validateConfig({ depth: 10, width: 2048, batch: 4096 }))).toEqual(DEFAULT_TILING);
   });
@@ -123,7 +146,7 @@ describe("product-kernel autotune", () => {
     expect(calls.map((c) => c.tiling)).toEqual(["64/4"]);
     (overlap as unknown as () => void)();
     await vi.advanceTimersByTimeAsync(IDLE_MS + 1);
-    expect(calls.map((c) => c.tiling)).toEqual(["64/4", "64/4", "64/8", "128/8", "256/8"]);
+    expect(calls.map((c) => c.tiling)).toEqual(["64/4", ...rounds("64/4", "64/8"), ...rounds("128/8", "256/8")]);
     expect(tuner.tiling("adapter", WIDE)).toEqual({ workgroup: 64, block: 8 });
   });
 
@@ -139,7 +162,7 @@ describe("product-kernel autotune", () => {
     expect(after.tiling("adapter A", WIDE)).toEqual({ workgroup: 256, block: 8 });
     expect(after.tiling("adapter B", WIDE)).toEqual(DEFAULT_TILING);
     expect(await after.settle()).toBe(1);
-    expect(calls).toHaveLength(8);
+    expect(calls).toHaveLength(2 * 4 * TRIAL_SAMPLES);
     // A stored value that is no tiling is ignored, and storage that throws costs only a trial.
     store.items.set(`${STORE_PREFIX}adapter A: 512x64`, "100/6");
     expect(after.tiling("adapter A", validateConfig({ width: 512, batch: 64 }))).toEqual(DEFAULT_TILING);
