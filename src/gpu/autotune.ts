@@ -228,7 +228,16 @@ export class Autotuner {
 async function tryEach(config: RunConfig, trial: Trial): Promise<ProductTiling> {
   const { width: n } = config;
   const batch = Math.min(config.batch, Math.max(4, Math.floor(PROBE_FLOPS / (2 * n * n))));
-  const probe: RunConfig = { ...config, depth: 1, batch, init: { scheme: "xavier_normal", gain: 1 } };
+  // A plain layer: the tiling is the products', and a shape class's choice must not depend on whether
+  // its first config had residual connections or norms (their layer kernels do not tile).
+  const probe: RunConfig = {
+    ...config,
+    depth: 1,
+    batch,
+    init: { scheme: "xavier_normal", gain: 1 },
+    residual: null,
+    norm: "none",
+  };
   let best = DEFAULT_TILING;
   let bestMs = Number.POSITIVE_INFINITY;
   const stage = async (candidates: ProductTiling[]) => {

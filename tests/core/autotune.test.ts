@@ -95,6 +95,18 @@ describe("product-kernel autotune", () => {
     expect(tuner.tiling("adapter", validateConfig({ depth: 10, width: 2048, batch: 4096 }))).toEqual(DEFAULT_TILING);
   });
 
+  test("the trial times plain layers, whatever residual connection or norm the config that started it has", async () => {
+    const probes: { residual: number | null; norm: string }[] = [];
+    const tuner = new Autotuner(async (config) => {
+      probes.push({ residual: config.residual, norm: config.norm });
+      return { ms: 10, gpuTime: true };
+    }, null);
+    tuner.tiling("adapter", validateConfig({ depth: 50, width: 256, batch: 200, residual: 0.5, norm: "batch" }));
+    await tuner.settle();
+    expect(probes.length).toBeGreaterThan(0);
+    expect(probes.every((p) => p.residual === null && p.norm === "none")).toBe(true);
+  });
+
   test("small products keep the default without a trial; a failed trial is not kept", async () => {
     const { trial, calls } = fakeTrial({}, true);
     const tuner = new Autotuner(trial, null);
