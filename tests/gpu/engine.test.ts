@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ACTIVATION_NAMES } from "../../src/core/activations";
-import { INIT_SCHEMES, type InitConfig, type RunConfig, validateConfig } from "../../src/core/config";
+import { INIT_SCHEMES, type RunConfig, validateConfig } from "../../src/core/config";
 import { lectureConfig } from "../../src/core/presets";
 import { runReference } from "../../src/core/reference";
 import type { RunResult } from "../../src/core/result";
@@ -13,6 +13,7 @@ import { liveBufferBytes } from "../../src/gpu/device";
 import { autotune, type GpuRunOptions, runOnGpu } from "../../src/gpu/engine";
 import { CapacityError, EXAMPLE_MAX_WIDTH, planBuffers, type RunPath } from "../../src/gpu/plan";
 import { expectAgreement, expectSameSeries, perturbedReference, SERIES, spread } from "./agreement";
+import { pick, randomInit } from "./random-draws";
 import { requireGpu } from "./support";
 
 // A background tiling trial (tests/gpu/autotune.test.ts) would hold buffers while these tests count them.
@@ -21,16 +22,6 @@ beforeAll(() => {
 });
 
 const WIDTHS = [1, 2, 3, 17, 63, 130];
-const pick = <T>(options: readonly T[]): T => options[Math.floor(Math.random() * options.length)] as T;
-const uniform = (low: number, high: number) => low + (high - low) * Math.random();
-
-function randomInit(scheme: (typeof INIT_SCHEMES)[number]): InitConfig {
-  if (scheme === "identity") return { scheme, scale: uniform(0.6, 1.4) };
-  if (scheme === "gaussian") return { scheme, sigma: uniform(0.5, 2) };
-  // N(0, σ²) without fan-in scaling: σ²·n per layer, so wide chains overflow float32 as they would in training.
-  if (scheme === "normal") return { scheme, sigma: uniform(0.05, 0.6) };
-  return { scheme, gain: uniform(0.6, 1.6) };
-}
 
 /** Config i of a fresh draw: every activation and init recur, widths cycle through odd sizes. */
 function randomConfig(i: number): RunConfig {

@@ -5,12 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ACTIVATION_NAMES } from "../../src/core/activations";
-import { INIT_SCHEMES, type InitConfig, type RunConfig, validateConfig } from "../../src/core/config";
+import { INIT_SCHEMES, type RunConfig, validateConfig } from "../../src/core/config";
 import { runReference } from "../../src/core/reference";
 import type { RunResult } from "../../src/core/result";
 import { liveBufferBytes } from "../../src/gpu/device";
 import { autotune, type GpuRunOptions, runOnGpu } from "../../src/gpu/engine";
 import { expectAgreesWithReference } from "./agreement";
+import { pick, randomInit, uniform } from "./random-draws";
 import { requireGpu } from "./support";
 
 beforeAll(() => {
@@ -20,15 +21,6 @@ beforeAll(() => {
 const WIDTHS = [2, 3, 17, 63, 130, 5];
 const BATCHES = [1, 4, 7, 13, 2, 33];
 const NORMS = ["none", "layer", "batch"] as const;
-const pick = <T>(options: readonly T[]): T => options[Math.floor(Math.random() * options.length)] as T;
-const uniform = (low: number, high: number) => low + (high - low) * Math.random();
-
-function randomInit(scheme: (typeof INIT_SCHEMES)[number]): InitConfig {
-  if (scheme === "identity") return { scheme, scale: uniform(0.6, 1.4) };
-  if (scheme === "gaussian") return { scheme, sigma: uniform(0.5, 2) };
-  if (scheme === "normal") return { scheme, sigma: uniform(0.05, 0.6) };
-  return { scheme, gain: uniform(0.6, 1.6) };
-}
 
 /**
  * Config i of a fresh draw: every norm with and without a residual connection (never neither),
