@@ -15,8 +15,7 @@
 
 // Store ∂ℓ/∂a_{l-1} itself, for shaders/layer_backward.wgsl (norms, residual connections).
 override STORE_GRAD: bool = false;
-// ∂ℓ/∂a_{l-1} = W_lᵀ ∂ℓ/∂z_l + ∂ℓ/∂a_l (a residual connection), the sum rounded once.
-override RESIDUAL: bool = false;
+// RESIDUAL (shaders/layer.wgsl): ∂ℓ/∂a_{l-1} = W_lᵀ ∂ℓ/∂z_l + ∂ℓ/∂a_l, the sum rounded once.
 
 // The two terms of ∂ℓ/∂a_{l-1} brought to its power of two: the product's (after the shift of
 // ∂ℓ/∂z_l) and the skip's.
@@ -58,7 +57,7 @@ fn finish_backward_block(sums: array<vec4<f32>, 4>, origin: vec2<u32>, sum: Grad
         if (STORE_GRAD) {
           dz_out[index] = g;
         } else {
-          dz_out[index] = select(g * activation_der_from_output(act_prev[index]), g, params.layer == 1u);
+          dz_out[index] = select(plain_grad_z(g, act_prev[index]), g, params.layer == 1u);
         }
         m = moments_add(m, g);
         bits = max(bits, abs_bits(g));

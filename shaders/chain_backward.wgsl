@@ -64,7 +64,7 @@ fn main(@builtin(local_invocation_index) lidx: u32) {
       let column = entry % N;
       var acc = 0.0;
       for (var b = 0u; b < BATCH; b++) {
-        let dz = grads[g_in + b * N + row] * shift.shift * activation_der_from_output(acts[act_base + b * N + row]);
+        let dz = plain_grad_z(grads[g_in + b * N + row] * shift.shift, acts[act_base + b * N + row]);
         acc += dz * acts[prev_base + b * N + column];
       }
       m = moments_add(m, acc);
@@ -80,7 +80,7 @@ fn main(@builtin(local_invocation_index) lidx: u32) {
       let unit = index % N;
       var acc = 0.0;
       for (var i = 0u; i < N; i++) {
-        let dz = grads[g_in + row + i] * shift.shift * activation_der_from_output(acts[act_base + row + i]);
+        let dz = plain_grad_z(grads[g_in + row + i] * shift.shift, acts[act_base + row + i]);
         acc += dz * layer_weight(layer, i, unit);
       }
       grads[g_out + index] = acc;

@@ -48,7 +48,7 @@ fn main(@builtin(local_invocation_index) lidx: u32) {
       if (params.bias_sigma > 0.0) {
         bias = bias_entry(params.seed, params.bias_sigma, layer, unit);
       }
-      let a = activate(acc * scale.in_drop + bias * scale.bias_scale);
+      let a = plain_output(pre_activation(acc, bias, scale));
       acts[layer * count + index] = a;
       m = moments_add(m, a);
       bits = max(bits, abs_bits(a));

@@ -15,15 +15,6 @@ override BATCH: u32 = 1u;
 // ∂ℓ/∂z_l for l = 1..L, layer l at example_row(l − 1, e).
 @group(0) @binding(4) var<storage, read_write> dz: array<vec4<f32>>;
 
-fn activation_der4(a: vec4<f32>) -> vec4<f32> {
-  return vec4<f32>(
-    activation_der_from_output(a.x),
-    activation_der_from_output(a.y),
-    activation_der_from_output(a.z),
-    activation_der_from_output(a.w),
-  );
-}
-
 // Publishes the statistics of a gradient vector's units below N as example e's partial of `slot`.
 fn publish_vector(g: ExampleVector, slot: u32, example: u32) {
   var m = Moments(0.0, 0.0);
@@ -45,7 +36,7 @@ fn store_dz(g: ExampleVector, layer: u32, example: u32) -> ExampleVector {
   let a = example_row(layer, example);
   let stored = example_row(layer - 1u, example);
   for (var j = 0u; j < N4; j++) {
-    d[j] = g[j] * activation_der4(acts[a + j]);
+    d[j] = plain_grad_z4(g[j], acts[a + j]);
     dz[stored + j] = d[j];
   }
   return d;

@@ -71,7 +71,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       for (var c = 0u; c < 4u; c++) {
         let unit = 4u * i + c;
         if (unit < N) {
-          let v = activate(z[c] + biases[(layer - 1u) * N + unit]);
+          let v = plain_output(pre_activation(z[c], biases[(layer - 1u) * N + unit], PLAIN_SCALE));
           next[i][c] = v;
           m = moments_add(m, v);
           bits = max(bits, abs_bits(v));

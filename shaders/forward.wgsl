@@ -32,10 +32,10 @@ fn finish_block(sums: array<vec4<f32>, 4>, origin: vec2<u32>, scale: ForwardScal
       let example = origin.x + r;
       let unit = origin.y + c;
       if (example < BATCH && unit < N) {
-        let z = sums[r][c] * scale.in_drop + biases[(params.layer - 1u) * N + unit] * scale.bias_scale;
+        let z = pre_activation(sums[r][c], biases[(params.layer - 1u) * N + unit], scale);
         var a = z;
         if (!STORE_Z) {
-          a = activate(z);
+          a = plain_output(z);
         }
         act_out[example * 4u * N4 + unit] = a;
         m = moments_add(m, a);

@@ -1,46 +1,44 @@
 // One layer's epilogue, its forward next to its backward, as src/core/layers/ computes it in
-// float64 (SPEC.md, "The network"): the norm of z_l, the activation, the residual add.
+// float64 (SPEC.md, "The network"): every GPU path's kernels call these, and keep only their loops
+// and products (shaders/layer_groups.wgsl adds the group indexing of the layered path's layer kernels).
 //
+//     z = W a_{l-1} + b                  (the product's sum, brought to z's power of two)
 //     ẑ = (z − μ)/σ over each group      ∂ℓ/∂z = (∂ℓ/∂ẑ − mean ∂ℓ/∂ẑ − ẑ·mean(∂ℓ/∂ẑ ẑ))/σ
 //     h = g(ẑ)                           ∂ℓ/∂ẑ = α·∂ℓ/∂a ⊙ g'(h)  (α = 1 without a residual)
 //     a = a_{l-1} + α·h, or h            ∂ℓ/∂a_{l-1} = W_lᵀ ∂ℓ/∂z + ∂ℓ/∂a (shaders/backward.wgsl)
 //
-// A group is one example's N units (layer norm) or one unit's BATCH examples (batch norm); with no
-// norm, one example. Each invocation of the layer kernels takes 4 groups.
+// A plain layer (no norm, no residual) is z → a = g(z) and ∂ℓ/∂z = ∂ℓ/∂a ⊙ g'(a).
 
-// 0: none, 1: layer norm, 2: batch norm (src/core/config.ts's NormKind).
-override NORM: u32 = 0u;
 override RESIDUAL: bool = false;
-// Where a layer's state lies in its activation position, in floats: a_l at 0, then h_l (residual
-// connections; otherwise h_l is a_l), ẑ_l and 1/σ per group (norms).
-override H_OFFSET: u32 = 0u;
-override Z_OFFSET: u32 = 0u;
-override INV_OFFSET: u32 = 0u;
-// The activation is positively homogeneous and the numerics tracked: h keeps ẑ's power of two.
-override SCALED: bool = false;
-override TRACKED: bool = false;
 
 const NORM_EPSILON: f32 = 1e-5;
 
-// Entry k of group g: its index in a (batch × 4·N4) tensor.
-fn group_entry(g: u32, k: u32) -> u32 {
-  if (NORM == 2u) {
-    return k * 4u * N4 + g;
-  }
-  return g * 4u * N4 + k;
+// No power of two to apply (plain float32 numerics, the per-example path).
+const PLAIN_SCALE = ForwardScale(1.0, 1.0, 1.0, 0);
+
+// z = W a_{l-1} + b from the product's sum over a_{l-1} shifted by scale.in_shift (shaders/scaling.wgsl).
+fn pre_activation(sum: f32, bias: f32, scale: ForwardScale) -> f32 {
+  return sum * scale.in_drop + bias * scale.bias_scale;
 }
 
-fn group_size() -> u32 {
-  return select(N, BATCH, NORM == 2u);
+// A plain layer's output a = g(z).
+fn plain_output(z: f32) -> f32 {
+  return activate(z);
 }
 
-fn group_count() -> u32 {
-  return select(BATCH, N, NORM == 2u);
+// A plain layer's ∂ℓ/∂z = ∂ℓ/∂a ⊙ g'(a), from its output a.
+fn plain_grad_z(grad: f32, a: f32) -> f32 {
+  return grad * activation_der_from_output(a);
 }
 
-// Invocations of a layer kernel: 4 groups each.
-fn layer_invocations() -> u32 {
-  return (group_count() + 3u) / 4u;
+fn plain_grad_z4(grad: vec4<f32>, a: vec4<f32>) -> vec4<f32> {
+  let der = vec4<f32>(
+    activation_der_from_output(a.x),
+    activation_der_from_output(a.y),
+    activation_der_from_output(a.z),
+    activation_der_from_output(a.w),
+  );
+  return grad * der;
 }
 
 // The powers of two of a layer's z (at exponent z_exponent, tracked) through the norm: 1/σ is

@@ -45,7 +45,7 @@ fn main(
         if (STORE_GRAD) {
           grad_out[index] = d;
         } else {
-          grad_out[index] = d * activation_der_from_output(a);
+          grad_out[index] = plain_grad_z(d, a);
         }
         m = moments_add(m, d);
         bits = max(bits, abs_bits(d));

@@ -22,6 +22,7 @@ import initWeightsWgsl from "../../shaders/init_weights.wgsl?raw";
 import layerWgsl from "../../shaders/layer.wgsl?raw";
 import layerBackwardWgsl from "../../shaders/layer_backward.wgsl?raw";
 import layerForwardWgsl from "../../shaders/layer_forward.wgsl?raw";
+import layerGroupsWgsl from "../../shaders/layer_groups.wgsl?raw";
 import philoxWgsl from "../../shaders/philox.wgsl?raw";
 import productWeightsWgsl from "../../shaders/product_weights.wgsl?raw";
 import randomWgsl from "../../shaders/random.wgsl?raw";
@@ -95,7 +96,7 @@ export const KERNELS = {
   ]),
   forward: kernel(
     "forward",
-    [...random, activationsWgsl, productWeightsWgsl, forwardWgsl],
+    [...random, activationsWgsl, layerWgsl, productWeightsWgsl, forwardWgsl],
     [params, layer("read-only-storage"), layer("storage"), layer("storage"), whole("read-only-storage")],
     true,
     1,
@@ -103,7 +104,7 @@ export const KERNELS = {
   ),
   seed: kernel(
     "seed",
-    [activationsWgsl, seedWgsl],
+    [activationsWgsl, layerWgsl, seedWgsl],
     [params, layer("read-only-storage"), whole("read-only-storage"), whole("storage")],
     true,
     0,
@@ -111,7 +112,16 @@ export const KERNELS = {
   ),
   backward: kernel(
     "backward_step",
-    [...random, activationsWgsl, productWeightsWgsl, backwardWgsl, weightBlockWgsl, weightGradWgsl, backwardStepWgsl],
+    [
+      ...random,
+      activationsWgsl,
+      layerWgsl,
+      productWeightsWgsl,
+      backwardWgsl,
+      weightBlockWgsl,
+      weightGradWgsl,
+      backwardStepWgsl,
+    ],
     [
       params,
       layer("read-only-storage"),
@@ -127,7 +137,7 @@ export const KERNELS = {
   ),
   layerForward: kernel(
     "layer_forward",
-    [activationsWgsl, layerWgsl, layerForwardWgsl],
+    [activationsWgsl, layerWgsl, layerGroupsWgsl, layerForwardWgsl],
     [params, whole("read-only-storage"), layer("storage"), layer("storage")],
     true,
     0,
@@ -135,7 +145,7 @@ export const KERNELS = {
   ),
   layerBackward: kernel(
     "layer_backward",
-    [activationsWgsl, layerWgsl, layerBackwardWgsl],
+    [activationsWgsl, layerWgsl, layerGroupsWgsl, layerBackwardWgsl],
     [params, whole("read-only-storage"), layer("read-only-storage"), whole("storage")],
     true,
     0,
@@ -145,7 +155,7 @@ export const KERNELS = {
   reduceOne: kernel("reduce_one", [reduceOneWgsl], [params, whole("storage")], true, 0, ["outSlot", "partialBase"]),
   chainForward: kernel(
     "chain_forward",
-    [...random, activationsWgsl, chainWeightsWgsl, chainForwardWgsl],
+    [...random, activationsWgsl, layerWgsl, chainWeightsWgsl, chainForwardWgsl],
     [params, whole("read-only-storage"), whole("storage"), whole("storage")],
     true,
     0,
@@ -153,7 +163,7 @@ export const KERNELS = {
   ),
   chainBackward: kernel(
     "chain_backward",
-    [...random, activationsWgsl, chainWeightsWgsl, chainBackwardWgsl],
+    [...random, activationsWgsl, layerWgsl, chainWeightsWgsl, chainBackwardWgsl],
     [params, whole("read-only-storage"), whole("read-only-storage"), whole("read-only-storage"), whole("storage")],
     true,
     0,
@@ -161,7 +171,7 @@ export const KERNELS = {
   ),
   exampleForward: kernel(
     "example_forward",
-    [...random, activationsWgsl, exampleCommonWgsl, exampleForwardWgsl],
+    [...random, activationsWgsl, layerWgsl, exampleCommonWgsl, exampleForwardWgsl],
     [params, whole("read-only-storage"), whole("read-only-storage"), whole("storage"), whole("storage")],
     true,
     0,
@@ -169,7 +179,7 @@ export const KERNELS = {
   ),
   exampleBackward: kernel(
     "example_backward",
-    [activationsWgsl, exampleCommonWgsl, exampleBackwardWgsl],
+    [activationsWgsl, layerWgsl, exampleCommonWgsl, exampleBackwardWgsl],
     [params, whole("read-only-storage"), whole("read-only-storage"), whole("read-only-storage"), whole("storage")],
     true,
     0,
