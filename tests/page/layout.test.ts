@@ -93,9 +93,10 @@ test("the PNG export is drawn at the device's pixel ratio, with the title, confi
   try {
     const { page } = opened;
     await page.evaluate(() => window.gradscope.lab()?.whenIdle());
-    const chartWidth = await page.evaluate(
-      () => window.gradscope.lab()?.shadowRoot?.querySelector("gs-chart")?.uplot?.width ?? 0,
-    );
+    // The chart draws its first plot on the render after the run (a clean CI clone once read 0 here).
+    const chartWidth = await page
+      .waitForFunction(() => window.gradscope.lab()?.shadowRoot?.querySelector("gs-chart")?.uplot?.width || null)
+      .then((handle) => handle.jsonValue() as Promise<number>);
     const [download] = await Promise.all([page.waitForEvent("download"), page.locator("gs-lab #export-png").click()]);
     const bytes = (await import("node:fs")).readFileSync(await download.path());
     // IHDR: width and height, big-endian, at bytes 16 and 20.
