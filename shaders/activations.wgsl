@@ -17,12 +17,23 @@ fn precise_tanh(z: f32) -> f32 {
   return select(-t, t, z >= 0.0);
 }
 
+// sigmoid as 1 − e/(1 + e), e = exp(−z), for z > 0: near saturation this rounds to the float32 below
+// 1 where 1/(1 + e) would round 1 + e to 1 (z in about (16.6, 17.3)), so g' = a(1 − a) is not 0 there
+// when the reference's correctly rounded a is not 1.
+fn precise_sigmoid(z: f32) -> f32 {
+  if (z > 0.0) {
+    let e = exp(-z);
+    return 1.0 - e / (1.0 + e);
+  }
+  return 1.0 / (1.0 + exp(-z));
+}
+
 fn activate(z: f32) -> f32 {
   switch ACTIVATION {
     case 1u: { return select(0.0, z, z > 0.0); }
     case 2u: { return select(LEAKY_SLOPE * z, z, z > 0.0); }
     case 3u: { return precise_tanh(z); }
-    case 4u: { return 1.0 / (1.0 + exp(-z)); }
+    case 4u: { return precise_sigmoid(z); }
     default: { return z; }
   }
 }
