@@ -3,11 +3,6 @@
 // largest entry and exponent (no partials: nothing reports ∂ℓ/∂z_l). Tracked numerics shift ∂ℓ/∂a_l
 // to [1, 2) first; a norm multiplies by 1/σ, whose power of two 2^−p comes from z_l's exponent.
 
-override N: u32 = 1u;
-override N4: u32 = 1u;
-override BATCH: u32 = 1u;
-
-@group(0) @binding(0) var<uniform> params: Params;
 // ∂ℓ/∂a_l, at slot params.in_slot.
 @group(0) @binding(1) var<storage, read> grad_in: array<f32>;
 // Layer l's state (shaders/layer_forward.wgsl); z_l's slot is params.aux_slot.

@@ -3,14 +3,10 @@
 // layer l's state, with a_l's statistics. Tracked numerics: a residual sum is taken at the larger of
 // a_{l-1}'s top exponent and a bound on h_l's, both terms brought there by exact powers of two.
 
-override N: u32 = 1u;
-override N4: u32 = 1u;
-override BATCH: u32 = 1u;
 // Partials per activation slot (src/gpu/plan.ts): an invocation writes its own and clears those
 // past the last invocation, so a reduction over the slot's partials sums only this dispatch's.
 override PARTIALS: u32 = 1u;
 
-@group(0) @binding(0) var<uniform> params: Params;
 // z_l, at slot params.aux_slot.
 @group(0) @binding(1) var<storage, read> z_in: array<f32>;
 // a_{l-1}, at slot params.in_slot (read_write only because it may share a buffer with the state:

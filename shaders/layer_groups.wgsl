@@ -1,6 +1,12 @@
 // The layered path's layer kernels (shaders/layer_forward.wgsl, shaders/layer_backward.wgsl): their
-// constants and the groups a norm reduces over. A group is one example's N units (layer norm) or one
+// shape, params binding and constants, and the groups a norm reduces over. A group is one example's N units (layer norm) or one
 // unit's BATCH examples (batch norm); with no norm, one example. Each invocation takes 4 groups.
+
+override N: u32 = 1u;
+override N4: u32 = 1u;
+override BATCH: u32 = 1u;
+
+@group(0) @binding(0) var<uniform> params: Params;
 
 // 0: none, 1: layer norm, 2: batch norm (src/core/config.ts's NormKind).
 override NORM: u32 = 0u;
