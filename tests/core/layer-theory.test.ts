@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { type PartialConfig, type RunConfig, validateConfig } from "../../src/core/config";
-import { NORM_EPSILON } from "../../src/core/layers/norm";
 import { runReference } from "../../src/core/reference";
 import type { RunResult } from "../../src/core/result";
+import { layerNormMeanSquare } from "../support/layer-norm";
 
 /** A linear chain with W ~ N(0, σ²/n), x ~ N(0, 1), tracked numerics. */
 function linearChain(sigma: number, extra: PartialConfig): RunConfig {
@@ -96,19 +96,6 @@ describe("layer norm on a linear chain keeps every a_l at RMS √(v/(v + ε))", 
     }
   }
 });
-
-/** mean_b v_b/(v_b + ε) over the examples of z·2^exponent2 (batch × n), v_b each example's population variance. */
-function layerNormMeanSquare(z: Float64Array, exponent2: number, n: number): number {
-  const batch = z.length / n;
-  let sum = 0;
-  for (let b = 0; b < batch; b++) {
-    const row = Array.from(z.subarray(b * n, (b + 1) * n), (v) => v * 2 ** exponent2);
-    const mean = row.reduce((s, v) => s + v, 0) / n;
-    const variance = row.reduce((s, v) => s + (v - mean) ** 2, 0) / n;
-    sum += variance / (variance + NORM_EPSILON);
-  }
-  return sum / batch;
-}
 
 describe("batch norm makes gradients explode at initialization though every a_l is normalized", () => {
   // Yang, Pennington, Rao, Sohl-Dickstein & Schoenholz, "A Mean Field Theory of Batch Normalization", ICLR 2019:

@@ -10,6 +10,7 @@ import { runReference } from "../../src/core/reference";
 import type { RunResult } from "../../src/core/result";
 import { liveBufferBytes } from "../../src/gpu/device";
 import { autotune, type GpuRunOptions, runOnGpu } from "../../src/gpu/engine";
+import { layerNormMeanSquare } from "../support/layer-norm";
 import { expectAgreesWithReference } from "./agreement";
 import { pick, randomInit, uniform } from "./random-draws";
 import { requireGpu } from "./support";
@@ -257,14 +258,7 @@ describe("norms on the GPU against theory", () => {
       const predicted: number[] = [];
       runReference(config, {
         onPreActivation: (layer, z, exponent2) => {
-          let sum = 0;
-          for (let b = 0; b < config.batch; b++) {
-            const row = Array.from(z.subarray(b * 33, (b + 1) * 33), (v) => v * 2 ** exponent2);
-            const mean = row.reduce((s, v) => s + v, 0) / 33;
-            const variance = row.reduce((s, v) => s + (v - mean) ** 2, 0) / 33;
-            sum += variance / (variance + 1e-5);
-          }
-          predicted[layer] = 0.5 * Math.log10(sum / config.batch);
+          predicted[layer] = 0.5 * Math.log10(layerNormMeanSquare(z, exponent2, config.width));
         },
       });
       const result = await runOnGpu(config);
