@@ -4,7 +4,8 @@
 // 0: identity (init_param = s), 1: normal (init_param = std), 2: uniform (init_param = bound).
 override INIT_KIND: u32 = 0u;
 override INPUT_ONES: bool = false;
-override TARGET_ZEROS: bool = false;
+// The config's target: 0 zeros, 1 gaussian, 2 input (y = x), 3 teacher (y = T·x); TARGETS in src/core/config.ts.
+override TARGET_KIND: u32 = 1u;
 
 // Entry (row, column) of W_layer: s·I, or a normal or uniform draw times its scale.
 fn weight_entry(seed: u32, init_param: f32, layer: u32, row: u32, column: u32) -> f32 {
@@ -28,10 +29,21 @@ fn input_entry(seed: u32, example: u32, unit: u32) -> f32 {
   return normal_entry(seed, STREAM_INPUTS, 0u, example, unit);
 }
 
-// y[example][unit]: 0, or N(0, 1) from the targets stream.
+// y[example][unit]: 0; N(0, 1) from the targets stream; x[example][unit]; or (T·x)[unit] with the
+// teacher's entries T[i][j] = N(0, 1) / √n from the targets stream, layer 1 (teacherEntry in
+// src/core/reference.ts), summed in order of j.
 fn target_entry(seed: u32, example: u32, unit: u32) -> f32 {
-  if (TARGET_ZEROS) {
-    return 0.0;
+  switch TARGET_KIND {
+    case 0u: { return 0.0; }
+    case 2u: { return input_entry(seed, example, unit); }
+    case 3u: {
+      let scale = 1.0 / sqrt(f32(N));
+      var sum = 0.0;
+      for (var j = 0u; j < N; j++) {
+        sum += (normal_entry(seed, STREAM_TARGETS, 1u, unit, j) * scale) * input_entry(seed, example, j);
+      }
+      return sum;
+    }
+    default: { return normal_entry(seed, STREAM_TARGETS, 0u, example, unit); }
   }
-  return normal_entry(seed, STREAM_TARGETS, 0u, example, unit);
 }

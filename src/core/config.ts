@@ -27,7 +27,7 @@ export type InitConfig =
   | { scheme: GainScheme; gain: number };
 
 export const INPUTS = ["ones", "gaussian"] as const;
-export const TARGETS = ["zeros", "gaussian"] as const;
+export const TARGETS = ["zeros", "gaussian", "input", "teacher"] as const;
 export const NUMERICS = ["float32", "tracked"] as const;
 /** Normalization of z_l before the activation: none, over each example's units, or over the batch per unit. */
 export const NORMS = ["none", "layer", "batch"] as const;
@@ -42,6 +42,30 @@ export const MAX_RESIDUAL = 10;
 export function residualForDepth(depth: number): number {
   return 1 / Math.sqrt(depth);
 }
+
+export const OPTIMIZERS = ["sgd", "momentum", "adam"] as const;
+export type Optimizer = (typeof OPTIMIZERS)[number];
+
+/** A training run (SPEC.md, "Training"): full-batch steps on the run's fixed batch, every field filled in. */
+export interface TrainConfig {
+  steps: number;
+  optimizer: Optimizer;
+  learningRate: number;
+  /** momentum's μ: v ← μv + g (ignored by the others). */
+  momentum: number;
+  /** Adam's decay rates and ε (ignored by the others). */
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** Per-layer statistics are recorded at steps 0, record, 2·record, … and at the last step. */
+  record: number;
+}
+
+/** Steps of a training run, and the most per-layer records its default `record` keeps. */
+export const TRAIN_LIMITS = { steps: { min: 1, max: 100000 }, defaultRecords: 200, maxLearningRate: 1e6 } as const;
+
+/** Every `record` steps so that steps 1..T give at most TRAIN_LIMITS.defaultRecords records. */
+export const defaultRecordEvery = (steps: number) => Math.max(1, Math.ceil(steps / TRAIN_LIMITS.defaultRecords));
 
 /** A complete, validated config: every field present. */
 export interface RunConfig {
@@ -58,10 +82,15 @@ export interface RunConfig {
   target: (typeof TARGETS)[number];
   seed: number;
   numerics: (typeof NUMERICS)[number];
+  /** Absent: one forward and backward pass at initialization; else a training run. */
+  train?: TrainConfig;
 }
 
 /** What a caller may pass: any subset of the fields; the rest take their defaults. */
-export type PartialConfig = Partial<Omit<RunConfig, "init">> & { init?: Partial<InitConfig> & { scheme: InitScheme } };
+export type PartialConfig = Partial<Omit<RunConfig, "init" | "train">> & {
+  init?: Partial<InitConfig> & { scheme: InitScheme };
+  train?: Partial<TrainConfig> & Pick<TrainConfig, "steps" | "learningRate">;
+};
 
 export const DEFAULT_CONFIG: Readonly<RunConfig> = Object.freeze<RunConfig>({
   depth: 50,
@@ -242,10 +271,10 @@ const CONFIG_OBJECT = "an object of config fields, such as { depth: 300 }";
 export function validateConfig(input: unknown): RunConfig {
   if (input === undefined) return structuredClone(DEFAULT_CONFIG) as RunConfig;
   const fields = ownFields("", input, CONFIG_OBJECT);
-  refuseUnknown("", fields, Object.keys(DEFAULT_CONFIG));
+  refuseUnknown("", fields, [...Object.keys(DEFAULT_CONFIG), "train"]);
   const field = <K extends keyof RunConfig>(key: K): unknown =>
     fields[key] === undefined ? DEFAULT_CONFIG[key] : fields[key];
-  return {
+  const config: RunConfig = {
     depth: integerIn("depth", field("depth"), LIMITS.depth.min, LIMITS.depth.max),
     width: integerIn("width", field("width"), LIMITS.width.min, LIMITS.width.max),
     batch: integerIn("batch", field("batch"), LIMITS.batch.min, LIMITS.batch.max),
@@ -258,6 +287,64 @@ export function validateConfig(input: unknown): RunConfig {
     target: oneOf("target", field("target"), TARGETS),
     seed: integerIn("seed", field("seed"), LIMITS.seed.min, LIMITS.seed.max),
     numerics: oneOf("numerics", field("numerics"), NUMERICS),
+  };
+  if (fields.train === undefined) return config;
+  if (config.numerics === "tracked") {
+    throw new ConfigError(
+      "numerics",
+      config.numerics,
+      '"float32" when train is set (training applies its updates to float32 weights, which tracked magnitudes do not fit)',
+    );
+  }
+  return { ...config, train: validateTrain(fields.train) };
+}
+
+/** A number in [min, max) (or [min, max] when `closed`), else a ConfigError naming the field. */
+function numberIn(field: string, value: unknown, min: number, max: number, closed: boolean): number {
+  const valid = typeof value === "number" && value >= min && (closed ? value <= max : value < max);
+  if (!valid) throw new ConfigError(field, value, `a number in [${min}, ${max}${closed ? "]" : ")"}`);
+  return value;
+}
+
+/** A positive number up to `max`, else a ConfigError naming the field. */
+function positiveUpTo(field: string, value: unknown, max: number): number {
+  if (typeof value !== "number" || !(value > 0 && value <= max)) {
+    throw new ConfigError(field, value, `a positive number up to ${max}`);
+  }
+  return value;
+}
+
+const TRAIN_OBJECT =
+  '{ steps, optimizer, learningRate, ... }, e.g. { steps: 100, optimizer: "sgd", learningRate: 0.01 }';
+
+function validateTrain(train: unknown): TrainConfig {
+  const value = ownFields("train", train, `absent or an object ${TRAIN_OBJECT}`);
+  const known = ["steps", "optimizer", "learningRate", "momentum", "beta1", "beta2", "epsilon", "record"];
+  refuseUnknown("train", value, known);
+  const { steps: limits } = TRAIN_LIMITS;
+  const steps = integerIn("train.steps", value.steps, limits.min, limits.max);
+  const optimizer = oneOf("train.optimizer", value.optimizer ?? "sgd", OPTIMIZERS);
+  const fallback = <T>(v: unknown, d: T) => (v === undefined ? d : v);
+  const onlyFor = (key: string, owner: Optimizer) => {
+    if (value[key] !== undefined && optimizer !== owner) {
+      throw new ConfigError(
+        `train.${key}`,
+        value[key],
+        `absent with optimizer "${optimizer}" (it applies to "${owner}")`,
+      );
+    }
+  };
+  onlyFor("momentum", "momentum");
+  for (const key of ["beta1", "beta2", "epsilon"]) onlyFor(key, "adam");
+  return {
+    steps,
+    optimizer,
+    learningRate: positiveUpTo("train.learningRate", value.learningRate, TRAIN_LIMITS.maxLearningRate),
+    momentum: numberIn("train.momentum", fallback(value.momentum, 0.9), 0, 1, false),
+    beta1: numberIn("train.beta1", fallback(value.beta1, 0.9), 0, 1, false),
+    beta2: numberIn("train.beta2", fallback(value.beta2, 0.999), 0, 1, false),
+    epsilon: positiveUpTo("train.epsilon", fallback(value.epsilon, 1e-8), 1),
+    record: integerIn("train.record", fallback(value.record, defaultRecordEvery(steps)), 1, limits.max),
   };
 }
 

@@ -43,12 +43,19 @@ export interface ReferenceOptions {
    * each statistic (the GPU tests' tolerance, where a value such as sigmoid's 1 − a is ill-conditioned).
    */
   nudge?: number;
+  /** Replaces the drawn b_l (n), as training does. */
+  biases?: (layer: number) => Float64Array;
   /** Replaces the drawn inputs a_0 (batch × width). */
   input?: Float64Array;
   /** Receives each layer's pre-activations z_l = z·2^exponent2 (batch × width, before any norm), l = 1..L. */
   onPreActivation?: (layer: number, z: Float64Array, exponent2: number) => void;
   /** Receives what each layer's activation is applied to: ẑ_l with a norm, else z_l (l = 1..L), times 2^exponent2. */
   onActivationInput?: (layer: number, values: Float64Array, exponent2: number) => void;
+  /**
+   * Receives, per layer l = L..1 right after its backward, B·∂loss/∂W_l and ∂ℓ_b/∂z_l (batch ×
+   * width, whose batch sum is B·∂loss/∂b_l), as values times 2^exponent (training's updates).
+   */
+  onParameterGradient?: (layer: number, weightGrad: Tensor, gradZ: Tensor) => void;
   /** Receives the fraction of the run done, after each layer of each pass (2L calls, the last with 1). */
   onProgress?: (fraction: number) => void;
   /** Receives ∂ℓ_b/∂a_{l-1} and B·∂loss/∂W_l of each layer l = L..1, as values times 2^exponent2. */
@@ -64,7 +71,7 @@ export interface ReferenceOptions {
 /** Weights kept between the passes up to this many entries; past it they are drawn again. */
 const WEIGHT_CACHE_ENTRIES = 1 << 24;
 
-/** The draw of a (batch × width) data tensor: inputs or targets. */
+/** The draw of a (batch × width) data tensor: inputs or targets, as drawn (unrounded). */
 export function dataTensor(config: RunConfig, stream: typeof Stream.inputs | typeof Stream.targets): Float64Array {
   const { batch, width, seed } = config;
   const values = new Float64Array(batch * width);
@@ -74,7 +81,31 @@ export function dataTensor(config: RunConfig, stream: typeof Stream.inputs | typ
     for (let b = 0; b < batch; b++)
       for (let i = 0; i < width; i++) values[b * width + i] = normalEntry(seed, stream, 0, b, i);
   }
+  if (kind === "input") return dataTensor(config, Stream.inputs);
+  if (kind === "teacher") return teacherTargets(config);
   return values;
+}
+
+/** Entry (i, j) of the teacher T of `target: "teacher"`: N(0, 1/n) from the targets stream, layer 1. */
+export function teacherEntry(seed: number, n: number, row: number, column: number): number {
+  return normalEntry(seed, Stream.targets, 1, row, column) / Math.sqrt(n);
+}
+
+/** y = T·x per example, from float32 x and T, summed in float64 (the GPU sums in float32). */
+function teacherTargets(config: RunConfig): Float64Array {
+  const { batch, width: n, seed } = config;
+  const x = dataTensor(config, Stream.inputs).map(Math.fround);
+  const teacher = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) teacher[i * n + j] = Math.fround(teacherEntry(seed, n, i, j));
+  const y = new Float64Array(batch * n);
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < n; i++) {
+      let sum = 0;
+      for (let j = 0; j < n; j++) sum += (teacher[i * n + j] as number) * (x[b * n + j] as number);
+      y[b * n + i] = sum;
+    }
+  }
+  return y;
 }
 
 /** Biases of layer l: biasSigma · N(0, 1), drawn from the biases stream (row i, column 0). */
@@ -129,7 +160,7 @@ function networkOf(config: RunConfig, options: ReferenceOptions): Network {
     weights,
     dense: (layer) => ({
       weights: weights(layer),
-      biases: layerBiases(config, layer).map(Math.fround),
+      biases: (options.biases?.(layer) ?? layerBiases(config, layer)).map(Math.fround),
       biasExponent: biasExp,
     }),
   };
@@ -159,7 +190,7 @@ function backwardLayer(net: Network, layer: number, state: LayerState, grad: Ten
   const throughNumerics = net.alpha === null ? numerics : { ...numerics, round: unrounded };
   const through = denseBackward(gradZ, net.weights(layer), width, throughNumerics);
   const gradInput = net.alpha === null ? through : residualBackward(through, grad, numerics);
-  return { gradInput, weightGrad: denseWeightGradient(gradZ, state.input, width, numerics) };
+  return { gradInput, gradZ, weightGrad: denseWeightGradient(gradZ, state.input, width, numerics) };
 }
 
 /** The seed ∂ℓ/∂a_L = a_L − y, at the exponent of the larger of the two (tracked). */
@@ -196,7 +227,8 @@ function backwardPass(net: Network, layers: LayerState[], seed: Tensor, numerics
   let gradOutput = seed;
   for (let l = depth; l >= 1; l--) {
     if (numerics.tracked) gradOutput = renormalized(gradOutput);
-    const { gradInput, weightGrad: w } = backwardLayer(net, l, layers.pop() as LayerState, gradOutput, numerics);
+    const { gradInput, gradZ, weightGrad: w } = backwardLayer(net, l, layers.pop() as LayerState, gradOutput, numerics);
+    options.onParameterGradient?.(l, w, gradZ);
     weightGrad[l] = summarize(w.values, w.exponent);
     grad[l - 1] = summarize(gradInput.values, gradInput.exponent);
     options.onGradient?.(l, gradInput.values, w.values, gradInput.exponent, w.exponent);
@@ -207,7 +239,7 @@ function backwardPass(net: Network, layers: LayerState[], seed: Tensor, numerics
 }
 
 /** A rounding followed by a move of one float32 ulp up or down, the sign a hash of the call's count and the salt. */
-function nudged(round: (v: number) => number, salt: number): (v: number) => number {
+export function nudged(round: (v: number) => number, salt: number): (v: number) => number {
   let count = 0;
   return (v) => {
     count++;

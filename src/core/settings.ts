@@ -24,7 +24,7 @@ export interface Setting {
   readonly differs: (config: RunConfig) => boolean;
 }
 
-type TopLevelField = Exclude<keyof RunConfig, "init" | "residual">;
+type TopLevelField = Exclude<keyof RunConfig, "init" | "residual" | "train">;
 type InitParameter = "scale" | "sigma" | "gain";
 
 const SIGMA_SCHEMES: readonly InitScheme[] = ["gaussian", "normal"];

@@ -10,7 +10,7 @@
  * ∂ℓ/∂z_{l-1} from layer l−1's state, which the same position holds as a_{l-1}.
  */
 import { ACTIVATIONS } from "../core/activations";
-import type { RunConfig } from "../core/config";
+import { type RunConfig, TARGETS } from "../core/config";
 import type { CompiledKernel } from "./kernels";
 import { KERNELS } from "./kernels";
 import { blockGrid, dispatchGrid, drawGroups, layerState, tileCount, WORKGROUP } from "./plan";
@@ -319,7 +319,7 @@ export class LayeredSteps {
     const data = this.run.compile(KERNELS.data, {
       ...this.run.shape,
       INPUT_ONES: config.input === "ones",
-      TARGET_ZEROS: config.target === "zeros",
+      TARGET_KIND: TARGETS.indexOf(config.target),
     });
     const dataStep = this.run.step(
       KERNELS.data,

@@ -5,6 +5,7 @@
  * layered path's are in src/gpu/layered-steps.ts.
  */
 import { ACTIVATIONS } from "../core/activations";
+import { TARGETS } from "../core/config";
 import { KERNELS } from "./kernels";
 import { dispatchGrid, exampleLayersPerDispatch, exampleWorkgroup, WORKGROUP } from "./plan";
 import type { RunEncoder, Step } from "./run-encoder";
@@ -32,7 +33,7 @@ export function fusedSteps(run: RunEncoder): Step[][] {
     ...common,
     TRACKED_FORWARD: config.numerics === "tracked" && activation.positivelyHomogeneous,
     INPUT_ONES: config.input === "ones",
-    TARGET_ZEROS: config.target === "zeros",
+    TARGET_KIND: TARGETS.indexOf(config.target),
   });
   const backward = run.compile(KERNELS.chainBackward, { ...common, TRACKED: config.numerics === "tracked" });
   return [
@@ -66,7 +67,7 @@ export function perExampleSteps(run: RunEncoder): Step[][] {
     ...shape,
     ACTIVATION: activation,
     INPUT_ONES: config.input === "ones",
-    TARGET_ZEROS: config.target === "zeros",
+    TARGET_KIND: TARGETS.indexOf(config.target),
   });
   const backward = run.compile(KERNELS.exampleBackward, { ...shape, ACTIVATION: activation });
   const weightGrad = run.compile(KERNELS.exampleWeightGrad, { N, N4, BATCH, WORKGROUP });
