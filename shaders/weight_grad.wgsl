@@ -1,5 +1,6 @@
 // The second part of backward_step.wgsl: B·∂loss/∂W_l = Σ_b ∂ℓ_b/∂z_l a_{l-1}ᵀ, an n × n matrix
-// reduced to its statistics (slot params.aux_slot) and never stored; a BLOCK × BLOCK tile of (row,
+// reduced to its statistics (slot params.aux_slot), and stored only when training
+// (store_weight_block: shaders/weight_grad_store.wgsl or weight_grad_discard.wgsl); a BLOCK × BLOCK tile of (row,
 // column) per invocation, summing over the batch: each example gives BLOCK / 4 vec4s of ∂ℓ/∂z_l and
 // as many of a_{l-1} (rows padded with zeros to 4·N4 floats) for BLOCK² multiply-adds.
 
@@ -42,9 +43,13 @@ fn weight_grad_tile(tile: u32) {
   }
   let base = params.aux_partial_base;
   publish_weight_block(lo, origin, params.aux_slot, base);
+  store_weight_block(lo, origin);
   if (BLOCK == 8u) {
     publish_weight_block(lo_hi, origin + vec2<u32>(0u, 4u), params.aux_slot, base);
     publish_weight_block(hi_lo, origin + vec2<u32>(4u, 0u), params.aux_slot, base);
     publish_weight_block(hi, origin + vec2<u32>(4u, 4u), params.aux_slot, base);
+    store_weight_block(lo_hi, origin + vec2<u32>(0u, 4u));
+    store_weight_block(hi_lo, origin + vec2<u32>(4u, 0u));
+    store_weight_block(hi, origin + vec2<u32>(4u, 4u));
   }
 }

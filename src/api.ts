@@ -7,7 +7,9 @@
  */
 import { ConfigError, ownFields, validateConfig } from "./core/config";
 import type { Backend, RunResult, Subnormals } from "./core/result";
+import type { Trainer } from "./core/training";
 import { runReferenceOffThread } from "./workers/reference-client";
+import { referenceTrainer } from "./workers/trainer-client";
 
 export interface RunOptions {
   /** "webgpu" (default) or "cpu", the float64 reference. */
@@ -79,10 +81,27 @@ export async function run(config: unknown, options?: unknown): Promise<RunResult
   const { backend, subnormals, memoryBudgetBytes, signal } = validateOptions(options);
   signal?.throwIfAborted();
   if (backend === "cpu") return runReferenceOffThread(valid, subnormals ?? "kept", signal);
-  const gpuRun = import("./gpu/engine").then(({ runOnGpu }) =>
-    runOnGpu(valid, { ...(memoryBudgetBytes ? { memoryBudgetBytes } : {}), ...(signal ? { signal } : {}) }),
-  );
+  const gpuOptions = { ...(memoryBudgetBytes ? { memoryBudgetBytes } : {}), ...(signal ? { signal } : {}) };
+  const gpuRun = valid.train
+    ? import("./gpu/trainer").then(({ trainOnGpu }) => trainOnGpu(valid, gpuOptions))
+    : import("./gpu/engine").then(({ runOnGpu }) => runOnGpu(valid, gpuOptions));
   return settleOnAbort(gpuRun, signal);
+}
+
+/**
+ * A training run (the config's `train` set) that advances on request and keeps its weights and
+ * optimizer state between advances: on the GPU (default) or in a worker on the CPU. The lab's
+ * play, pause and step drive one; `run` drives one to the end.
+ */
+export async function train(config: unknown, options?: unknown): Promise<Trainer> {
+  const valid = validateConfig(config);
+  if (!valid.train)
+    throw new ConfigError("train", undefined, "an object { steps, optimizer, learningRate, ... } to train");
+  const { backend, subnormals, memoryBudgetBytes, signal } = validateOptions(options);
+  if (signal) throw new ConfigError("signal", signal, "absent for train (pass a signal to each advance)");
+  if (backend === "cpu") return referenceTrainer(valid, subnormals ?? "kept");
+  const { GpuTrainer } = await import("./gpu/trainer");
+  return GpuTrainer.create(valid, memoryBudgetBytes ? { memoryBudgetBytes } : {});
 }
 
 /** The work's outcome, or a rejection with the signal's reason as soon as it aborts, whichever comes first. */

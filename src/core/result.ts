@@ -31,6 +31,22 @@ export interface NullCauses {
   weightGrad: NullCause[];
 }
 
+/** Per-layer statistics of one recorded step: as the result's top-level fields, plus the update's size. */
+export interface TrainingRecord {
+  step: number;
+  log10ActRms: (number | null)[];
+  log10GradRms: (number | null)[];
+  log10WeightGradRms: (number | null)[];
+  /** log10(‖ΔW_l‖_F / ‖W_l‖_F) of the update this step's gradient gave (null at index 0, at the last step, or if zero). */
+  log10UpdateRatio: (number | null)[];
+}
+
+/** SPEC.md's result.training: the loss after each step t = 0..T, and the recorded steps. */
+export interface TrainingResult {
+  loss: (number | null)[];
+  records: TrainingRecord[];
+}
+
 export interface RunResult {
   config: RunConfig;
   backend: Backend;
@@ -52,6 +68,8 @@ export interface RunResult {
   dispatches?: number;
   /** GPU backend: how the run fit its memory budget. */
   memory?: GpuMemory;
+  /** A config with `train`: the loss after every step and the recorded steps (SPEC.md, "Training"). */
+  training?: TrainingResult;
 }
 
 /** How a GPU run fit its memory budget (src/gpu/plan.ts chooses). */
@@ -121,6 +139,16 @@ export interface RunSummaries {
   weightGrad: (TensorSummary | null)[];
 }
 
+/** The loss ‖a_L − y‖² / (2B) from the summary of ∂ℓ/∂a_L = a_L − y, or null if not finite. */
+export function lossOf(summary: TensorSummary, batch: number): number | null {
+  const log10LossNorm = log10Norm(summary, 1);
+  if (log10LossNorm === null) return !summary.nonFinite && summary.maxAbs === 0 ? 0 : null;
+  // Divided in log10, so a loss within float64's range is reported even when ‖a_L − y‖² is not; a tracked
+  // loss past 2¹⁰²⁴ is null (not finite as a float64), one below 2⁻¹⁰⁷⁴ is 0.
+  const value = 10 ** (2 * log10LossNorm - Math.log10(2 * batch));
+  return Number.isFinite(value) ? value : null;
+}
+
 /** The result from a run's per-layer summaries; weightGrad summaries are of B·∂loss/∂W_l. */
 export function assembleResult(
   config: RunConfig,
@@ -141,15 +169,7 @@ export function assembleResult(
     for (let l = depth; l >= 0; l--) if (test(summaries.grad[l] as TensorSummary)) return l;
     return null;
   };
-  const lossSummary = summaries.grad[depth] as TensorSummary;
-  const log10LossNorm = log10Norm(lossSummary, 1);
-  let loss: number | null = isZero(lossSummary) ? 0 : null;
-  if (log10LossNorm !== null) {
-    // ‖a_L − y‖² / (2B) divided in log10, so a loss within float64's range is reported even when ‖a_L − y‖² is
-    // not; a tracked loss past 2¹⁰²⁴ is null (not finite as a float64), one below 2⁻¹⁰⁷⁴ is 0.
-    const value = 10 ** (2 * log10LossNorm - Math.log10(2 * batch));
-    loss = Number.isFinite(value) ? value : null;
-  }
+  const loss = lossOf(summaries.grad[depth] as TensorSummary, batch);
   // The summaries are of B·∂loss/∂W_l: dividing by B gives the norm, by B·n the RMS of n² entries.
   const log10WeightGrad = (divisor: number) =>
     summaries.weightGrad.map((s) => {

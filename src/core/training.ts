@@ -11,23 +11,16 @@ import type { Optimizer, RunConfig, TrainConfig } from "./config";
 import { layerWeights } from "./init";
 import { ldexp, storeRounding, type Tensor } from "./layers/numerics";
 import { layerBiases, nudged, type ReferenceOptions, runReference } from "./reference";
-import { log10Norm, type RunResult, type Subnormals, summarize } from "./result";
+import {
+  log10Norm,
+  type RunResult,
+  type Subnormals,
+  summarize,
+  type TrainingRecord,
+  type TrainingResult,
+} from "./result";
 
-/** Per-layer statistics of one recorded step: as the result's top-level fields, plus the update's size. */
-export interface TrainingRecord {
-  step: number;
-  log10ActRms: (number | null)[];
-  log10GradRms: (number | null)[];
-  log10WeightGradRms: (number | null)[];
-  /** log10(‖ΔW_l‖_F / ‖W_l‖_F) of the update this step's gradient gave (null at index 0, at the last step, or if zero). */
-  log10UpdateRatio: (number | null)[];
-}
-
-/** SPEC.md's result.training: the loss after each step t = 0..T, and the recorded steps. */
-export interface TrainingResult {
-  loss: (number | null)[];
-  records: TrainingRecord[];
-}
+export type { TrainingRecord, TrainingResult };
 
 /** A run's result with its training. */
 export type TrainedResult = RunResult & { training: TrainingResult };

@@ -237,6 +237,7 @@ async function tryEach(config: RunConfig, trial: Trial): Promise<ProductTiling> 
     init: { scheme: "xavier_normal", gain: 1 },
     residual: null,
     norm: "none",
+    train: undefined,
   };
   let best = DEFAULT_TILING;
   let bestMs = Number.POSITIVE_INFINITY;

@@ -97,7 +97,7 @@ export async function withGpu<T>(run: (gpu: GpuContext) => Promise<T>, signal?: 
 }
 
 /** Whether the device is lost, giving `device.lost` one task to settle after a failure it caused. */
-async function wasLost(device: GPUDevice): Promise<boolean> {
+export async function wasLost(device: GPUDevice): Promise<boolean> {
   if (lostDevices.has(device)) return true;
   await new Promise((resolve) => setTimeout(resolve, 0));
   return lostDevices.has(device);

@@ -81,6 +81,7 @@ const NON_FINITE_BITS = 0x7f800000;
  * once more on a fresh device (withGpu in src/gpu/device.ts).
  */
 export async function runOnGpu(config: RunConfig, options: GpuRunOptions = {}): Promise<RunResult> {
+  if (config.train) throw new RangeError("a config with train runs through trainOnGpu (src/gpu/trainer.ts)");
   options.signal?.throwIfAborted();
   const ended = autotune.runStarted();
   try {
@@ -148,14 +149,14 @@ async function runOnDevice(gpu: GpuContext, config: RunConfig, options: GpuRunOp
 }
 
 /** A RangeError naming the option unless `value` is unset or one of `choices`. */
-function checkChoice<T>(field: string, value: T | undefined, choices: readonly T[]): void {
+export function checkChoice<T>(field: string, value: T | undefined, choices: readonly T[]): void {
   if (value !== undefined && !choices.includes(value)) {
     throw new RangeError(`${field} must be one of ${choices.join(", ")}, got ${String(value)}`);
   }
 }
 
 /** The given tiling (checked), or the autotune's for this adapter and shape, at once. */
-function chooseTiling(adapter: string, config: RunConfig, options: GpuRunOptions): ProductTiling {
+export function chooseTiling(adapter: string, config: RunConfig, options: GpuRunOptions): ProductTiling {
   const { workgroup, block } = options;
   if (workgroup === undefined && block === undefined) return autotune.tiling(adapter, config);
   checkChoice("workgroup", workgroup, WORKGROUP_CHOICES);
@@ -163,18 +164,25 @@ function chooseTiling(adapter: string, config: RunConfig, options: GpuRunOptions
   return { workgroup: workgroup ?? DEFAULT_TILING.workgroup, block: block ?? DEFAULT_TILING.block };
 }
 
-function readSummaries(layout: SlotLayout, bytes: ArrayBuffer): RunSummaries {
-  const slots = layout.reported;
-  const bits = new Uint32Array(bytes, 0, slots);
-  const maxAbs = new Float32Array(bytes, 0, slots);
-  const exponents = new Int32Array(bytes, 4 * slots, slots);
-  const sums = new Float32Array(bytes, 8 * slots, slots);
-  const summary = (slot: number): TensorSummary => ({
+/**
+ * The summary of each slot from the three arrays the readback holds at `offset` (largest |v| as
+ * bits, exponents, sums of `slots` slots each).
+ */
+export function slotSummaries(bytes: ArrayBuffer, slots: number, offset = 0): (slot: number) => TensorSummary {
+  const bits = new Uint32Array(bytes, offset, slots);
+  const maxAbs = new Float32Array(bytes, offset, slots);
+  const exponents = new Int32Array(bytes, offset + 4 * slots, slots);
+  const sums = new Float32Array(bytes, offset + 8 * slots, slots);
+  return (slot) => ({
     maxAbs: maxAbs[slot] as number,
     scaledSumSq: sums[slot] as number,
     nonFinite: (bits[slot] as number) >= NON_FINITE_BITS,
     exponent2: exponents[slot] as number,
   });
+}
+
+export function readSummaries(layout: SlotLayout, bytes: ArrayBuffer, offset = 0): RunSummaries {
+  const summary = slotSummaries(bytes, layout.reported, offset);
   const layers = Array.from({ length: layout.depth + 1 }, (_, l) => l);
   return {
     act: layers.map((l) => summary(layout.act(l))),

@@ -31,8 +31,12 @@ import reduceOneWgsl from "../../shaders/reduce_one.wgsl?raw";
 import scalingWgsl from "../../shaders/scaling.wgsl?raw";
 import seedWgsl from "../../shaders/seed.wgsl?raw";
 import statsWgsl from "../../shaders/stats.wgsl?raw";
+import trainStepWgsl from "../../shaders/train_step.wgsl?raw";
+import updateWgsl from "../../shaders/update.wgsl?raw";
 import weightBlockWgsl from "../../shaders/weight_block.wgsl?raw";
 import weightGradWgsl from "../../shaders/weight_grad.wgsl?raw";
+import weightGradDiscardWgsl from "../../shaders/weight_grad_discard.wgsl?raw";
+import weightGradStoreWgsl from "../../shaders/weight_grad_store.wgsl?raw";
 import { type ParamName, paramsStruct } from "./params";
 
 type BindingKind = "uniform" | "storage" | "read-only-storage";
@@ -62,6 +66,38 @@ const params: Binding = { kind: "uniform", dynamic: true };
 const layer = (kind: BindingKind): Binding => ({ kind, dynamic: true });
 const whole = (kind: BindingKind): Binding => ({ kind });
 const random = [philoxWgsl, randomWgsl, drawsWgsl];
+
+/** Layer l's backward step (shaders/backward_step.wgsl), storing B·∂loss/∂W_l (binding 7) or not. */
+function backwardStep(name: string, storeWeightGrad: boolean): Kernel {
+  const store = storeWeightGrad ? weightGradStoreWgsl : weightGradDiscardWgsl;
+  return kernel(
+    name,
+    [
+      ...random,
+      activationsWgsl,
+      layerWgsl,
+      productWeightsWgsl,
+      backwardWgsl,
+      weightBlockWgsl,
+      store,
+      weightGradWgsl,
+      backwardStepWgsl,
+    ],
+    [
+      params,
+      layer("read-only-storage"),
+      layer("read-only-storage"),
+      whole("read-only-storage"),
+      whole("storage"),
+      layer("read-only-storage"),
+      whole("read-only-storage"),
+      ...(storeWeightGrad ? [whole("storage")] : []),
+    ],
+    true,
+    2,
+    ["layer", "seed", "initParam", "inSlot", "outSlot", "partialBase", "auxSlot", "auxPartialBase"],
+  );
+}
 
 function kernel(
   name: string,
@@ -110,31 +146,9 @@ export const KERNELS = {
     0,
     ["inSlot", "outSlot", "partialBase", "targetExp"],
   ),
-  backward: kernel(
-    "backward_step",
-    [
-      ...random,
-      activationsWgsl,
-      layerWgsl,
-      productWeightsWgsl,
-      backwardWgsl,
-      weightBlockWgsl,
-      weightGradWgsl,
-      backwardStepWgsl,
-    ],
-    [
-      params,
-      layer("read-only-storage"),
-      layer("read-only-storage"),
-      whole("read-only-storage"),
-      whole("storage"),
-      layer("read-only-storage"),
-      whole("read-only-storage"),
-    ],
-    true,
-    2,
-    ["layer", "seed", "initParam", "inSlot", "outSlot", "partialBase", "auxSlot", "auxPartialBase"],
-  ),
+  backward: backwardStep("backward_step", false),
+  /** Training's backward step: also stores B·∂loss/∂W_l for the update. */
+  backwardTrain: backwardStep("backward_train", true),
   layerForward: kernel(
     "layer_forward",
     [activationsWgsl, layerWgsl, layerGroupsWgsl, layerForwardWgsl],
@@ -151,6 +165,24 @@ export const KERNELS = {
     0,
     ["layer", "inSlot", "outSlot", "auxSlot", "alpha"],
   ),
+  /** Training: step t's update of W_l and b_l, with the statistics of W_l and ΔW_l. */
+  update: kernel(
+    "update",
+    [updateWgsl],
+    [
+      params,
+      layer("storage"),
+      layer("storage"),
+      whole("read-only-storage"),
+      whole("storage"),
+      whole("read-only-storage"),
+      whole("read-only-storage"),
+    ],
+    true,
+    0,
+    ["layer", "outSlot", "auxSlot", "partialBase", "auxPartialBase"],
+  ),
+  trainStep: kernel("train_step", [trainStepWgsl], [whole("storage")], false, 0, []),
   reduce: kernel("reduce", [reduceWgsl], [whole("storage")], true, 0, []),
   reduceOne: kernel("reduce_one", [reduceOneWgsl], [params, whole("storage")], true, 0, ["outSlot", "partialBase"]),
   chainForward: kernel(

@@ -10,7 +10,7 @@
  * ∂ℓ/∂z_{l-1} from layer l−1's state, which the same position holds as a_{l-1}.
  */
 import { ACTIVATIONS } from "../core/activations";
-import { type RunConfig, TARGETS } from "../core/config";
+import { OPTIMIZERS, type RunConfig, TARGETS } from "../core/config";
 import type { CompiledKernel } from "./kernels";
 import { KERNELS } from "./kernels";
 import { blockGrid, dispatchGrid, drawGroups, layerState, tileCount, WORKGROUP } from "./plan";
@@ -65,6 +65,8 @@ export class LayeredSteps {
   /** The layer whose weights the one weight buffer holds, when weights are drawn where used. */
   private drawnLayer = 0;
   private readonly prepared: Prepared;
+  /** Training: the update kernel, while building a pass that takes its step's update. */
+  private updating: CompiledKernel | null = null;
 
   constructor(private readonly run: RunEncoder) {
     const { config, plan } = run;
@@ -94,7 +96,7 @@ export class LayeredSteps {
         TRACKED: tracked,
         ...(epilogue ? { STORE_GRAD: true } : {}),
       }),
-      backward: run.compile(KERNELS.backward, {
+      backward: run.compile(this.backwardKernel, {
         ...run.productShape,
         ACTIVATION: activation.id,
         TRACKED: tracked,
@@ -110,6 +112,11 @@ export class LayeredSteps {
       initParam: param,
       layer: epilogue ? this.layerKernels() : null,
     };
+  }
+
+  /** The backward step, storing B·∂loss/∂W_l when training. */
+  private get backwardKernel() {
+    return this.run.plan.training ? KERNELS.backwardTrain : KERNELS.backward;
   }
 
   private layerKernels(): LayerKernels {
@@ -140,6 +147,73 @@ export class LayeredSteps {
     });
     if (!this.run.plan.reduceEachDispatch) backward.push(this.run.reduceStep());
     return [init, forward, backward];
+  }
+
+  /**
+   * Training: one pass over the stored weights, as build()'s forward and backward steps, then a
+   * reduction of every slot (`record`) or of ∂ℓ/∂a_L's alone (the loss). With `update`, it counts the
+   * step first and each layer's backward step is followed by its update (shaders/update.wgsl), before
+   * anything overwrites ∂ℓ/∂z_l.
+   */
+  trainingPass(update: boolean, record: boolean): Step[] {
+    const { config, plan } = this.run;
+    const training = plan.training;
+    if (!training || !config.train) throw new RangeError("trainingPass needs a training plan");
+    const steps: Step[] = [];
+    if (update) {
+      const count = this.run.compile(KERNELS.trainStep, {});
+      steps.push(this.run.step(KERNELS.trainStep, count, {}, [{ buffer: this.run.trainingBuffers.stepCount }], [1]));
+      this.updating = this.run.compile(KERNELS.update, {
+        ...this.run.shape,
+        OPTIMIZER: OPTIMIZERS.indexOf(config.train.optimizer),
+        LEARNING_RATE: Math.fround(config.train.learningRate),
+        MOMENTUM: Math.fround(config.train.momentum),
+        BETA1: Math.fround(config.train.beta1),
+        BETA2: Math.fround(config.train.beta2),
+        EPSILON: Math.fround(config.train.epsilon),
+        BIASES: config.biasSigma > 0,
+      });
+    }
+    for (const step of chainSchedule(config.depth, plan.positions)) this.chainStep(step, steps);
+    this.updating = null;
+    steps.push(record ? this.run.reduceStep() : this.lossReduction());
+    return steps;
+  }
+
+  /** The reduction of ∂ℓ/∂a_L's slot alone: the loss of a pass that is not recorded. */
+  private lossReduction(): Step {
+    const { plan } = this.run;
+    const slot = plan.slotLayout.grad(plan.depth);
+    const compiled = this.run.compile(KERNELS.reduceOne, { PARTIALS: plan.partialsPerLayer });
+    const params = { outSlot: slot, partialBase: this.partialBase(slot) };
+    return this.run.step(KERNELS.reduceOne, compiled, params, [{ buffer: this.run.sums }], [1]);
+  }
+
+  /** Training: step t's update of W_l and b_l, from the stored B·∂loss/∂W_l and ∂ℓ/∂z_l in `gradZ`. */
+  private updateStep(l: number, gradZ: { buffer: GPUBuffer }, steps: Step[]): void {
+    const compiled = this.updating;
+    if (!compiled) return;
+    const { plan, config } = this.run;
+    const slots = plan.slotLayout;
+    const buffers = this.run.trainingBuffers;
+    const params = {
+      layer: l,
+      outSlot: slots.update(l),
+      auxSlot: slots.weight(l),
+      partialBase: this.partialBase(slots.update(l)),
+      auxPartialBase: this.partialBase(slots.weight(l)),
+    };
+    const resources = [
+      this.run.weightLayer(l),
+      this.run.optimizerState(l),
+      { buffer: buffers.weightGrad },
+      { buffer: this.run.biases },
+      gradZ,
+      { buffer: buffers.stepCount },
+    ];
+    const n = config.width;
+    const grid = dispatchGrid(Math.max(Math.ceil(n / 4) ** 2, n), WORKGROUP);
+    steps.push(this.run.step(KERNELS.update, compiled, params, resources, grid));
   }
 
   private chainStep(step: ChainStep, steps: Step[]): void {
@@ -307,13 +381,15 @@ export class LayeredSteps {
     const gradZ = layer ? { buffer: this.run.preActivationGrad as GPUBuffer } : this.gradBuffer(l);
     // The skip's ∂ℓ/∂a_l (read only with a residual connection; bound either way).
     const resources = [weights, act, gradZ, this.gradBuffer(l - 1), act, this.gradBuffer(l)];
-    const step = this.run.step(KERNELS.backward, backward, params, resources, backwardGrid);
+    if (plan.training) resources.push({ buffer: this.run.trainingBuffers.weightGrad });
+    const step = this.run.step(this.backwardKernel, backward, params, resources, backwardGrid);
     this.pushWithStatistics(steps, step, weightSlot, slot);
+    this.updateStep(l, gradZ, steps);
     this.layerBackwardStep(l - 1, previous, steps);
   }
 
   /** The draws: stored weights, biases, then a_0 and the targets with a_0's statistics. */
-  private initSteps() {
+  initSteps() {
     const { config } = this.run;
     const steps = [...this.run.weightSteps(), ...this.run.biasSteps()];
     const data = this.run.compile(KERNELS.data, {

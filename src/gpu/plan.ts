@@ -8,7 +8,15 @@
 import type { RunConfig } from "../core/config";
 import { computations, MIN_CHECKPOINT_POSITIONS } from "./schedule";
 import { SlotLayout } from "./slots";
-import { EXAMPLE_DISPATCH_FLOPS, EXAMPLE_MAX_WORK, FUSED_MAX_ENTRIES, IN_KERNEL_MAX_BATCH } from "./tuning";
+import {
+  EXAMPLE_DISPATCH_FLOPS,
+  EXAMPLE_MAX_WORK,
+  FUSED_MAX_ENTRIES,
+  IN_KERNEL_MAX_BATCH,
+  TRAIN_READBACK_BYTES,
+  TRAIN_READBACK_PASSES,
+  TRAIN_READBACK_RECORDS,
+} from "./tuning";
 
 /** Bytes of GPU buffers a run may use unless told otherwise. */
 export const DEFAULT_MEMORY_BUDGET = 1 << 30;
@@ -154,8 +162,12 @@ export function exampleLayersPerDispatch(config: RunConfig): number {
 const EPILOGUE_REFUSAL =
   "residual connections and norms run on the layered path only (shaders/layer_*.wgsl); the fused and per-example kernels have no port yet";
 
+const TRAINING_REFUSAL =
+  "training runs on the layered path only (its weights are stored there, and updated by shaders/update.wgsl)";
+
 /** Why a config cannot take the per-example path, or null when it can. */
 export function perExampleRefusal(config: RunConfig): string | null {
+  if (config.train) return TRAINING_REFUSAL;
   if (config.numerics !== "float32") {
     return "the per-example path runs float32 numerics only: tracked numerics scale each layer by the whole batch";
   }
@@ -168,6 +180,7 @@ export function perExampleRefusal(config: RunConfig): string | null {
 
 /** Why a config cannot take the fused path, or null when it can. */
 export function fusedRefusal(config: RunConfig): string | null {
+  if (config.train) return TRAINING_REFUSAL;
   return hasLayerEpilogue(config) ? EPILOGUE_REFUSAL : null;
 }
 
@@ -191,7 +204,7 @@ export function choosePath(config: RunConfig): RunPath {
 
 /** Where a layered run's weights come from, first choice first (see WeightSource). */
 function layeredWeightSources(config: RunConfig): WeightSource[] {
-  if (config.init.scheme === "orthogonal") return ["stored"];
+  if (config.init.scheme === "orthogonal" || config.train) return ["stored"];
   return ["stored", "regenerated", ...(config.batch <= IN_KERNEL_MAX_BATCH ? (["in-kernel"] as const) : [])];
 }
 
@@ -254,11 +267,21 @@ export interface BufferPlan {
   /** Layered path with residual connections or norms: the layer kernels and each position's state (layerState). */
   epilogue: boolean;
   partialBytes: number;
+  /** Training runs: the optimizer state and the readbacks (null for a single pass). */
+  training: TrainingPlan | null;
   /** Most dispatches the run encodes (one params record each). */
   dispatches: number;
   /** Every byte the run allocates, by role. */
   bytes: Record<
-    "weights" | "activations" | "gradients" | "preActivations" | "biases" | "targets" | "statistics" | "params",
+    | "weights"
+    | "activations"
+    | "gradients"
+    | "preActivations"
+    | "biases"
+    | "targets"
+    | "statistics"
+    | "params"
+    | "training",
     number
   >;
   totalBytes: number;
@@ -278,6 +301,49 @@ export function layeredBytes(array: LayeredArray): number {
   const rest = array.layers - full * array.layersPerBuffer;
   const bufferBytes = (layers: number) => (layers - 1) * array.stride + array.layerBytes;
   return full * bufferBytes(array.layersPerBuffer) + (rest > 0 ? bufferBytes(rest) : 0);
+}
+
+/**
+ * A training run's buffers beyond a single pass's: each layer's optimizer state (momentum's v, or
+ * Adam's m and v, of W_l and then of b_l, rows of paddedWidth floats), one layer's stored
+ * B·∂loss/∂W_l, and the staging of the losses and records read back together.
+ */
+export interface TrainingPlan {
+  /** Moments kept per parameter: 0 (sgd), 1 (momentum), 2 (adam). */
+  moments: number;
+  /** The optimizer state, one layer per W_l (absent for sgd: zero layers). */
+  state: LayeredArray;
+  /** Passes whose losses one readback carries at most. */
+  passesPerReadback: number;
+  /** Records one readback carries at most, and the bytes of one (the reported slots' three arrays). */
+  recordsPerReadback: number;
+  recordBytes: number;
+  /** Bytes of the buffers above and the step counter. */
+  bytes: number;
+}
+
+/** Moments the optimizer keeps per parameter. */
+const OPTIMIZER_MOMENTS = { sgd: 0, momentum: 1, adam: 2 } as const;
+
+function planTraining(config: RunConfig, limits: AdapterLimits, slots: SlotLayout): TrainingPlan | null {
+  if (!config.train) return null;
+  const row = paddedWidth(config.width);
+  const moments = OPTIMIZER_MOMENTS[config.train.optimizer];
+  const state = layered(
+    moments > 0 ? config.depth : 0,
+    4 * moments * (config.width + 1) * row,
+    limits,
+    "optimizer state",
+  );
+  const recordBytes = 12 * slots.reported;
+  const recordsPerReadback = Math.max(
+    1,
+    Math.min(TRAIN_READBACK_RECORDS, Math.floor(TRAIN_READBACK_BYTES / recordBytes)),
+  );
+  const passesPerReadback = TRAIN_READBACK_PASSES;
+  const staging = 2 * (12 * passesPerReadback + recordsPerReadback * recordBytes);
+  const bytes = layeredBytes(state) + 4 * config.width * row + 16 + staging;
+  return { moments, state, passesPerReadback, recordsPerReadback, recordBytes, bytes };
 }
 
 export interface PlanOptions {
@@ -317,7 +383,9 @@ export function planBuffers(config: RunConfig, limits: AdapterLimits, options: P
     );
   }
   const weightChoices = options.weights ? [options.weights] : layeredWeightSources(config);
-  const reduceChoices = options.reduceEachDispatch === undefined ? [false, true] : [options.reduceEachDispatch];
+  // Training reduces once per pass: its partials are a fraction of its weights and optimizer state.
+  const reduceChoices =
+    options.reduceEachDispatch === undefined ? (config.train ? [false] : [false, true]) : [options.reduceEachDispatch];
   const checkpointChoices = options.positions === undefined ? [false, true] : [options.positions < keepAll];
   const attempts = checkpointChoices.flatMap((checkpoint) =>
     reduceChoices.flatMap((reduceEachDispatch) =>
@@ -406,6 +474,9 @@ function planFixed(
   if (positions < Math.min(depth + 1, MIN_CHECKPOINT_POSITIONS)) {
     throw new RangeError(`a run keeps at least ${MIN_CHECKPOINT_POSITIONS} activations, got ${positions}`);
   }
+  if (config.train && choice && (choice.weights !== "stored" || choice.reduceEachDispatch)) {
+    throw new RangeError("a training run stores its weights and reduces its statistics once per pass");
+  }
   if (choice && choice.weights !== "stored" && config.init.scheme === "orthogonal") {
     throw new RangeError(
       "orthogonal weights cannot be regenerated where they are used: their QR needs the whole matrix",
@@ -432,11 +503,12 @@ function planFixed(
   }
   const partialsPerLayer = fused ? fusedWorkgroupSize(config) : perExample ? batch : blockGrid(batch, n).partials;
   const partialsPerWeight = fused ? fusedWorkgroupSize(config) : blockGrid(n, n).partials;
-  const slotLayout = new SlotLayout(depth, epilogue);
+  const slotLayout = new SlotLayout(depth, epilogue, config.train !== undefined);
   const slots = slotLayout.reported;
   const partialBytes = reduceEachDispatch
     ? 8 * (partialsPerLayer + partialsPerWeight)
-    : 8 * ((2 * depth + 2) * partialsPerLayer + depth * partialsPerWeight);
+    : 8 * (slotLayout.tensorSlots * partialsPerLayer + (slots - slotLayout.tensorSlots) * partialsPerWeight);
+  const training = planTraining(config, layerLimits, slotLayout);
   const forwardSteps = fused ? depth : depth * computations(depth, positions);
   const dispatches = fused
     ? 4 + weights.buffers
@@ -448,6 +520,7 @@ function planFixed(
           storedWeights || weightsInKernel ? weights.buffers : null,
           reduceEachDispatch,
           epilogue,
+          training !== null,
         );
   const bytes = {
     weights: layeredBytes(weights),
@@ -459,6 +532,7 @@ function planFixed(
     // max bits and exponents of every slot, then the sums and the readback of the reported ones
     statistics: partialBytes + 4 * (2 * slotLayout.total + 4 * slots),
     params: 256 * dispatches,
+    training: training?.bytes ?? 0,
   };
   const totalBytes = Object.values(bytes).reduce((sum, b) => sum + b, 0);
   if (totalBytes > budget) {
@@ -486,6 +560,7 @@ function planFixed(
     slotLayout,
     epilogue,
     partialBytes,
+    training,
     dispatches,
     bytes,
     totalBytes,
@@ -496,7 +571,9 @@ function planFixed(
  * Most dispatches of a layered run: weight draws (one per stored buffer, or one before each step
  * that needs W_l), biases, data, the forward steps, the seed, one per layer backward, the layer
  * kernels (one per forward step and one per layer backward), and the reductions (one, or one per
- * slot after each statistics-writing dispatch).
+ * slot after each statistics-writing dispatch). A training run encodes its pass three ways (with
+ * and without its update, with and without a full reduction), each with one update per layer, the
+ * step count and a reduction.
  */
 function layeredDispatches(
   config: RunConfig,
@@ -504,12 +581,15 @@ function layeredDispatches(
   weightBuffers: number | null,
   reduceEachDispatch: boolean,
   epilogue: boolean,
+  training = false,
 ): number {
   const L = config.depth;
   const draws = weightBuffers ?? forwardSteps + L;
   const slotsWritten = 1 + forwardSteps + 1 + 2 * L;
   const layerKernels = epilogue ? forwardSteps + L : 0;
-  return draws + 2 + forwardSteps + 1 + L + layerKernels + (reduceEachDispatch ? slotsWritten : 1);
+  const pass = forwardSteps + 1 + L + layerKernels;
+  if (training) return draws + 2 + 3 * (pass + L + 2);
+  return draws + 2 + pass + (reduceEachDispatch ? slotsWritten : 1);
 }
 
 /**

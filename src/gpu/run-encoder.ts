@@ -30,6 +30,13 @@ export interface Step {
   flops: number;
 }
 
+/** A training run's buffers: one layer's B·∂loss/∂W_l, the step count t, and the optimizer state. */
+export interface TrainingBuffers {
+  weightGrad: GPUBuffer;
+  stepCount: GPUBuffer;
+  state: GPUBuffer[];
+}
+
 /** Where layer l of a layered array lives: which buffer, at which byte offset. */
 function locate(array: LayeredArray, layer: number): { index: number; offset: number } {
   const index = Math.floor(layer / array.layersPerBuffer);
@@ -48,11 +55,12 @@ export class RunEncoder {
   readonly preActivationGrad: GPUBuffer | null;
   readonly biases: GPUBuffer;
   readonly targets: GPUBuffer;
-  private readonly maxBits: GPUBuffer;
-  private readonly exponents: GPUBuffer;
+  readonly maxBits: GPUBuffer;
+  readonly exponents: GPUBuffer;
   private readonly partials: GPUBuffer;
   readonly sums: GPUBuffer;
   private readonly paramsBuffer: GPUBuffer;
+  private training: TrainingBuffers | null = null;
   private readonly bindGroups = new Map<string, GPUBindGroup>();
   private statsGroup: GPUBindGroup | null = null;
   private readonly steps: Step[][] = [];
@@ -88,6 +96,42 @@ export class RunEncoder {
     this.partials = buffers.create("partials", plan.partialBytes, STORAGE);
     this.sums = buffers.create("sums", 4 * plan.slots, STORAGE | COPY_SRC);
     this.paramsBuffer = buffers.create("params", plan.bytes.params, UNIFORM | COPY_DST);
+  }
+
+  /** A training run's buffers (plan.training), made when first asked for. */
+  get trainingBuffers(): TrainingBuffers {
+    const plan = this.plan.training;
+    if (!plan) throw new RangeError("this run does not train");
+    if (!this.training) {
+      const { STORAGE, COPY_DST } = GPUBufferUsage;
+      const state = this.layeredBuffers("optimizer state", plan.state, STORAGE);
+      if (state.length === 0) state.push(this.buffers.create("no optimizer state", 16, STORAGE));
+      this.training = {
+        weightGrad: this.buffers.create("weight gradient", this.plan.weights.layerBytes, STORAGE),
+        stepCount: this.buffers.create("step count", 16, STORAGE | COPY_DST),
+        state,
+      };
+    }
+    return this.training;
+  }
+
+  /** The optimizer state of layer l, or the placeholder of an optimizer without state. */
+  optimizerState(layer: number) {
+    const plan = this.plan.training;
+    if (!plan || plan.moments === 0)
+      return { buffer: this.trainingBuffers.state[0] as GPUBuffer, layerBytes: 16, offset: 0 };
+    const { index, offset } = locate(plan.state, layer - 1);
+    return { buffer: this.trainingBuffers.state[index] as GPUBuffer, layerBytes: plan.state.layerBytes, offset };
+  }
+
+  /** Uploads what the steps need before they run: orthogonal weights (off the main thread). */
+  async prepare(signal?: AbortSignal): Promise<void> {
+    await this.uploadOrthogonalWeights(signal);
+  }
+
+  /** Writes every params record the steps built so far; the steps' dispatches read them from now on. */
+  writeParams(): void {
+    this.device.queue.writeBuffer(this.paramsBuffer, 0, this.params.toBytes());
   }
 
   private layeredBuffers(label: string, array: LayeredArray, usage: GPUBufferUsageFlags): GPUBuffer[] {
@@ -156,12 +200,14 @@ export class RunEncoder {
     return { readback, timed: false };
   }
 
-  private clearStatistics(encoder: GPUCommandEncoder): void {
-    encoder.clearBuffer(this.maxBits);
-    encoder.clearBuffer(this.exponents);
+  /** Clears every slot's largest entry and exponent, from slot `first` on (a_0's stay from the draw: 1). */
+  clearStatistics(encoder: GPUCommandEncoder, first = 0): void {
+    const bytes = 4 * (this.plan.slotLayout.total - first);
+    encoder.clearBuffer(this.maxBits, 4 * first, bytes);
+    encoder.clearBuffer(this.exponents, 4 * first, bytes);
   }
 
-  private encodePass(encoder: GPUCommandEncoder, steps: Step[], timestampWrites?: GPUComputePassTimestampWrites) {
+  encodePass(encoder: GPUCommandEncoder, steps: Step[], timestampWrites?: GPUComputePassTimestampWrites) {
     const pass = encoder.beginComputePass(timestampWrites ? { timestampWrites } : {});
     for (const step of steps) {
       pass.setPipeline(step.kernel.pipeline);

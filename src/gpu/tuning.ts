@@ -38,3 +38,11 @@ export const CHUNKED_FLOPS = 2e9;
 export const CHUNK_MS = 100;
 /** Floating-point operations of a long run's first chunk, before chunks are sized by their time. */
 export const FIRST_CHUNK_FLOPS = 2e8;
+
+/**
+ * A training run reads its losses and records back together: at most this many passes' losses, and
+ * this many records or bytes of them, per readback (a thousand steps cost a handful of readbacks).
+ */
+export const TRAIN_READBACK_PASSES = 1024;
+export const TRAIN_READBACK_RECORDS = 64;
+export const TRAIN_READBACK_BYTES = 8 * 2 ** 20;

@@ -27,8 +27,14 @@ export class WorkerPool {
 
   constructor(
     private readonly start: () => Worker,
-    private readonly keep = 1,
+    private keep = 1,
   ) {}
+
+  /** Ends the idle workers (a call in flight ends its own when it settles). */
+  close(): void {
+    for (const worker of this.idle.splice(0)) worker.terminate();
+    this.keep = 0;
+  }
 
   /** Sends `request` (moving `transfer`) to a worker; resolves to its result or rejects with its error. */
   call<T>(

@@ -2,6 +2,7 @@
 import type { RunConfig } from "../core/config";
 import { runReference } from "../core/reference";
 import type { RunResult, Subnormals } from "../core/result";
+import { trainReference } from "../core/training";
 import { hasWorkers, WorkerPool } from "./pool";
 import type { ReferenceRequest } from "./reference.worker";
 
@@ -22,6 +23,9 @@ export async function runReferenceOffThread(
   onProgress?: (fraction: number) => void,
 ): Promise<RunResult> {
   signal?.throwIfAborted();
-  if (!hasWorkers()) return runReference(config, { subnormals, ...(onProgress ? { onProgress } : {}) });
+  if (!hasWorkers()) {
+    const reference = config.train ? trainReference : runReference;
+    return reference(config, { subnormals, ...(onProgress ? { onProgress } : {}) });
+  }
   return workers.call<RunResult>({ config, subnormals } satisfies ReferenceRequest, signal, [], onProgress);
 }

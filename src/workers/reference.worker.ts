@@ -2,6 +2,7 @@
 import type { RunConfig } from "../core/config";
 import { runReference } from "../core/reference";
 import type { RunResult, Subnormals } from "../core/result";
+import { trainReference } from "../core/training";
 import { serve } from "./pool";
 
 /** One run: a validated config and how float32 arithmetic treats subnormals. */
@@ -11,5 +12,5 @@ export interface ReferenceRequest {
 }
 
 serve<ReferenceRequest, RunResult>(({ config, subnormals }, progress) => ({
-  result: runReference(config, { subnormals, onProgress: progress }),
+  result: (config.train ? trainReference : runReference)(config, { subnormals, onProgress: progress }),
 }));

@@ -32,7 +32,14 @@ function tolerance(loss: number, n: number, depth: number, s: number): number {
 
 /** The scalar recursion's loss curve, loss[0..T]. */
 function scalarLosses(
-  { n, depth, c, eta, steps, optimizer }: { n: number; depth: number; c: number; eta: number; steps: number; optimizer: Optimizer },
+  {
+    n,
+    depth,
+    c,
+    eta,
+    steps,
+    optimizer,
+  }: { n: number; depth: number; c: number; eta: number; steps: number; optimizer: Optimizer },
   beta1 = 0.9,
   beta2 = 0.999,
   mu = 0.9,
