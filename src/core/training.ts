@@ -46,8 +46,9 @@ export interface Trainer {
   /** All T + 1 passes have run. */
   readonly done: boolean;
   /**
-   * Runs up to `passes` more passes (never past T) and resolves to what they produced; an abort
-   * rejects with the signal's reason, and the trainer stays where the last finished pass left it.
+   * Runs up to `passes` more passes (never past T) and resolves to what they produced. An abort
+   * rejects with the signal's reason: a GPU trainer stops after the chunk in flight (`passes` counts
+   * what ran, whose losses are not reported), a CPU trainer's worker is ended with its state.
    */
   advance(passes: number, signal?: AbortSignal): Promise<TrainingUpdate>;
   /** Frees the trainer's GPU buffers or worker; advancing after it rejects. */

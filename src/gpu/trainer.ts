@@ -168,23 +168,27 @@ export class GpuTrainer implements Trainer {
     let pending: Promise<void> | null = null;
     let remaining = count;
     let index = 0;
-    while (remaining > 0) {
-      signal?.throwIfAborted();
-      const passes = this.chunkSize(remaining, training.passesPerReadback, training.recordsPerReadback);
-      const staging = this.stageChunk(this.staging[index % 2] as GPUBuffer, passes);
-      const began = performance.now();
-      this.gpu.device.queue.submit([this.encodeChunk(staging)]);
-      this.passesRun += passes;
-      remaining -= passes;
-      index++;
+    try {
+      while (remaining > 0) {
+        signal?.throwIfAborted();
+        const passes = this.chunkSize(remaining, training.passesPerReadback, training.recordsPerReadback);
+        const staging = this.stageChunk(this.staging[index % 2] as GPUBuffer, passes);
+        const began = performance.now();
+        this.gpu.device.queue.submit([this.encodeChunk(staging)]);
+        this.passesRun += passes;
+        remaining -= passes;
+        index++;
+        if (pending) await pending;
+        pending = this.readChunk(staging, update).then(() => {
+          const ms = performance.now() - began;
+          if (ms < CHUNK_MS / 2) this.chunkPasses *= 2;
+          else if (ms > 2 * CHUNK_MS) this.chunkPasses = Math.max(1, Math.floor(this.chunkPasses / 2));
+        });
+      }
+    } finally {
+      // Even when aborted, the chunk in flight is read, so its staging buffer is free for the next advance.
       if (pending) await pending;
-      pending = this.readChunk(staging, update).then(() => {
-        const ms = performance.now() - began;
-        if (ms < CHUNK_MS / 2) this.chunkPasses *= 2;
-        else if (ms > 2 * CHUNK_MS) this.chunkPasses = Math.max(1, Math.floor(this.chunkPasses / 2));
-      });
     }
-    if (pending) await pending;
   }
 
   /** Passes of the next chunk: the grown size, within what is left and what one staging buffer holds. */
