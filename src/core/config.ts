@@ -64,8 +64,11 @@ export interface TrainConfig {
 /** Steps of a training run, and the most per-layer records its default `record` keeps. */
 export const TRAIN_LIMITS = { steps: { min: 1, max: 100000 }, defaultRecords: 200, maxLearningRate: 1e6 } as const;
 
-/** Every `record` steps so that steps 1..T give at most TRAIN_LIMITS.defaultRecords records. */
-export const defaultRecordEvery = (steps: number) => Math.max(1, Math.ceil(steps / TRAIN_LIMITS.defaultRecords));
+/**
+ * The smallest `record` whose multiples among steps 1..T are at most TRAIN_LIMITS.defaultRecords (step 0
+ * and the last step are recorded besides).
+ */
+export const defaultRecordEvery = (steps: number) => Math.floor(steps / (TRAIN_LIMITS.defaultRecords + 1)) + 1;
 
 /** A complete, validated config: every field present. */
 export interface RunConfig {

@@ -297,3 +297,64 @@ describe("validateConfig: objects that are not plain, and inherited fields", () 
     expect(validateConfig(bare).depth).toBe(9);
   });
 });
+
+describe("validateConfig: train", () => {
+  const train = (value: unknown) => validateConfig({ train: value }).train;
+  const refusal = (value: unknown, numerics?: string) => {
+    try {
+      validateConfig({ train: value, ...(numerics ? { numerics } : {}) });
+    } catch (error) {
+      return (error as ConfigError).message;
+    }
+    return "accepted";
+  };
+
+  it("is absent unless given, and fills every optimizer's defaults", () => {
+    expect(validateConfig({}).train).toBeUndefined();
+    expect(train({ steps: 1000, learningRate: 0.1 })).toEqual({
+      steps: 1000,
+      optimizer: "sgd",
+      learningRate: 0.1,
+      momentum: 0.9,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+      record: 5,
+    });
+    expect(train({ steps: 200, optimizer: "adam", learningRate: 0.001, beta2: 0.99 })?.beta2).toBe(0.99);
+    expect(train({ steps: 50, learningRate: 1, record: 7 })?.record).toBe(7);
+  });
+
+  it("records at most 200 steps by default", () => {
+    for (const steps of [1, 199, 200, 201, 1000, 100000]) {
+      const record = train({ steps, learningRate: 0.1 })?.record as number;
+      expect(Math.floor(steps / record)).toBeLessThanOrEqual(200);
+      expect(record === 1 || Math.floor(steps / (record - 1)) > 200).toBe(true);
+    }
+  });
+
+  it("names each bad field, what it got and what it accepts", () => {
+    expect(refusal({ steps: 0, learningRate: 0.1 })).toBe("train.steps must be an integer in 1..100000, got 0");
+    expect(refusal({ steps: 10 })).toBe("train.learningRate must be a positive number up to 1000000, got undefined");
+    expect(refusal({ steps: 10, learningRate: -1 })).toMatch(/^train.learningRate must be a positive number/);
+    expect(refusal({ steps: 10, learningRate: 0.1, optimizer: "rmsprop" })).toBe(
+      'train.optimizer must be one of "sgd", "momentum", "adam", got "rmsprop"',
+    );
+    expect(refusal({ steps: 10, learningRate: 0.1, optimizer: "momentum", momentum: 1 })).toBe(
+      "train.momentum must be a number in [0, 1), got 1",
+    );
+    expect(refusal({ steps: 10, learningRate: 0.1, beta1: 0.5 })).toBe(
+      'train.beta1 must be absent with optimizer "sgd" (it applies to "adam"), got 0.5',
+    );
+    expect(refusal({ steps: 10, learningRate: 0.1, optimizer: "adam", epsilon: 0 })).toMatch(/^train.epsilon must be/);
+    expect(refusal({ steps: 10, learningRate: 0.1, record: 0 })).toBe("train.record must be an integer in 1..100000, got 0");
+    expect(refusal({ steps: 10, learningRate: 0.1, lr: 0.1 })).toMatch(/^train.lr must be absent: train has no field "lr"/);
+    expect(refusal(10)).toMatch(/^train must be absent or an object/);
+    expect(refusal({ steps: 10, learningRate: 0.1 }, "tracked")).toMatch(/^numerics must be "float32" when train is set/);
+  });
+
+  it("takes the targets input and teacher", () => {
+    expect(validateConfig({ target: "input" }).target).toBe("input");
+    expect(validateConfig({ target: "teacher" }).target).toBe("teacher");
+  });
+});

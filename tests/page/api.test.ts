@@ -254,6 +254,82 @@ describe("window.gradscope.run on the built page", () => {
     ]);
   });
 
+  test("both backends train a config with train, to the same loss curve, with its records", async () => {
+    const config = {
+      depth: 12,
+      width: 9,
+      batch: 5,
+      biasSigma: 0.1,
+      target: "teacher",
+      train: { steps: 30, optimizer: "momentum", learningRate: 0.02, record: 10 },
+    };
+    const [gpu, cpu] = await Promise.all([
+      runInPage(config, { backend: "webgpu" }),
+      runInPage(config, { backend: "cpu" }),
+    ]);
+    for (const result of [gpu, cpu]) {
+      expect(result.training?.loss).toHaveLength(31);
+      expect(result.training?.records.map((r) => r.step)).toEqual([0, 10, 20, 30]);
+      expect(result.training?.loss[0]).toBe(result.loss);
+      expect(result.training?.loss[30] as number).toBeLessThan(result.loss as number);
+    }
+    // float32 against float64 over 30 steps of a well-conditioned run (tests/gpu/training.test.ts argues the bound).
+    gpu.training?.loss.forEach((loss, t) => {
+      expect(
+        Math.abs(Math.log10(loss as number) - Math.log10(cpu.training?.loss[t] as number)),
+        `step ${t}`,
+      ).toBeLessThan(1e-3);
+    });
+  });
+
+  test("a trainer advances, pauses between advances and is disposed, on both backends", async () => {
+    const summary = await opened.page.evaluate(async () => {
+      const out: Record<string, unknown> = {};
+      for (const backend of ["webgpu", "cpu"] as const) {
+        const trainer = await window.gradscope.train(
+          { depth: 6, width: 5, batch: 3, train: { steps: 10, learningRate: 0.05 } },
+          { backend },
+        );
+        const first = await trainer.advance(4);
+        const second = await trainer.advance(100);
+        const done = trainer.done;
+        trainer.dispose();
+        const afterDispose = await trainer.advance(1).then(
+          () => "resolved",
+          (error: Error) => error.message,
+        );
+        out[backend] = {
+          first: [first.from, first.loss.length],
+          second: [second.from, second.loss.length],
+          done,
+          afterDispose,
+        };
+      }
+      return out;
+    });
+    for (const backend of ["webgpu", "cpu"]) {
+      expect(summary[backend]).toEqual({
+        first: [0, 4],
+        second: [4, 7],
+        done: true,
+        afterDispose: "this trainer was disposed",
+      });
+    }
+  });
+
+  test("bad training configs are refused by name", async () => {
+    expect(await rejectionInPage({ train: { steps: 10, learningRate: 0 } }, undefined)).toBe(
+      "ConfigError: train.learningRate must be a positive number up to 1000000, got 0",
+    );
+    const noTrain = await opened.page.evaluate(() =>
+      window.gradscope.train({ depth: 3 }).then(
+        () => "resolved",
+        (error: Error) => `${error.name}: ${error.message}`,
+      ),
+    );
+    expect(noTrain).toMatch(/^ConfigError: train must be an object/);
+  });
+
   test("the page logged no errors", () => {
     expect(opened.errors).toEqual([]);
   });
