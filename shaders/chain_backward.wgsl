@@ -1,6 +1,7 @@
 // The whole backward pass of a narrow net in one dispatch: one workgroup seeds ∂ℓ/∂a_L = a_L − y,
 // then for l = L..1 reduces B·∂loss/∂W_l to its statistics and computes ∂ℓ/∂a_{l-1} = W_lᵀ ∂ℓ/∂z_l,
-// ping-ponging between the two halves of `grads`. Slots as in shaders/reduce.wgsl.
+// ping-ponging between the two halves of `grads`, and when training updates W_l and b_l
+// (update_layer: shaders/chain_update.wgsl or chain_update_none.wgsl). Slots as in shaders/reduce.wgsl.
 
 override N: u32 = 1u;
 // Invocations of the one workgroup: no more than the entries of a layer, since each barrier costs
@@ -67,6 +68,7 @@ fn main(@builtin(local_invocation_index) lidx: u32) {
         let dz = plain_grad_z(grads[g_in + b * N + row] * shift.shift, acts[act_base + b * N + row]);
         acc += dz * acts[prev_base + b * N + column];
       }
+      stash_weight_grad(entry, acc);
       m = moments_add(m, acc);
       bits = max(bits, abs_bits(acc));
     }
@@ -88,6 +90,7 @@ fn main(@builtin(local_invocation_index) lidx: u32) {
       bits = max(bits, abs_bits(acc));
     }
     finish_slot(lidx, m, bits, grad_slot(layer - 1u), shift.exponent);
+    update_layer(lidx, layer, g_in, act_base);
     storageBarrier();
     workgroupBarrier();
   }

@@ -1,5 +1,6 @@
 // The whole forward pass of a narrow net in one dispatch: one workgroup draws a_0 and y, then loops
-// over the layers, each weight and bias regenerated where it is used (or read, when stored), with
+// over the layers, each weight and bias regenerated where it is used (or read, when stored:
+// shaders/chain_weights.wgsl, shaders/chain_biases*.wgsl), with
 // every layer's statistics; params.depth is the depth. Slot s keeps its partials at s·WORKGROUP.
 
 override N: u32 = 1u;
@@ -44,11 +45,7 @@ fn main(@builtin(local_invocation_index) lidx: u32) {
       for (var j = 0u; j < N; j++) {
         acc += layer_weight(layer, unit, j) * (acts[row + j] * scale.in_shift);
       }
-      var bias = 0.0;
-      if (params.bias_sigma > 0.0) {
-        bias = bias_entry(params.seed, params.bias_sigma, layer, unit);
-      }
-      let a = plain_output(pre_activation(acc, bias, scale));
+      let a = plain_output(pre_activation(acc, layer_bias(layer, unit), scale));
       acts[layer * count + index] = a;
       m = moments_add(m, a);
       bits = max(bits, abs_bits(a));

@@ -1,19 +1,12 @@
-// Training: step t's update of W_l (and b_l with biases) from the stored B·∂loss/∂W_l
-// (shaders/weight_grad_store.wgsl) and ∂ℓ/∂z_l, with the optimizer's state (SPEC.md, "Training";
-// updateRule and Parameter.update in src/core/training.ts): one 4 × 4 block of W_l per invocation, and
+// Training on the layered path: step t's update of W_l (and b_l with biases) from the stored
+// B·∂loss/∂W_l (shaders/weight_grad_store.wgsl) and ∂ℓ/∂z_l, with the optimizer's state
+// (shaders/optimizer.wgsl): one 4 × 4 block of W_l per invocation, and
 // bias unit i in invocation i. Each block publishes the statistics of W_l before the update (slot
 // params.aux_slot) and of ΔW_l (slot params.out_slot): the record's update ratio ‖ΔW_l‖ / ‖W_l‖.
 
 override N: u32 = 1u;
 override N4: u32 = 1u;
 override BATCH: u32 = 1u;
-// 0 sgd, 1 momentum, 2 adam (OPTIMIZERS in src/core/config.ts).
-override OPTIMIZER: u32 = 0u;
-override LEARNING_RATE: f32 = 0.01;
-override MOMENTUM: f32 = 0.9;
-override BETA1: f32 = 0.9;
-override BETA2: f32 = 0.999;
-override EPSILON: f32 = 1e-8;
 override BIASES: bool = false;
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -24,8 +17,8 @@ override BIASES: bool = false;
 @group(0) @binding(4) var<storage, read_write> biases: array<f32>;
 // ∂ℓ_b/∂z_l (rows of 4·N4 floats): its batch mean is ∂loss/∂b_l.
 @group(0) @binding(5) var<storage, read> grad_z: array<f32>;
-// The step t = 1..T being taken (shaders/train_step.wgsl counts it).
-@group(0) @binding(6) var<storage, read> step_count: array<u32>;
+// The step count and Adam's corrections (shaders/optimizer.wgsl).
+@group(0) @binding(6) var<storage, read> steps: array<u32>;
 
 // Floats per row of W_l, ∂ℓ/∂z_l and the state.
 override ROW: u32 = 4u * N4;
@@ -36,32 +29,7 @@ fn weight_moment(moment: u32) -> u32 {
 }
 
 fn bias_moment(moment: u32) -> u32 {
-  let moments = select(1u, 2u, OPTIMIZER == 2u);
-  return moments * N * ROW + moment * ROW;
-}
-
-// The update's step for a parameter with gradient g, its first moment at `first` and second at
-// `second` in `state` (stored back): ηg, ηv (v ← μv + g), or Adam's η·m̂/(√v̂ + ε).
-fn optimizer_step(g: f32, first: u32, second: u32, t: f32) -> f32 {
-  switch OPTIMIZER {
-    case 1u: {
-      let v = MOMENTUM * state[first] + g;
-      state[first] = v;
-      return LEARNING_RATE * v;
-    }
-    case 2u: {
-      let m = BETA1 * state[first] + (1.0 - BETA1) * g;
-      let v = BETA2 * state[second] + (1.0 - BETA2) * g * g;
-      state[first] = m;
-      state[second] = v;
-      let m_hat = m / (1.0 - pow(BETA1, t));
-      let v_hat = v / (1.0 - pow(BETA2, t));
-      return LEARNING_RATE * m_hat / (sqrt(v_hat) + EPSILON);
-    }
-    default: {
-      return LEARNING_RATE * g;
-    }
-  }
+  return optimizer_moments() * N * ROW + moment * ROW;
 }
 
 @compute @workgroup_size(WORKGROUP)
@@ -71,7 +39,7 @@ fn main(
   @builtin(num_workgroups) groups: vec3<u32>,
 ) {
   let index = invocation_index(wg, groups, lidx);
-  let t = f32(step_count[0]);
+  let t = step_corrections();
   if (BIASES && index < N) {
     var sum = 0.0;
     for (var b = 0u; b < BATCH; b++) {

@@ -100,8 +100,9 @@ class Parameter {
   update(rule: UpdateRule, t: number, gradient: (k: number) => number, round: (v: number) => number): number {
     const { values: w, first, second } = this;
     const { learningRate: eta, beta1, beta2 } = rule;
-    const correction1 = 1 - beta1 ** t;
-    const correction2 = 1 - beta2 ** t;
+    // 1/(1 − βᵗ) in float64, stored as float32 (the GPU reads them from a table of every step's).
+    const correction1 = Math.fround(1 / (1 - beta1 ** t));
+    const correction2 = Math.fround(1 / (1 - beta2 ** t));
     let deltaSq = 0;
     for (let k = 0; k < w.length; k++) {
       const g = gradient(k);
@@ -113,8 +114,8 @@ class Parameter {
       } else {
         first[k] = round(beta1 * (first[k] as number) + (1 - beta1) * g);
         second[k] = round(beta2 * (second[k] as number) + (1 - beta2) * g * g);
-        const mHat = (first[k] as number) / correction1;
-        const vHat = (second[k] as number) / correction2;
+        const mHat = (first[k] as number) * correction1;
+        const vHat = (second[k] as number) * correction2;
         step = (eta * mHat) / (Math.sqrt(vHat) + rule.epsilon);
       }
       const old = w[k] as number;

@@ -7,8 +7,13 @@ import activationsWgsl from "../../shaders/activations.wgsl?raw";
 import backwardWgsl from "../../shaders/backward.wgsl?raw";
 import backwardStepWgsl from "../../shaders/backward_step.wgsl?raw";
 import chainBackwardWgsl from "../../shaders/chain_backward.wgsl?raw";
+import chainBiasesWgsl from "../../shaders/chain_biases.wgsl?raw";
+import chainBiasesStoredWgsl from "../../shaders/chain_biases_stored.wgsl?raw";
 import chainForwardWgsl from "../../shaders/chain_forward.wgsl?raw";
+import chainUpdateWgsl from "../../shaders/chain_update.wgsl?raw";
+import chainUpdateNoneWgsl from "../../shaders/chain_update_none.wgsl?raw";
 import chainWeightsWgsl from "../../shaders/chain_weights.wgsl?raw";
+import chainWeightsTrainWgsl from "../../shaders/chain_weights_train.wgsl?raw";
 import commonWgsl from "../../shaders/common.wgsl?raw";
 import dataWgsl from "../../shaders/data.wgsl?raw";
 import drawsWgsl from "../../shaders/draws.wgsl?raw";
@@ -23,6 +28,7 @@ import layerWgsl from "../../shaders/layer.wgsl?raw";
 import layerBackwardWgsl from "../../shaders/layer_backward.wgsl?raw";
 import layerForwardWgsl from "../../shaders/layer_forward.wgsl?raw";
 import layerGroupsWgsl from "../../shaders/layer_groups.wgsl?raw";
+import optimizerWgsl from "../../shaders/optimizer.wgsl?raw";
 import philoxWgsl from "../../shaders/philox.wgsl?raw";
 import productWeightsWgsl from "../../shaders/product_weights.wgsl?raw";
 import randomWgsl from "../../shaders/random.wgsl?raw";
@@ -66,6 +72,47 @@ const params: Binding = { kind: "uniform", dynamic: true };
 const layer = (kind: BindingKind): Binding => ({ kind, dynamic: true });
 const whole = (kind: BindingKind): Binding => ({ kind });
 const random = [philoxWgsl, randomWgsl, drawsWgsl];
+
+/** The fused forward pass (shaders/chain_forward.wgsl), biases regenerated or stored (training). */
+function chainForward(name: string, training: boolean): Kernel {
+  const biases = training ? chainBiasesStoredWgsl : chainBiasesWgsl;
+  return kernel(
+    name,
+    [...random, activationsWgsl, layerWgsl, chainWeightsWgsl, biases, chainForwardWgsl],
+    [
+      params,
+      whole("read-only-storage"),
+      whole("storage"),
+      whole("storage"),
+      ...(training ? [whole("read-only-storage")] : []),
+    ],
+    true,
+    0,
+    ["depth", "seed", "initParam", "biasSigma", "biasExp"],
+  );
+}
+
+/** The fused backward pass (shaders/chain_backward.wgsl), with each layer's update when training. */
+function chainBackward(name: string, training: boolean): Kernel {
+  const parts = training
+    ? [optimizerWgsl, chainWeightsTrainWgsl, chainUpdateWgsl]
+    : [chainWeightsWgsl, chainUpdateNoneWgsl];
+  return kernel(
+    name,
+    [...random, activationsWgsl, layerWgsl, ...parts, chainBackwardWgsl],
+    [
+      params,
+      whole(training ? "storage" : "read-only-storage"),
+      whole("read-only-storage"),
+      whole("read-only-storage"),
+      whole("storage"),
+      ...(training ? [whole("storage"), whole("storage"), whole("read-only-storage")] : []),
+    ],
+    true,
+    0,
+    ["depth", "seed", "initParam", "targetExp"],
+  );
+}
 
 /** Layer l's backward step (shaders/backward_step.wgsl), storing B·∂loss/∂W_l (binding 7) or not. */
 function backwardStep(name: string, storeWeightGrad: boolean): Kernel {
@@ -168,7 +215,7 @@ export const KERNELS = {
   /** Training: step t's update of W_l and b_l, with the statistics of W_l and ΔW_l. */
   update: kernel(
     "update",
-    [updateWgsl],
+    [optimizerWgsl, updateWgsl],
     [
       params,
       layer("storage"),
@@ -185,22 +232,12 @@ export const KERNELS = {
   trainStep: kernel("train_step", [trainStepWgsl], [whole("storage")], false, 0, []),
   reduce: kernel("reduce", [reduceWgsl], [whole("storage")], true, 0, []),
   reduceOne: kernel("reduce_one", [reduceOneWgsl], [params, whole("storage")], true, 0, ["outSlot", "partialBase"]),
-  chainForward: kernel(
-    "chain_forward",
-    [...random, activationsWgsl, layerWgsl, chainWeightsWgsl, chainForwardWgsl],
-    [params, whole("read-only-storage"), whole("storage"), whole("storage")],
-    true,
-    0,
-    ["depth", "seed", "initParam", "biasSigma", "biasExp"],
-  ),
-  chainBackward: kernel(
-    "chain_backward",
-    [...random, activationsWgsl, layerWgsl, chainWeightsWgsl, chainBackwardWgsl],
-    [params, whole("read-only-storage"), whole("read-only-storage"), whole("read-only-storage"), whole("storage")],
-    true,
-    0,
-    ["depth", "seed", "initParam", "targetExp"],
-  ),
+  chainForward: chainForward("chain_forward", false),
+  /** Training's forward pass on the fused path: biases stored (binding 4), since the updates change them. */
+  chainForwardTrain: chainForward("chain_forward_train", true),
+  chainBackward: chainBackward("chain_backward", false),
+  /** Training's backward pass on the fused path: each layer updated once its backward has read W_l. */
+  chainBackwardTrain: chainBackward("chain_backward_train", true),
   exampleForward: kernel(
     "example_forward",
     [...random, activationsWgsl, layerWgsl, exampleCommonWgsl, exampleForwardWgsl],

@@ -10,11 +10,12 @@
  * ∂ℓ/∂z_{l-1} from layer l−1's state, which the same position holds as a_{l-1}.
  */
 import { ACTIVATIONS } from "../core/activations";
-import { OPTIMIZERS, type RunConfig, TARGETS } from "../core/config";
+import { type RunConfig, TARGETS } from "../core/config";
 import type { CompiledKernel } from "./kernels";
 import { KERNELS } from "./kernels";
+import { optimizerConstants } from "./narrow-steps";
 import { blockGrid, dispatchGrid, drawGroups, layerState, tileCount, WORKGROUP } from "./plan";
-import type { RunEncoder, Step } from "./run-encoder";
+import type { RunEncoder, Step, TrainingSteps } from "./run-encoder";
 import { type ChainStep, chainSchedule } from "./schedule";
 
 const NORM_IDS = { none: 0, layer: 1, batch: 2 } as const;
@@ -163,30 +164,22 @@ export class LayeredSteps {
     if (update) {
       const count = this.run.compile(KERNELS.trainStep, {});
       steps.push(this.run.step(KERNELS.trainStep, count, {}, [{ buffer: this.run.trainingBuffers.stepCount }], [1]));
-      this.updating = this.run.compile(KERNELS.update, {
-        ...this.run.shape,
-        OPTIMIZER: OPTIMIZERS.indexOf(config.train.optimizer),
-        LEARNING_RATE: Math.fround(config.train.learningRate),
-        MOMENTUM: Math.fround(config.train.momentum),
-        BETA1: Math.fround(config.train.beta1),
-        BETA2: Math.fround(config.train.beta2),
-        EPSILON: Math.fround(config.train.epsilon),
-        BIASES: config.biasSigma > 0,
-      });
+      this.updating = this.run.compile(KERNELS.update, { ...this.run.shape, ...optimizerConstants(config) });
     }
     for (const step of chainSchedule(config.depth, plan.positions)) this.chainStep(step, steps);
     this.updating = null;
-    steps.push(record ? this.run.reduceStep() : this.lossReduction());
+    steps.push(record ? this.run.reduceStep() : this.run.reduceSlot(plan.slotLayout.grad(config.depth)));
     return steps;
   }
 
-  /** The reduction of ∂ℓ/∂a_L's slot alone: the loss of a pass that is not recorded. */
-  private lossReduction(): Step {
-    const { plan } = this.run;
-    const slot = plan.slotLayout.grad(plan.depth);
-    const compiled = this.run.compile(KERNELS.reduceOne, { PARTIALS: plan.partialsPerLayer });
-    const params = { outSlot: slot, partialBase: this.partialBase(slot) };
-    return this.run.step(KERNELS.reduceOne, compiled, params, [{ buffer: this.run.sums }], [1]);
+  /** A training run's dispatches on the layered path (TrainingSteps). */
+  trainingSteps(): TrainingSteps {
+    return {
+      init: this.initSteps(),
+      recorded: this.trainingPass(true, true),
+      lossOnly: this.trainingPass(true, false),
+      last: this.trainingPass(false, true),
+    };
   }
 
   /** Training: step t's update of W_l and b_l, from the stored B·∂loss/∂W_l and ∂ℓ/∂z_l in `gradZ`. */

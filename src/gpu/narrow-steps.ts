@@ -5,10 +5,10 @@
  * layered path's are in src/gpu/layered-steps.ts.
  */
 import { ACTIVATIONS } from "../core/activations";
-import { TARGETS } from "../core/config";
+import { OPTIMIZERS, type RunConfig, TARGETS } from "../core/config";
 import { KERNELS } from "./kernels";
 import { dispatchGrid, exampleLayersPerDispatch, exampleWorkgroup, WORKGROUP } from "./plan";
-import type { RunEncoder, Step } from "./run-encoder";
+import type { RunEncoder, Step, TrainingSteps } from "./run-encoder";
 
 /** The fused path: stored weights drawn if needed, then one dispatch per pass and the reduction. */
 export function fusedSteps(run: RunEncoder): Step[][] {
@@ -121,4 +121,87 @@ export function perExampleSteps(run: RunEncoder): Step[][] {
     forwardSteps,
     [...backwardSteps, ...weightGradSteps, run.reduceStep()],
   ];
+}
+
+/** The optimizer's override constants (shaders/optimizer.wgsl), as float32. */
+export function optimizerConstants(config: RunConfig): Record<string, number | boolean> {
+  const train = config.train;
+  if (!train) throw new RangeError("optimizerConstants needs a config with train set");
+  return {
+    OPTIMIZER: OPTIMIZERS.indexOf(train.optimizer),
+    LEARNING_RATE: Math.fround(train.learningRate),
+    MOMENTUM: Math.fround(train.momentum),
+    BETA1: Math.fround(train.beta1),
+    BETA2: Math.fround(train.beta2),
+    EPSILON: Math.fround(train.epsilon),
+    BIASES: config.biasSigma > 0,
+  };
+}
+
+/**
+ * Training on the fused path: the stored weights and biases drawn once; each pass counts its step
+ * (unless it is the last), then the forward dispatch, the backward dispatch (which updates each layer
+ * once its backward has read W_l: shaders/chain_update.wgsl; the last pass's only reads them), and a reduction of every slot or of
+ * the loss's alone.
+ */
+export function fusedTrainingSteps(run: RunEncoder): TrainingSteps {
+  const { config, plan } = run;
+  const activation = ACTIVATIONS[config.activation];
+  const { param } = run.drawnInit;
+  const common = {
+    N: config.width,
+    BATCH: config.batch,
+    ACTIVATION: activation.id,
+    CHAIN_WORKGROUP: plan.partialsPerLayer,
+  };
+  const chain = { depth: config.depth, seed: config.seed, initParam: param };
+  const training = run.trainingBuffers;
+  const weights = { buffer: run.weightBuffers[0] as GPUBuffer };
+  const acts = { buffer: run.actBuffers[0] as GPUBuffer };
+  const targets = { buffer: run.targets };
+  const biases = { buffer: run.biases };
+  const grads = { buffer: run.gradBuffers[0] as GPUBuffer };
+  const forward = run.compile(KERNELS.chainForwardTrain, {
+    ...common,
+    STORED_WEIGHTS: true,
+    INPUT_ONES: config.input === "ones",
+    TARGET_KIND: TARGETS.indexOf(config.target),
+  });
+  const backward = run.compile(KERNELS.chainBackwardTrain, { ...common, ...optimizerConstants(config) });
+  // The last pass takes no update: the single pass's backward kernel, on the stored weights.
+  const lastBackward = run.compile(KERNELS.chainBackward, { ...common, STORED_WEIGHTS: true, TRACKED: false });
+  const stepCount = { buffer: training.stepCount };
+  const count = run.compile(KERNELS.trainStep, {});
+  const pass = (update: boolean, record: boolean): Step[] => [
+    ...(update ? [run.step(KERNELS.trainStep, count, {}, [stepCount], [1])] : []),
+    run.step(
+      KERNELS.chainForwardTrain,
+      forward,
+      { ...chain, biasSigma: config.biasSigma, biasExp: run.biasExp },
+      [weights, acts, targets, biases],
+      [1],
+    ),
+    update
+      ? run.step(
+          KERNELS.chainBackwardTrain,
+          backward,
+          { ...chain, targetExp: run.targetExp },
+          [weights, acts, targets, grads, { buffer: training.state[0] as GPUBuffer }, biases, stepCount],
+          [1],
+        )
+      : run.step(
+          KERNELS.chainBackward,
+          lastBackward,
+          { ...chain, targetExp: run.targetExp },
+          [weights, acts, targets, grads],
+          [1],
+        ),
+    record ? run.reduceStep() : run.reduceSlot(plan.slotLayout.grad(config.depth)),
+  ];
+  return {
+    init: [...run.weightSteps(), ...run.biasSteps()],
+    recorded: pass(true, true),
+    lossOnly: pass(true, false),
+    last: pass(false, true),
+  };
 }

@@ -163,7 +163,7 @@ const EPILOGUE_REFUSAL =
   "residual connections and norms run on the layered path only (shaders/layer_*.wgsl); the fused and per-example kernels have no port yet";
 
 const TRAINING_REFUSAL =
-  "training runs on the layered path only (its weights are stored there, and updated by shaders/update.wgsl)";
+  "training runs on the layered and fused paths only (shaders/update.wgsl, shaders/chain_update.wgsl): the per-example kernels have no port";
 
 /** Why a config cannot take the per-example path, or null when it can. */
 export function perExampleRefusal(config: RunConfig): string | null {
@@ -180,7 +180,6 @@ export function perExampleRefusal(config: RunConfig): string | null {
 
 /** Why a config cannot take the fused path, or null when it can. */
 export function fusedRefusal(config: RunConfig): string | null {
-  if (config.train) return TRAINING_REFUSAL;
   return hasLayerEpilogue(config) ? EPILOGUE_REFUSAL : null;
 }
 
@@ -216,6 +215,7 @@ function layeredWeightSources(config: RunConfig): WeightSource[] {
  * them does not fit; orthogonal weights are always stored (their QR needs the whole matrix).
  */
 export function fusedWeightSources(config: RunConfig): WeightSource[] {
+  if (config.train) return ["stored"];
   if (config.init.scheme === "identity") return ["regenerated"];
   if (config.init.scheme === "orthogonal") return ["stored"];
   return ["stored", "regenerated"];
@@ -325,9 +325,18 @@ export interface TrainingPlan {
 /** Moments the optimizer keeps per parameter. */
 const OPTIMIZER_MOMENTS = { sgd: 0, momentum: 1, adam: 2 } as const;
 
-function planTraining(config: RunConfig, limits: AdapterLimits, slots: SlotLayout): TrainingPlan | null {
+/**
+ * A training run's extra buffers, with rows of `row` floats (padded on the layered path, packed on the
+ * fused path, which keeps the weight gradient in its gradients buffer instead: planFixed).
+ */
+function planTraining(
+  config: RunConfig,
+  limits: AdapterLimits,
+  slots: SlotLayout,
+  row: number,
+  fused: boolean,
+): TrainingPlan | null {
   if (!config.train) return null;
-  const row = paddedWidth(config.width);
   const moments = OPTIMIZER_MOMENTS[config.train.optimizer];
   const state = layered(
     moments > 0 ? config.depth : 0,
@@ -342,7 +351,9 @@ function planTraining(config: RunConfig, limits: AdapterLimits, slots: SlotLayou
   );
   const passesPerReadback = TRAIN_READBACK_PASSES;
   const staging = 2 * (12 * passesPerReadback + recordsPerReadback * recordBytes);
-  const bytes = layeredBytes(state) + 4 * config.width * row + 16 + staging;
+  const weightGrad = fused ? 0 : 4 * row * row;
+  const corrections = config.train.optimizer === "adam" ? 8 * config.train.steps : 0;
+  const bytes = layeredBytes(state) + weightGrad + 16 + corrections + staging;
   return { moments, state, passesPerReadback, recordsPerReadback, recordBytes, bytes };
 }
 
@@ -496,22 +507,25 @@ function planFixed(
   // Per-example runs keep ∂ℓ/∂z_l of every layer, packed in one buffer, for the weight gradients;
   // the others keep two gradient tensors, or, with layer kernels, two of ∂ℓ/∂a and one of ∂ℓ/∂z.
   const gradients = perExample ? layered(depth, tensorBytes, packed, "gradients") : null;
-  const gradientBytes = gradients ? layeredBytes(gradients) : (epilogue ? 3 : 2) * tensorBytes;
-  if (whole && (activations.buffers > 1 || weights.buffers > 1 || (gradients?.buffers ?? 1) > 1)) {
+  // A fused training run keeps one layer's weight gradient after its two gradient tensors.
+  const stash = fused && config.train ? 4 * n * n : 0;
+  const gradientBytes = gradients ? layeredBytes(gradients) : (epilogue ? 3 : 2) * tensorBytes + stash;
+  const slotLayout = new SlotLayout(depth, epilogue, config.train !== undefined);
+  const training = planTraining(config, whole ? packed : layerLimits, slotLayout, row, fused);
+  const stateBuffers = training?.state.buffers ?? 0;
+  if (whole && (activations.buffers > 1 || weights.buffers > 1 || (gradients?.buffers ?? 1) > 1 || stateBuffers > 1)) {
     const bytes = Math.max(layeredBytes(activations), layeredBytes(weights), gradientBytes);
     throw new CapacityError(bytes, layerLimits.maxStorageBufferBindingSize, `a ${path} run's single buffers`);
   }
   const partialsPerLayer = fused ? fusedWorkgroupSize(config) : perExample ? batch : blockGrid(batch, n).partials;
   const partialsPerWeight = fused ? fusedWorkgroupSize(config) : blockGrid(n, n).partials;
-  const slotLayout = new SlotLayout(depth, epilogue, config.train !== undefined);
   const slots = slotLayout.reported;
   const partialBytes = reduceEachDispatch
     ? 8 * (partialsPerLayer + partialsPerWeight)
     : 8 * (slotLayout.tensorSlots * partialsPerLayer + (slots - slotLayout.tensorSlots) * partialsPerWeight);
-  const training = planTraining(config, layerLimits, slotLayout);
   const forwardSteps = fused ? depth : depth * computations(depth, positions);
   const dispatches = fused
-    ? 4 + weights.buffers
+    ? 4 + weights.buffers + (training ? 3 * 4 : 0)
     : perExample
       ? weights.buffers + 2 + 3 * Math.ceil(depth / exampleLayersPerDispatch(config))
       : layeredDispatches(
@@ -527,7 +541,7 @@ function planFixed(
     activations: layeredBytes(activations),
     gradients: gradientBytes,
     preActivations: epilogue ? tensorBytes : 0,
-    biases: fused ? 0 : 4 * n * depth,
+    biases: fused && !config.train ? 0 : 4 * n * depth,
     targets: tensorBytes,
     // max bits and exponents of every slot, then the sums and the readback of the reported ones
     statistics: partialBytes + 4 * (2 * slotLayout.total + 4 * slots),

@@ -30,6 +30,18 @@ export interface Step {
   flops: number;
 }
 
+/**
+ * A training run's dispatches: the draws, run once, then each pass as one of three lists encoded
+ * again and again with the same params: with its update and every slot reduced (a recorded step),
+ * with its update and only the loss's slot reduced, and the last pass (no update, recorded).
+ */
+export interface TrainingSteps {
+  init: Step[];
+  recorded: Step[];
+  lossOnly: Step[];
+  last: Step[];
+}
+
 /** A training run's buffers: one layer's B·∂loss/∂W_l, the step count t, and the optimizer state. */
 export interface TrainingBuffers {
   weightGrad: GPUBuffer;
@@ -103,16 +115,39 @@ export class RunEncoder {
     const plan = this.plan.training;
     if (!plan) throw new RangeError("this run does not train");
     if (!this.training) {
-      const { STORAGE, COPY_DST } = GPUBufferUsage;
+      const { STORAGE } = GPUBufferUsage;
       const state = this.layeredBuffers("optimizer state", plan.state, STORAGE);
       if (state.length === 0) state.push(this.buffers.create("no optimizer state", 16, STORAGE));
       this.training = {
         weightGrad: this.buffers.create("weight gradient", this.plan.weights.layerBytes, STORAGE),
-        stepCount: this.buffers.create("step count", 16, STORAGE | COPY_DST),
+        stepCount: this.stepCorrections(),
         state,
       };
     }
     return this.training;
+  }
+
+  /**
+   * The step count (word 0, from 0) and, for Adam, each step's bias corrections 1/(1 − β₁ᵗ) and
+   * 1/(1 − β₂ᵗ) as float32 at words 2t and 2t + 1 (t = 1..T), computed in float64 (shaders/optimizer.wgsl).
+   */
+  private stepCorrections(): GPUBuffer {
+    const train = this.config.train;
+    const { STORAGE, COPY_DST } = GPUBufferUsage;
+    const steps = train?.optimizer === "adam" ? train.steps : 0;
+    const words = new Uint32Array(2 * steps + 4);
+    const floats = new Float32Array(words.buffer);
+    if (train && steps > 0) {
+      const beta1 = Math.fround(train.beta1);
+      const beta2 = Math.fround(train.beta2);
+      for (let t = 1; t <= steps; t++) {
+        floats[2 * t] = 1 / (1 - beta1 ** t);
+        floats[2 * t + 1] = 1 / (1 - beta2 ** t);
+      }
+    }
+    const buffer = this.buffers.create("step count", words.byteLength, STORAGE | COPY_DST);
+    this.device.queue.writeBuffer(buffer, 0, words);
+    return buffer;
   }
 
   /** The optimizer state of layer l, or the placeholder of an optimizer without state. */
@@ -410,6 +445,16 @@ export class RunEncoder {
       });
     }
     return steps;
+  }
+
+  /** The reduction of one slot's partials alone, kept at its place (a reduction once per run). */
+  reduceSlot(slot: number): Step {
+    const { plan } = this;
+    const layerSlots = plan.slotLayout.tensorSlots;
+    if (slot >= layerSlots) throw new RangeError("reduceSlot reduces an activation's or a gradient's slot");
+    const compiled = this.compile(KERNELS.reduceOne, { PARTIALS: plan.partialsPerLayer });
+    const params = { outSlot: slot, partialBase: slot * plan.partialsPerLayer };
+    return this.step(KERNELS.reduceOne, compiled, params, [{ buffer: this.sums }], [1]);
   }
 
   /** One workgroup per slot sums its partials (shaders/reduce.wgsl). */

@@ -17,19 +17,13 @@ import {
 import { acquireGpu, BufferSet, type GpuContext, GpuDeviceLostError, wasLost } from "./device";
 import { autotune, chooseTiling, type GpuRunOptions, readSummaries, slotSummaries } from "./engine";
 import { LayeredSteps } from "./layered-steps";
+import { fusedTrainingSteps } from "./narrow-steps";
 import { type BufferPlan, DEFAULT_MEMORY_BUDGET, planRun } from "./plan";
-import { RunEncoder, type Step } from "./run-encoder";
+import { RunEncoder, type TrainingSteps } from "./run-encoder";
 import { CHUNK_MS } from "./tuning";
 
 /** Options of a GPU training run: a single pass's memory and tiling options. */
-export type GpuTrainOptions = Pick<GpuRunOptions, "memoryBudgetBytes" | "workgroup" | "block" | "positions">;
-
-/** A pass's three encodings: with its update and every slot reduced, with its update and the loss only, and the last. */
-interface PassSteps {
-  recorded: Step[];
-  lossOnly: Step[];
-  last: Step[];
-}
+export type GpuTrainOptions = Pick<GpuRunOptions, "memoryBudgetBytes" | "workgroup" | "block" | "positions" | "path">;
 
 /** One chunk's staging buffer and what it will hold. */
 interface Staging {
@@ -60,8 +54,7 @@ export class GpuTrainer implements Trainer {
     private readonly plan: BufferPlan,
     private readonly run: RunEncoder,
     private readonly buffers: BufferSet,
-    private readonly init: Step[],
-    private readonly passSteps: PassSteps,
+    private readonly steps: TrainingSteps,
   ) {
     const training = plan.training;
     if (!training) throw new RangeError("a GPU trainer needs a training plan");
@@ -77,21 +70,16 @@ export class GpuTrainer implements Trainer {
     const plan = planRun(config, gpu.limits, {
       budget: options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET,
       ...(options.positions !== undefined ? { positions: options.positions } : {}),
+      ...(options.path ? { path: options.path } : {}),
     });
     const tiling = chooseTiling(gpu.adapterName, config, options);
     const buffers = new BufferSet(gpu.device);
     try {
       const run = new RunEncoder(gpu, config, plan, buffers, null, tiling);
       await run.prepare();
-      const layered = new LayeredSteps(run);
-      const init = layered.initSteps();
-      const passSteps = {
-        recorded: layered.trainingPass(true, true),
-        lossOnly: layered.trainingPass(true, false),
-        last: layered.trainingPass(false, true),
-      };
+      const steps = plan.path === "fused" ? fusedTrainingSteps(run) : new LayeredSteps(run).trainingSteps();
       run.writeParams();
-      return new GpuTrainer(config, gpu, plan, run, buffers, init, passSteps);
+      return new GpuTrainer(config, gpu, plan, run, buffers, steps);
     } catch (error) {
       buffers.destroyAll();
       throw error;
@@ -225,29 +213,30 @@ export class GpuTrainer implements Trainer {
     const slots = plan.slotLayout;
     const lossSlot = slots.grad(plan.depth);
     const recordsAt = LOSS_BYTES * training.passesPerReadback;
-    let recorded = 0;
+    let records = 0;
     for (let i = 0; i < staging.passes; i++) {
       const t = staging.from + i;
       if (t === 0) {
         run.clearStatistics(encoder);
-        run.encodePass(encoder, this.init);
+        run.encodePass(encoder, this.steps.init);
       } else {
         run.clearStatistics(encoder, 1);
       }
       const last = t === train.steps;
       const record = isRecorded(train, t);
-      run.encodePass(encoder, last ? this.passSteps.last : record ? this.passSteps.recorded : this.passSteps.lossOnly);
+      const { recorded, lossOnly } = this.steps;
+      run.encodePass(encoder, last ? this.steps.last : record ? recorded : lossOnly);
       const lossAt = LOSS_BYTES * i;
       encoder.copyBufferToBuffer(run.maxBits, 4 * lossSlot, staging.buffer, lossAt, 4);
       encoder.copyBufferToBuffer(run.exponents, 4 * lossSlot, staging.buffer, lossAt + 4, 4);
       encoder.copyBufferToBuffer(run.sums, 4 * lossSlot, staging.buffer, lossAt + 8, 4);
       if (record) {
-        const at = recordsAt + recorded * training.recordBytes;
+        const at = recordsAt + records * training.recordBytes;
         const bytes = 4 * slots.reported;
         encoder.copyBufferToBuffer(run.maxBits, 0, staging.buffer, at, bytes);
         encoder.copyBufferToBuffer(run.exponents, 0, staging.buffer, at + bytes, bytes);
         encoder.copyBufferToBuffer(run.sums, 0, staging.buffer, at + 2 * bytes, bytes);
-        recorded++;
+        records++;
       }
     }
     return encoder.finish();

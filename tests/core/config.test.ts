@@ -347,10 +347,16 @@ describe("validateConfig: train", () => {
       'train.beta1 must be absent with optimizer "sgd" (it applies to "adam"), got 0.5',
     );
     expect(refusal({ steps: 10, learningRate: 0.1, optimizer: "adam", epsilon: 0 })).toMatch(/^train.epsilon must be/);
-    expect(refusal({ steps: 10, learningRate: 0.1, record: 0 })).toBe("train.record must be an integer in 1..100000, got 0");
-    expect(refusal({ steps: 10, learningRate: 0.1, lr: 0.1 })).toMatch(/^train.lr must be absent: train has no field "lr"/);
+    expect(refusal({ steps: 10, learningRate: 0.1, record: 0 })).toBe(
+      "train.record must be an integer in 1..100000, got 0",
+    );
+    expect(refusal({ steps: 10, learningRate: 0.1, lr: 0.1 })).toMatch(
+      /^train.lr must be absent: train has no field "lr"/,
+    );
     expect(refusal(10)).toMatch(/^train must be absent or an object/);
-    expect(refusal({ steps: 10, learningRate: 0.1 }, "tracked")).toMatch(/^numerics must be "float32" when train is set/);
+    expect(refusal({ steps: 10, learningRate: 0.1 }, "tracked")).toMatch(
+      /^numerics must be "float32" when train is set/,
+    );
   });
 
   it("takes the targets input and teacher", () => {
