@@ -1,6 +1,6 @@
 /**
  * A one-line reading of a result for the page: does the gradient vanish or explode through the
- * chain, how fast per layer, and at which layer plain float32 training breaks.
+ * chain, how fast per layer, and at which layer a plain float32 pass breaks.
  */
 import type { RunConfig } from "./config";
 import type { RunResult } from "./result";
@@ -12,7 +12,7 @@ export const LOG10_FLOAT32_MIN_NORMAL = -126 * Math.log10(2);
 /** A change of at least this many decades through the chain counts as vanishing or exploding. */
 export const DECADES_THRESHOLD = 3;
 
-/** Where float32 training breaks: the first layer whose values overflow or underflow, and in which pass. */
+/** Where a float32 pass breaks: the first layer whose values overflow or underflow, and in which pass. */
 export interface Float32Limit {
   layer: number;
   kind: "overflow" | "underflow";
@@ -83,7 +83,7 @@ export function cutBranches(config: RunConfig): string | null {
 }
 
 /**
- * Where float32 training breaks. A chain whose every ẑ_l is exactly 0 (cutBranches) breaks nowhere:
+ * Where a float32 pass breaks. A chain whose every ẑ_l is exactly 0 (cutBranches) breaks nowhere:
  * its zeros are the norm's, not float32's, and nothing in it can overflow. float32 numerics: the first forward layer that is non-finite
  * (overflow) or all zero (underflow), else the first backward one (counting down from L). tracked
  * numerics, from the true magnitudes: the first forward layer whose log10ActRms is above
@@ -203,10 +203,10 @@ function slopeClause(actSlope: number | null, gradSlope: number | null): string 
 function limitClause(limit: Float32Limit | null, numerics: RunResult["config"]["numerics"]): string {
   const [stays, overflows, sees] =
     numerics === "tracked" ? ["would stay", "would overflow", "would see"] : ["stays", "overflows", "sees"];
-  if (limit === null) return `float32 training ${stays} in range at every layer`;
+  if (limit === null) return `a float32 pass ${stays} in range at every layer`;
   const values = limit.pass === "forward" ? "activations" : "gradients";
-  if (limit.kind === "overflow") return `float32 training ${overflows} at layer ${limit.layer} (${values})`;
-  return `float32 training ${sees} zero ${values} from layer ${limit.layer}`;
+  if (limit.kind === "overflow") return `a float32 pass ${overflows} at layer ${limit.layer} (${values})`;
+  return `a float32 pass ${sees} zero ${values} from layer ${limit.layer}`;
 }
 
 /**

@@ -65,7 +65,7 @@ describe("the lecture chain, W_l = s·I, a_l = s^l·x", () => {
     expect(activationChangeLog10(result)).toBeCloseTo(218 * LOG10_1_5, 5);
     expect(reading.text).toBe(
       "Gradients are not finite from layer 300 down; activations grow ×1.50 per layer forward; " +
-        "float32 training overflows at layer 219 (activations).",
+        "a float32 pass overflows at layer 219 (activations).",
     );
   });
 
@@ -78,7 +78,7 @@ describe("the lecture chain, W_l = s·I, a_l = s^l·x", () => {
     expect(Math.abs((reading.actSlope as number) - LOG10_0_5)).toBeLessThan(1e-9);
     expect(reading.text).toBe(
       "Gradients are zero from layer 300 down; activations shrink ×0.500 per layer forward; " +
-        "float32 training sees zero activations from layer 127.",
+        "a float32 pass sees zero activations from layer 127.",
     );
   });
 
@@ -98,7 +98,7 @@ describe("the lecture chain, W_l = s·I, a_l = s^l·x", () => {
     expect(reading.text).toBe(
       "Gradient at layer 1 is 10^-13.7 of the gradient at layer 300, past the 3 decades that count as vanishing; " +
         "activations shrink ×0.900 per layer forward, gradients shrink ×0.900 per layer backward; " +
-        "float32 training stays in range at every layer.",
+        "a float32 pass stays in range at every layer.",
     );
   });
 
@@ -114,7 +114,7 @@ describe("the lecture chain, W_l = s·I, a_l = s^l·x", () => {
     expect(reading.text).toBe(
       "Gradient at layer 1 is 10^52.7 of the gradient at layer 300, past the 3 decades that count as exploding; " +
         "activations grow ×1.50 per layer forward, gradients grow ×1.50 per layer backward; " +
-        "float32 training would overflow at layer 219 (activations).",
+        "a float32 pass would overflow at layer 219 (activations).",
     );
   });
 
@@ -123,7 +123,7 @@ describe("the lecture chain, W_l = s·I, a_l = s^l·x", () => {
     expect(reading.float32Limit).toEqual({ layer: 127, kind: "underflow", pass: "forward" });
     expect(reading.kind).toBe("vanishing");
     expect(reading.gradientRatioLog10).toBeCloseTo(299 * LOG10_0_5, 6);
-    expect(reading.text).toContain("float32 training would see zero activations from layer 127");
+    expect(reading.text).toContain("a float32 pass would see zero activations from layer 127");
   });
 
   it("1.5·I, depth 120: activations fit float32, the gradient overflows backward, at the same layer both ways", () => {
@@ -133,7 +133,7 @@ describe("the lecture chain, W_l = s·I, a_l = s^l·x", () => {
     expect(float32.reading.float32Limit).toEqual({ layer: 21, kind: "overflow", pass: "backward" });
     expect(tracked.reading.float32Limit).toEqual({ layer: 21, kind: "overflow", pass: "backward" });
     expect(float32.reading.kind).toBe("exploding");
-    expect(float32.reading.text).toContain("float32 training overflows at layer 21 (gradients)");
+    expect(float32.reading.text).toContain("a float32 pass overflows at layer 21 (gradients)");
   });
 
   it("depth 1 compares the gradient at layer 0 with layer 1", () => {
@@ -268,7 +268,7 @@ describe("initializations that keep the scale", () => {
     expect(reading.text).toBe(
       "Gradient at layer 1 is 10^0.0 of the gradient at layer 200, within the 3 decades that count as stable; " +
         "activations keep their size (×1.00 per layer forward), gradients keep their size (×1.00 per layer backward); " +
-        "float32 training would stay in range at every layer.",
+        "a float32 pass would stay in range at every layer.",
     );
   }, 30_000);
 
@@ -294,7 +294,7 @@ describe("residual and normalized chains", () => {
     expect(reading.kind).toBe("exploding");
     expect(reading.float32Limit).toBeNull();
     expect(reading.text).toMatch(
-      /^Gradient at layer 1 is 10\^5\.9 of the gradient at layer 200, past the 3 decades that count as exploding; activations keep their size \(×1\.00 per layer forward\), gradients grow ×1\.07 per layer backward; float32 training stays in range at every layer\.$/,
+      /^Gradient at layer 1 is 10\^5\.9 of the gradient at layer 200, past the 3 decades that count as exploding; activations keep their size \(×1\.00 per layer forward\), gradients grow ×1\.07 per layer backward; a float32 pass stays in range at every layer\.$/,
     );
     // At B = 32 the rate is (30/29) per layer, under 3 decades over 200 layers: stable, by the same rule.
     const wide = read({ ...chain, batch: 32 } as PartialConfig).reading;
@@ -375,7 +375,7 @@ describe("residual and normalized chains", () => {
         expect(reading.kind, numerics).toBe("vanishing");
         expect(reading.float32Limit, numerics).toBeNull();
         const limit = numerics === "tracked" ? "would stay" : "stays";
-        expect(reading.text).toBe(`${sentence}; float32 training ${limit} in range at every layer.`);
+        expect(reading.text).toBe(`${sentence}; a float32 pass ${limit} in range at every layer.`);
       }
     });
   }
@@ -414,14 +414,14 @@ describe("verdict on synthetic results", () => {
     expect(overflow.float32Limit).toEqual({ layer: 3, kind: "overflow", pass: "forward" });
     expect(overflow.text).toBe(
       "Gradients are not finite from layer 4 down; activations grow ×1.26 per layer forward; " +
-        "float32 training overflows at layer 3 (activations).",
+        "a float32 pass overflows at layer 3 (activations).",
     );
     const zeros = verdict(
       syntheticResult([0, 0, 0, 0, 0], [null, null, -30, -1, 0], { firstAllZero: { forward: null, backward: 1 } }),
     );
     expect(zeros.kind).toBe("vanishing");
     expect(zeros.text).toMatch(
-      /^Gradients are zero from layer 1 down; .*float32 training sees zero gradients from layer 1\.$/,
+      /^Gradients are zero from layer 1 down; .*a float32 pass sees zero gradients from layer 1\.$/,
     );
   });
 
@@ -479,7 +479,7 @@ describe("verdict on synthetic results", () => {
     expect(reading.text).toBe(
       "Gradient at layer 1 is 10^-89.7 of the gradient at layer 300, past the 3 decades that count as vanishing; " +
         "activations shrink ×0.501 per layer forward, gradients shrink ×0.501 per layer backward; " +
-        "float32 training would see zero activations from layer 127.",
+        "a float32 pass would see zero activations from layer 127.",
     );
   });
 });

@@ -97,7 +97,7 @@ describe("the lab", () => {
     expect(explode.result?.log10GradRms.every((v) => v !== null)).toBe(true);
     expect(explode.act[300]).toBeCloseTo(300 * Math.log10(1.5), 3);
     expect(markerAt(explode, 219, /activation leaves float32 range \(overflow\)/)).toBe(true);
-    expect(explode.text).toContain("float32 training would overflow at layer 219 (activations)");
+    expect(explode.text).toContain("a float32 pass would overflow at layer 219 (activations)");
     const explode32 = await select(page, "numerics", "float32");
     expect(explode32.result?.firstNonFinite.forward).toBe(219);
     expect(markerAt(explode32, 219, /float32 overflow/i)).toBe(true);
@@ -550,7 +550,7 @@ describe("the lab in unusual browsers", () => {
       const explode = await clickPreset(opened.page, "explode");
       expect(explode.result?.backend).toBe("cpu");
       expect(explode.result?.log10GradRms.every((v) => v !== null)).toBe(true);
-      expect(explode.text).toContain("float32 training would overflow at layer 219 (activations)");
+      expect(explode.text).toContain("a float32 pass would overflow at layer 219 (activations)");
       await opened.page.screenshot({ path: `${OUTPUT}/no-webgpu.png`, fullPage: true });
       expect(opened.errors).toEqual([]);
     } finally {
