@@ -168,7 +168,10 @@ export class LayeredSteps {
     }
     for (const step of chainSchedule(config.depth, plan.positions)) this.chainStep(step, steps);
     this.updating = null;
-    steps.push(record ? this.run.reduceStep() : this.run.reduceSlot(plan.slotLayout.grad(config.depth)));
+    // Reduced after each dispatch, every slot is reduced already.
+    if (!plan.reduceEachDispatch) {
+      steps.push(record ? this.run.reduceStep() : this.run.reduceSlot(plan.slotLayout.grad(config.depth)));
+    }
     return steps;
   }
 
@@ -206,7 +209,8 @@ export class LayeredSteps {
     ];
     const n = config.width;
     const grid = dispatchGrid(Math.max(Math.ceil(n / 4) ** 2, n), WORKGROUP);
-    steps.push(this.run.step(KERNELS.update, compiled, params, resources, grid));
+    const step = this.run.step(KERNELS.update, compiled, params, resources, grid);
+    this.pushWithStatistics(steps, step, slots.update(l), slots.weight(l));
   }
 
   private chainStep(step: ChainStep, steps: Step[]): void {
@@ -223,7 +227,13 @@ export class LayeredSteps {
   private partialBase(slot: number): number {
     const { plan } = this.run;
     const layerSlots = plan.slotLayout.tensorSlots;
-    if (plan.reduceEachDispatch) return slot < layerSlots ? 0 : plan.partialsPerLayer;
+    if (plan.reduceEachDispatch) {
+      if (slot < layerSlots) return 0;
+      // Training's update writes W_l's statistics beside ΔW_l's: a second weight's place.
+      const weightSlot =
+        plan.training && slot >= plan.slotLayout.weight(1) && slot <= plan.slotLayout.weight(plan.depth);
+      return plan.partialsPerLayer + (weightSlot ? plan.partialsPerWeight : 0);
+    }
     if (slot < layerSlots) return slot * plan.partialsPerLayer;
     return layerSlots * plan.partialsPerLayer + (slot - layerSlots) * plan.partialsPerWeight;
   }

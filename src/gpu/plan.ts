@@ -394,9 +394,7 @@ export function planBuffers(config: RunConfig, limits: AdapterLimits, options: P
     );
   }
   const weightChoices = options.weights ? [options.weights] : layeredWeightSources(config);
-  // Training reduces once per pass: its partials are a fraction of its weights and optimizer state.
-  const reduceChoices =
-    options.reduceEachDispatch === undefined ? (config.train ? [false] : [false, true]) : [options.reduceEachDispatch];
+  const reduceChoices = options.reduceEachDispatch === undefined ? [false, true] : [options.reduceEachDispatch];
   const checkpointChoices = options.positions === undefined ? [false, true] : [options.positions < keepAll];
   const attempts = checkpointChoices.flatMap((checkpoint) =>
     reduceChoices.flatMap((reduceEachDispatch) =>
@@ -485,8 +483,8 @@ function planFixed(
   if (positions < Math.min(depth + 1, MIN_CHECKPOINT_POSITIONS)) {
     throw new RangeError(`a run keeps at least ${MIN_CHECKPOINT_POSITIONS} activations, got ${positions}`);
   }
-  if (config.train && choice && (choice.weights !== "stored" || choice.reduceEachDispatch)) {
-    throw new RangeError("a training run stores its weights and reduces its statistics once per pass");
+  if (config.train && choice && choice.weights !== "stored") {
+    throw new RangeError("a training run stores its weights (the updates change them)");
   }
   if (choice && choice.weights !== "stored" && config.init.scheme === "orthogonal") {
     throw new RangeError(
@@ -520,8 +518,10 @@ function planFixed(
   const partialsPerLayer = fused ? fusedWorkgroupSize(config) : perExample ? batch : blockGrid(batch, n).partials;
   const partialsPerWeight = fused ? fusedWorkgroupSize(config) : blockGrid(n, n).partials;
   const slots = slotLayout.reported;
+  // Reduced after each dispatch: one tensor's partials and one weight gradient's (two with training's
+  // update, which writes the statistics of W_l and ΔW_l at once).
   const partialBytes = reduceEachDispatch
-    ? 8 * (partialsPerLayer + partialsPerWeight)
+    ? 8 * (partialsPerLayer + (config.train ? 2 : 1) * partialsPerWeight)
     : 8 * (slotLayout.tensorSlots * partialsPerLayer + (slots - slotLayout.tensorSlots) * partialsPerWeight);
   const forwardSteps = fused ? depth : depth * computations(depth, positions);
   const dispatches = fused
@@ -602,7 +602,8 @@ function layeredDispatches(
   const slotsWritten = 1 + forwardSteps + 1 + 2 * L;
   const layerKernels = epilogue ? forwardSteps + L : 0;
   const pass = forwardSteps + 1 + L + layerKernels;
-  if (training) return draws + 2 + 3 * (pass + L + 2);
+  // Each pass adds an update per layer (writing two slots), the step count and the reduction.
+  if (training) return draws + 2 + 3 * (pass + L + 2 + (reduceEachDispatch ? slotsWritten + 2 * L : 0));
   return draws + 2 + pass + (reduceEachDispatch ? slotsWritten : 1);
 }
 

@@ -23,7 +23,10 @@ import { RunEncoder, type TrainingSteps } from "./run-encoder";
 import { CHUNK_MS } from "./tuning";
 
 /** Options of a GPU training run: a single pass's memory and tiling options. */
-export type GpuTrainOptions = Pick<GpuRunOptions, "memoryBudgetBytes" | "workgroup" | "block" | "positions" | "path">;
+export type GpuTrainOptions = Pick<
+  GpuRunOptions,
+  "memoryBudgetBytes" | "workgroup" | "block" | "positions" | "path" | "reduceEachDispatch"
+>;
 
 /** One chunk's staging buffer and what it will hold. */
 interface Staging {
@@ -71,6 +74,7 @@ export class GpuTrainer implements Trainer {
       budget: options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET,
       ...(options.positions !== undefined ? { positions: options.positions } : {}),
       ...(options.path ? { path: options.path } : {}),
+      ...(options.reduceEachDispatch !== undefined ? { reduceEachDispatch: options.reduceEachDispatch } : {}),
     });
     const tiling = chooseTiling(gpu.adapterName, config, options);
     const buffers = new BufferSet(gpu.device);

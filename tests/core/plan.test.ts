@@ -228,3 +228,75 @@ describe("residual connections and norms", () => {
     expect(both.dispatches - plain.dispatches).toBe(2 * base.depth);
   });
 });
+
+describe("training plans", () => {
+  const train = (optimizer: "sgd" | "momentum" | "adam", steps = 100) => ({ steps, optimizer, learningRate: 0.01 });
+
+  test("store every weight, with the optimizer's moments beside them, and count their bytes", () => {
+    const n = 64;
+    const row = n;
+    for (const [optimizer, moments] of [
+      ["sgd", 0],
+      ["momentum", 1],
+      ["adam", 2],
+    ] as const) {
+      const config = validateConfig({ depth: 50, width: n, batch: 16, train: train(optimizer) });
+      const plan = planRun(config, DEFAULT_LIMITS);
+      expect(plan.path).toBe("layered");
+      expect(plan.storedWeights).toBe(true);
+      expect(plan.training?.moments).toBe(moments);
+      expect(plan.training?.state.layers).toBe(moments > 0 ? 50 : 0);
+      expect(plan.training?.state.layerBytes).toBe(4 * moments * (n + 1) * row);
+      expect(plan.bytes.training).toBe(plan.training?.bytes);
+      // The W_l and ΔW_l slots of the update ratio.
+      expect(plan.slots).toBe(5 * 50 + 2);
+    }
+  });
+
+  test("narrow plain nets take the fused path; the per-example path refuses training, saying why", () => {
+    const narrow = validateConfig({ depth: 300, width: 2, batch: 1, train: train("adam") });
+    const plan = planRun(narrow, DEFAULT_LIMITS);
+    expect(plan.path).toBe("fused");
+    expect(plan.storedWeights).toBe(true);
+    // Adam's corrections: 8 bytes a step.
+    expect(plan.training?.bytes).toBeGreaterThanOrEqual(8 * 100);
+    const batch = validateConfig({ depth: 30, width: 16, batch: 64, train: train("sgd") });
+    expect(planRun(batch, DEFAULT_LIMITS).path).toBe("layered");
+    expect(() => planRun(batch, DEFAULT_LIMITS, { path: "per-example" })).toThrow(UnsupportedError);
+    expect(() => planRun(batch, DEFAULT_LIMITS, { path: "per-example" })).toThrow(
+      /training runs on the layered and fused paths only/,
+    );
+  });
+
+  test("never draw weights where used nor reduce after each dispatch, and are refused with their bytes past the budget", () => {
+    const config = validateConfig({ depth: 400, width: 512, batch: 8, train: train("adam") });
+    // 400 × 512² floats of weights and twice that of moments: 1.2 GiB.
+    const error = (() => {
+      try {
+        planRun(config, DEFAULT_LIMITS);
+      } catch (thrown) {
+        return thrown as CapacityError;
+      }
+      return null;
+    })();
+    expect(error).toBeInstanceOf(CapacityError);
+    expect(error?.bytesNeeded).toBeGreaterThan(3 * 400 * 512 * 512 * 4);
+    expect(error?.bytesByRole?.training).toBeGreaterThan(2 * 400 * 512 * 512 * 4);
+    expect(() => planRun(config, DEFAULT_LIMITS, { weights: "regenerated" })).toThrow(/stores its weights/);
+  });
+
+  test("reduce after each dispatch, then keep fewer activations, when they do not fit", () => {
+    // Every layer's partials (1/8 of its activations) pass the binding limit: reduced as they go.
+    const reduced = planRun(
+      validateConfig({ depth: 1000, width: 256, batch: 512, train: train("sgd") }),
+      DEFAULT_LIMITS,
+    );
+    expect(reduced.reduceEachDispatch).toBe(true);
+    expect(reduced.positions).toBe(1001);
+    // The activations alone (1 GiB) do not fit either: checkpointed.
+    const config = validateConfig({ depth: 1000, width: 256, batch: 1024, train: train("sgd") });
+    const plan = planRun(config, DEFAULT_LIMITS);
+    expect(plan.positions).toBeLessThan(1001);
+    expect(plan.totalBytes).toBeLessThanOrEqual(DEFAULT_MEMORY_BUDGET);
+  });
+});

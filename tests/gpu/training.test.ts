@@ -218,6 +218,24 @@ describe("every plan of a training run gives the same bits", () => {
     }
   });
 
+  test("statistics reduced after each dispatch: the same run, summed in another order", async () => {
+    const base = await trainOnGpu(config, { block: 4, workgroup: 64 });
+    const each = await trainOnGpu(config, { block: 4, workgroup: 64, reduceEachDispatch: true });
+    // The weights and every value are the same bits; only the sums of squares behind each statistic
+    // are added in another order, a float32 rounding of each: 1e-6 in log10 is 20 ulps.
+    each.training.loss.forEach((loss, t) => {
+      expect(Math.abs(Math.log10(loss as number) - Math.log10(base.training.loss[t] as number))).toBeLessThan(1e-6);
+    });
+    each.training.records.forEach((record, k) => {
+      for (const series of RECORD_SERIES) {
+        expect(spread(record[series], base.training.records[k]?.[series] ?? []), series).toBeLessThan(1e-6);
+        expect(record[series].map((v) => v === null)).toEqual(
+          base.training.records[k]?.[series].map((v) => v === null),
+        );
+      }
+    });
+  });
+
   test("a trainer advanced one pass at a time gives the run's losses and records", async () => {
     const whole = await trainOnGpu(config, { block: 4, workgroup: 64 });
     const trainer = await GpuTrainer.create(config, { block: 4, workgroup: 64 });
