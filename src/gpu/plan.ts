@@ -12,6 +12,7 @@ import {
   EXAMPLE_DISPATCH_FLOPS,
   EXAMPLE_MAX_WORK,
   FUSED_MAX_ENTRIES,
+  FUSED_MAX_WORK,
   IN_KERNEL_MAX_BATCH,
   TRAIN_READBACK_BYTES,
   TRAIN_READBACK_PASSES,
@@ -195,8 +196,13 @@ export const PATH_REFUSALS: Readonly<Record<RunPath, (config: RunConfig) => stri
 
 /** The path a config takes when the caller does not choose: the first, cheapest first, that accepts it and suits its size. */
 export function choosePath(config: RunConfig): RunPath {
-  if (config.width * config.batch <= FUSED_MAX_ENTRIES && fusedRefusal(config) === null) return "fused";
   const work = config.width * config.width * config.batch;
+  // Training takes the fused path only where it beats the layered one (FUSED_MAX_WORK); a single
+  // pass keeps the older entries-only rule, whose retuning needs its own bench.
+  const fusedWork = config.train === undefined || work <= FUSED_MAX_WORK;
+  if (config.width * config.batch <= FUSED_MAX_ENTRIES && fusedWork && fusedRefusal(config) === null) {
+    return "fused";
+  }
   if (work <= EXAMPLE_MAX_WORK && perExampleRefusal(config) === null) return "per-example";
   return "layered";
 }

@@ -20,7 +20,7 @@ import { LayeredSteps } from "./layered-steps";
 import { fusedTrainingSteps } from "./narrow-steps";
 import { type BufferPlan, DEFAULT_MEMORY_BUDGET, planRun } from "./plan";
 import { RunEncoder, type TrainingSteps } from "./run-encoder";
-import { CHUNK_MS } from "./tuning";
+import { CHUNK_MS, TRAIN_CHUNK_DISPATCHES } from "./tuning";
 
 /** Options of a GPU training run: a single pass's memory and tiling options. */
 export type GpuTrainOptions = Pick<
@@ -108,6 +108,8 @@ export class GpuTrainer implements Trainer {
     if (this.busy) throw new Error("this trainer is already advancing: await the last advance first");
     signal?.throwIfAborted();
     this.busy = true;
+    // No tiling trial starts while the trainer advances (it would time itself against the passes).
+    const ended = autotune.runStarted();
     const from = this.passesRun;
     const update: TrainingUpdate = { from, loss: [], records: [], initial: null };
     const { device } = this.gpu;
@@ -135,6 +137,7 @@ export class GpuTrainer implements Trainer {
       // An aborted or failed advance leaves no error scope behind.
       for (; scopes > 0; scopes--) await device.popErrorScope().catch(() => null);
       this.busy = false;
+      ended();
     }
   }
 
@@ -187,7 +190,9 @@ export class GpuTrainer implements Trainer {
   private chunkSize(remaining: number, maxPasses: number, maxRecords: number): number {
     const train = this.config.train;
     if (!train) return 0;
-    let passes = Math.min(remaining, maxPasses, this.chunkPasses);
+    const perPass = this.steps.recorded.length;
+    const encodable = Math.max(1, Math.floor(TRAIN_CHUNK_DISPATCHES / perPass));
+    let passes = Math.min(remaining, maxPasses, this.chunkPasses, encodable);
     // Cut the chunk where its records would overflow the staging.
     let records = 0;
     for (let i = 0; i < passes; i++) {

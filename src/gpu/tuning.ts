@@ -11,6 +11,16 @@
 export const FUSED_MAX_ENTRIES = 256;
 
 /**
+ * Training takes the fused path only with at most this many multiply-adds per layer product (n²·B)
+ * too: past it the one workgroup's serial share of the products costs more than the layered path's
+ * dispatches. (A single pass does too, by these figures, but still takes FUSED_MAX_ENTRIES alone.) Measured on
+ * SwiftShader at depth 100, fixed tiling, GPU ms fused against layered: n²·B = 64 (2 × 16) 2.8 / 9.5;
+ * 256 (4 × 16) 7.0 / 8.2; 512 (2 × 128) 11.1 / 14.2; 1024 (8 × 16) 13.1 / 14.6, (4 × 64) 15.6 / 18.1,
+ * (16 × 4) 10.6 / 8.3; 2048 (16 × 8) 22.1 / 12.1; 4096 (16 × 16) 28.8 / 13.8.
+ */
+export const FUSED_MAX_WORK = 1024;
+
+/**
  * The per-example path is chosen (plain float32 only) for nets with n²·B at most this: there it
  * beats the layered path, whose 2L + 3 dispatches cost more than the per-example kernels' slower
  * products (one invocation per example reads each weight once per example). Measured on
@@ -46,3 +56,10 @@ export const FIRST_CHUNK_FLOPS = 2e8;
 export const TRAIN_READBACK_PASSES = 1024;
 export const TRAIN_READBACK_RECORDS = 64;
 export const TRAIN_READBACK_BYTES = 8 * 2 ** 20;
+
+/**
+ * Most dispatches one chunk of training passes encodes: the encoding runs on the page's main thread
+ * (a few µs per dispatch in Chromium), so a chunk of a deep layered net's passes stays within a
+ * frame or two however fast the GPU runs them.
+ */
+export const TRAIN_CHUNK_DISPATCHES = 4096;

@@ -144,6 +144,9 @@ describe("a GPU training run agrees with the float64 reference's, step by step",
     expect(choosePath(narrow)).toBe("fused");
     expect(choosePath({ ...narrow, norm: "layer" })).toBe("layered");
     expect(choosePath({ ...narrow, batch: 64 })).toBe("layered");
+    // n²·B past FUSED_MAX_WORK: the layered path trains faster, although a single pass stays fused.
+    expect(choosePath({ ...narrow, width: 16, batch: 16 })).toBe("layered");
+    expect(choosePath({ ...narrow, width: 16, batch: 16, train: undefined })).toBe("fused");
     expect(perExampleRefusal(narrow)).toMatch(/^training runs on the layered and fused paths only/);
   });
 });
