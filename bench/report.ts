@@ -308,6 +308,8 @@ export interface TrainRow {
   width: number;
   batch: number;
   ours?: TrainTiming;
+  /** The path gradscope's training plan takes for the config. */
+  trainPath?: string;
   /** The pass on the engine's own path for the config, and on the layered path (the one training takes). */
   pass?: PassTiming;
   layeredPass?: PassTiming;
@@ -339,7 +341,7 @@ export function formatTrainTable(rows: TrainRow[]): string {
     "n",
     "B",
     "gradscope steps/s",
-    "step ms",
+    "step ms (path)",
     "pass ms (path)",
     "step / pass",
     "pass ms, layered",
@@ -358,7 +360,7 @@ export function formatTrainTable(rows: TrainRow[]): string {
       String(r.width),
       String(r.batch),
       r.ours ? significant(rate(r.ours)) : missing(r, "gradscope"),
-      r.ours ? r.ours.stepMs.toPrecision(3) : "–",
+      r.ours ? `${r.ours.stepMs.toPrecision(3)} (${r.trainPath ?? "?"})` : "–",
       r.pass ? `${r.pass.ms.toPrecision(3)} (${r.pass.path})` : missing(r, "pass"),
       r.ours && r.pass ? (r.ours.stepMs / r.pass.ms).toFixed(2) : "–",
       r.layeredPass ? r.layeredPass.ms.toPrecision(3) : missing(r, "layered pass"),
