@@ -38,6 +38,10 @@ export default defineConfig(({ isSsrBuild }) => ({
       },
       {
         extends: true,
+        test: { name: "bench-train", include: ["bench/train.main.ts"], environment: "node", testTimeout: 1_800_000 },
+      },
+      {
+        extends: true,
         test: {
           name: "gpu",
           include: ["tests/gpu/**/*.test.ts"],

@@ -1,5 +1,34 @@
 /** The bench's report: the printed table, the JSON record and the HTML page with its SVG plots. */
 
+/** What the page says of its adapter (bench/page-entry.ts adapterInfo). */
+export interface AdapterReport {
+  info: { vendor: string; architecture: string; device: string; description: string };
+  timestamps: boolean;
+}
+
+const slug = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "") || "unknown-adapter";
+
+/** Where a bench writes its results, without the extension: bench/results/<date>-<adapter><suffix>. */
+export function resultsPath(adapter: AdapterReport, suffix: string): string {
+  const date = new Date().toISOString().slice(0, 10);
+  const name = [adapter.info.vendor, adapter.info.architecture || adapter.info.description].filter(Boolean).join(" ");
+  return `bench/results/${date}-${slug(name)}${suffix}`;
+}
+
+/** The fields a results record starts with: when, on which adapter (with the limits planned against) and browser, against which peer. */
+export function recordHeader(adapter: AdapterReport, limits: object, browserVersion: string, peerBackend: string) {
+  return {
+    date: new Date().toISOString(),
+    adapter: { ...adapter.info, timestamps: adapter.timestamps, limits },
+    browser: `Chromium ${browserVersion}`,
+    peer: `@tensorflow/tfjs-core + @tensorflow/tfjs-backend-webgpu (${peerBackend})`,
+  };
+}
+
 export interface BenchRow {
   axis: "depth" | "width" | "batch";
   depth: number;
@@ -247,4 +276,102 @@ ${axisPanel(rows, "batch", "time vs batch (depth 100, width 64)")}
 <ul>${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>
 </body></html>
 `;
+}
+
+/** One side of a training point: steps timed in one go after a warm-up, and the loss before and after. */
+export interface TrainTiming {
+  steps: number;
+  wallMs: number;
+  /** Wall ms per step and steps per second of the timed steps. */
+  stepMs: number;
+  stepsPerSecond: number;
+  lossFirst: number | null;
+  lossLast: number | null;
+  /** Wall ms of the first step (compiling) and per step of the warm-up that sized the timed ones. */
+  firstMs: number;
+  warmStepMs: number;
+}
+
+/** A single forward and backward pass of the trained config without train: GPU ms of forward + backward. */
+export interface PassTiming {
+  path: string;
+  ms: number;
+  clock: "timestamp-query" | "wall";
+  wallMs: number;
+  dispatches: number | null;
+  runs: number;
+}
+
+/** A point of the training sweep: gradscope's trainer, its single passes, and tfjs' training loop. */
+export interface TrainRow {
+  depth: number;
+  width: number;
+  batch: number;
+  ours?: TrainTiming;
+  /** The path gradscope's training plan takes for the config. */
+  trainPath?: string;
+  /** The pass on the engine's own path for the config, and on the layered path (the one training takes). */
+  pass?: PassTiming;
+  layeredPass?: PassTiming;
+  peer?: TrainTiming;
+  /** Why a side was not run, or its error ("Name: message"), by side. */
+  skipped?: Record<string, string>;
+  errors?: Record<string, string>;
+}
+
+/** The issue's speed target for a width: gradscope's steps/s over tfjs'. */
+export const trainTarget = (width: number) => (width <= 16 ? 10 : 3);
+
+const rate = (t: TrainTiming | undefined) => (t === undefined ? undefined : t.stepsPerSecond);
+const loss = (t: TrainTiming | undefined) =>
+  t === undefined ? "–" : `${t.lossFirst?.toPrecision(3) ?? "null"} → ${t.lossLast?.toPrecision(3) ?? "null"}`;
+
+/** What a side's cell shows when it has no figure: its error, why it was skipped, or a dash. */
+function missing(row: TrainRow, side: string): string {
+  const error = row.errors?.[side];
+  if (error) return `error: ${error}`;
+  const skipped = row.skipped?.[side];
+  return skipped ? `skipped: ${skipped}` : "–";
+}
+
+/** The training sweep as a Markdown table (for bench/README.md and the console). */
+export function formatTrainTable(rows: TrainRow[]): string {
+  const header = [
+    "L",
+    "n",
+    "B",
+    "gradscope steps/s",
+    "step ms (path)",
+    "pass ms (path)",
+    "step / pass",
+    "pass ms, layered",
+    "step / layered pass",
+    "tfjs steps/s",
+    "gradscope / tfjs",
+    "target",
+    "loss, gradscope",
+    "loss, tfjs",
+  ];
+  const lines = rows.map((r) => {
+    const ratio = r.ours && r.peer ? r.ours.stepsPerSecond / r.peer.stepsPerSecond : undefined;
+    const target = trainTarget(r.width);
+    return [
+      String(r.depth),
+      String(r.width),
+      String(r.batch),
+      r.ours ? significant(rate(r.ours)) : missing(r, "gradscope"),
+      r.ours ? `${r.ours.stepMs.toPrecision(3)} (${r.trainPath ?? "?"})` : "–",
+      r.pass ? `${r.pass.ms.toPrecision(3)} (${r.pass.path})` : missing(r, "pass"),
+      r.ours && r.pass ? (r.ours.stepMs / r.pass.ms).toFixed(2) : "–",
+      r.layeredPass ? r.layeredPass.ms.toPrecision(3) : missing(r, "layered pass"),
+      r.ours && r.layeredPass ? (r.ours.stepMs / r.layeredPass.ms).toFixed(2) : "–",
+      r.peer ? significant(rate(r.peer)) : missing(r, "tfjs"),
+      ratio === undefined ? "–" : ratio.toFixed(1),
+      ratio === undefined ? `≥ ${target}` : `≥ ${target}: ${ratio >= target ? "met" : "not met"}`,
+      loss(r.ours),
+      loss(r.peer),
+    ];
+  });
+  const row = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  return [row(header), row(header.map(() => "---")), ...lines.map(row)].join("\n");
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: the sweep in the system Chromium (with the tfjs peer); `npm run bench -- --node`:
-// the sweep on Dawn's WebGPU in Node (`gradscope bench`), for a machine with a GPU and no browser.
+// the sweep on Dawn's WebGPU in Node (`gradscope bench`), for a machine with a GPU and no browser;
+// `npm run bench -- --train`: training steps per second against tfjs' training loop (bench/train.main.ts).
 import { spawnSync } from "node:child_process";
 
 const args = process.argv.slice(2);
@@ -11,6 +12,9 @@ const run = (command, commandArgs) => {
 if (args.includes("--node")) {
   run("npm", ["run", "build:node"]);
   run(process.execPath, ["bin/gradscope.mjs", "bench", ...args.filter((arg) => arg !== "--node")]);
+} else if (args.includes("--train")) {
+  run("npx", ["vite", "build"]);
+  run("npx", ["vitest", "run", "--project", "bench-train"]);
 } else {
   run("npx", ["vite", "build"]);
   run("npx", ["vitest", "run", "--project", "bench"]);

@@ -15,7 +15,15 @@ import { openBuiltPage } from "../tests/support/page";
 import { buildPageBundle } from "./page-bundle";
 import type { GradscopeBench } from "./page-entry";
 import type { PeerRun } from "./peer-tfjs";
-import { type BenchRow, formatHtml, formatLayerTable, formatTable, type LayerRow } from "./report";
+import {
+  type BenchRow,
+  formatHtml,
+  formatLayerTable,
+  formatTable,
+  type LayerRow,
+  recordHeader,
+  resultsPath,
+} from "./report";
 import { benchConfig, DEFAULT_LIMITS, flopsPerRun, LAYER_SWEEP, layerBenchConfig, planned, SWEEP } from "./sweep";
 
 /** Timed runs wanted after the warm-up. */
@@ -153,12 +161,6 @@ async function measureLayers(page: Page, rows: BenchRow[], limits: typeof DEFAUL
   return layerRows;
 }
 
-const slug = (text: string) =>
-  text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-|-$/g, "") || "unknown-adapter";
-
 /** Opens the written HTML report and screenshots it for a person to look at. */
 async function screenshot(htmlPath: string, pngPath: string): Promise<void> {
   const browser = await chromium.launch({ executablePath: findChromium(), args: chromiumArgs(), headless: true });
@@ -250,13 +252,10 @@ test("bench: the sweep on both backends, tfjs and the adapter's peak", async () 
     console.log(`${table}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n\nbench took ${elapsed.toFixed(0)} s`);
 
     const date = new Date().toISOString().slice(0, 10);
-    const name = `bench/results/${date}-${slug([adapter.info.vendor, adapter.info.architecture || adapter.info.description].filter(Boolean).join(" "))}${quick ? "-quick" : ""}${LAYERS_ONLY ? "-layers" : ""}`;
+    const name = resultsPath(adapter, `${quick ? "-quick" : ""}${LAYERS_ONLY ? "-layers" : ""}`);
     mkdirSync("bench/results", { recursive: true });
     const record = {
-      date: new Date().toISOString(),
-      adapter: { ...adapter.info, timestamps: adapter.timestamps, limits },
-      browser: `Chromium ${browserVersion}`,
-      peer: `@tensorflow/tfjs-core + @tensorflow/tfjs-backend-webgpu (${peerBackend})`,
+      ...recordHeader(adapter, limits, browserVersion, peerBackend),
       peak,
       settings: { repeats: REPEATS, timePerConfigMs: TIME_PER_CONFIG_MS, cpuFlopLimit: CPU_FLOP_LIMIT, quick },
       notes,

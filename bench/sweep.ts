@@ -1,8 +1,10 @@
 /**
  * What each config of the bench's sweep (src/core/sweep.ts) costs in GPU bytes by the engine's
- * buffer plan. Node side; the page only runs the configs.
+ * buffer plan, and the training sweep's configs (`npm run bench -- --train`). Node side; the page
+ * only runs the configs.
  */
-import type { RunConfig } from "../src/core/config";
+import { type RunConfig, TRAIN_LIMITS, validateConfig } from "../src/core/config";
+import { benchConfig } from "../src/core/sweep";
 import { type AdapterLimits, CapacityError, planRun } from "../src/gpu/plan";
 
 export {
@@ -33,4 +35,42 @@ export function planned(
     if (error instanceof CapacityError) return { refused: error.message };
     throw error;
   }
+}
+
+/** A point of the training sweep: depth × width at one batch. */
+export interface TrainPoint {
+  depth: number;
+  width: number;
+  batch: number;
+}
+
+/** Batch of every training point: small enough that depth 1000 at width 256 trains in seconds per step here. */
+export const TRAIN_BATCH = 16;
+
+/** Depth 10, 100, 1000 × width 2, 16, 64, 256, batch TRAIN_BATCH (`npm run bench -- --train`). */
+export const TRAIN_SWEEP: TrainPoint[] = [10, 100, 1000].flatMap((depth) =>
+  [2, 16, 64, 256].map((width) => ({ depth, width, batch: TRAIN_BATCH })),
+);
+
+/** Learning rate of both trainers (plain sgd). */
+export const TRAIN_LEARNING_RATE = 0.01;
+
+/**
+ * The single pass a training step is set against: the bench's tanh chain with Xavier-normal
+ * weights, Gaussian input and a teacher target (y = T x), without train.
+ */
+export function passBenchConfig(point: TrainPoint): RunConfig {
+  return validateConfig({ ...benchConfig({ axis: "depth", ...point }), target: "teacher" });
+}
+
+/**
+ * The same chain trained with sgd at TRAIN_LEARNING_RATE: steps at their limit (the bench advances
+ * only as far as it times) and one record, at step 0, so the passes after it reduce the loss only.
+ */
+export function trainBenchConfig(point: TrainPoint): RunConfig {
+  const steps = TRAIN_LIMITS.steps.max;
+  return validateConfig({
+    ...passBenchConfig(point),
+    train: { steps, optimizer: "sgd", learningRate: TRAIN_LEARNING_RATE, record: steps },
+  });
 }
