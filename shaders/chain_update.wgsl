@@ -4,6 +4,8 @@
 // (src/gpu/slots.ts). A single pass links shaders/chain_update_none.wgsl instead.
 
 override BIASES: bool = false;
+// Whether the pass is recorded: only then are the statistics of W_l and ΔW_l needed.
+override STATISTICS: bool = true;
 
 // Every layer's optimizer state, packed: its moments of W_l (N² floats each), then of b_l (N each).
 @group(0) @binding(5) var<storage, read_write> state: array<f32>;
@@ -44,16 +46,20 @@ fn update_layer(lidx: u32, layer: u32, g_in: u32, act_base: u32) {
     let g = grads[weight_grad_at(entry)] / f32(BATCH);
     let updated = w - optimizer_step(g, base + entry, base + N * N + entry, t);
     weights[at] = updated;
-    let delta = updated - w;
-    before = moments_add(before, w);
-    before_bits = max(before_bits, abs_bits(w));
-    change = moments_add(change, delta);
-    change_bits = max(change_bits, abs_bits(delta));
+    if (STATISTICS) {
+      let delta = updated - w;
+      before = moments_add(before, w);
+      before_bits = max(before_bits, abs_bits(w));
+      change = moments_add(change, delta);
+      change_bits = max(change_bits, abs_bits(delta));
+    }
   }
-  let weight_slot = 3u * params.depth + 1u + layer;
-  let update_slot = 4u * params.depth + 1u + layer;
-  publish_stats(before, before_bits, weight_slot, weight_slot * CHAIN_WORKGROUP + lidx);
-  publish_stats(change, change_bits, update_slot, update_slot * CHAIN_WORKGROUP + lidx);
+  if (STATISTICS) {
+    let weight_slot = 3u * params.depth + 1u + layer;
+    let update_slot = 4u * params.depth + 1u + layer;
+    publish_stats(before, before_bits, weight_slot, weight_slot * CHAIN_WORKGROUP + lidx);
+    publish_stats(change, change_bits, update_slot, update_slot * CHAIN_WORKGROUP + lidx);
+  }
   if (!BIASES) {
     return;
   }

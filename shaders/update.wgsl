@@ -8,6 +8,8 @@ override N: u32 = 1u;
 override N4: u32 = 1u;
 override BATCH: u32 = 1u;
 override BIASES: bool = false;
+// Whether the pass is recorded: only then are the statistics of W_l and ΔW_l needed.
+override STATISTICS: bool = true;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read_write> weights: array<f32>;
@@ -65,13 +67,18 @@ fn main(
         let g = weight_grad[at] / f32(BATCH);
         let updated = w - optimizer_step(g, weight_moment(0u) + at, weight_moment(1u) + at, t);
         weights[at] = updated;
-        let delta = updated - w;
-        before = moments_add(before, w);
-        before_bits = max(before_bits, abs_bits(w));
-        change = moments_add(change, delta);
-        change_bits = max(change_bits, abs_bits(delta));
+        if (STATISTICS) {
+          let delta = updated - w;
+          before = moments_add(before, w);
+          before_bits = max(before_bits, abs_bits(w));
+          change = moments_add(change, delta);
+          change_bits = max(change_bits, abs_bits(delta));
+        }
       }
     }
+  }
+  if (!STATISTICS) {
+    return;
   }
   publish_stats(before, before_bits, params.aux_slot, params.aux_partial_base + index);
   publish_stats(change, change_bits, params.out_slot, params.partial_base + index);

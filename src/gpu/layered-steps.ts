@@ -68,6 +68,8 @@ export class LayeredSteps {
   private readonly prepared: Prepared;
   /** Training: the update kernel, while building a pass that takes its step's update. */
   private updating: CompiledKernel | null = null;
+  /** Whether the pass being built is recorded (the update's statistics of W_l and ΔW_l). */
+  private recording = true;
 
   constructor(private readonly run: RunEncoder) {
     const { config, plan } = run;
@@ -164,7 +166,12 @@ export class LayeredSteps {
     if (update) {
       const count = this.run.compile(KERNELS.trainStep, {});
       steps.push(this.run.step(KERNELS.trainStep, count, {}, [{ buffer: this.run.trainingBuffers.stepCount }], [1]));
-      this.updating = this.run.compile(KERNELS.update, { ...this.run.shape, ...optimizerConstants(config) });
+      this.updating = this.run.compile(KERNELS.update, {
+        ...this.run.shape,
+        ...optimizerConstants(config),
+        STATISTICS: record,
+      });
+      this.recording = record;
     }
     for (const step of chainSchedule(config.depth, plan.positions)) this.chainStep(step, steps);
     this.updating = null;
@@ -210,7 +217,8 @@ export class LayeredSteps {
     const n = config.width;
     const grid = dispatchGrid(Math.max(Math.ceil(n / 4) ** 2, n), WORKGROUP);
     const step = this.run.step(KERNELS.update, compiled, params, resources, grid);
-    this.pushWithStatistics(steps, step, slots.update(l), slots.weight(l));
+    if (this.recording) this.pushWithStatistics(steps, step, slots.update(l), slots.weight(l));
+    else steps.push(step);
   }
 
   private chainStep(step: ChainStep, steps: Step[]): void {

@@ -167,7 +167,8 @@ export function fusedTrainingSteps(run: RunEncoder): TrainingSteps {
     INPUT_ONES: config.input === "ones",
     TARGET_KIND: TARGETS.indexOf(config.target),
   });
-  const backward = run.compile(KERNELS.chainBackwardTrain, { ...common, ...optimizerConstants(config) });
+  const backward = (record: boolean) =>
+    run.compile(KERNELS.chainBackwardTrain, { ...common, ...optimizerConstants(config), STATISTICS: record });
   // The last pass takes no update: the single pass's backward kernel, on the stored weights.
   const lastBackward = run.compile(KERNELS.chainBackward, { ...common, STORED_WEIGHTS: true, TRACKED: false });
   const stepCount = { buffer: training.stepCount };
@@ -184,7 +185,7 @@ export function fusedTrainingSteps(run: RunEncoder): TrainingSteps {
     update
       ? run.step(
           KERNELS.chainBackwardTrain,
-          backward,
+          backward(record),
           { ...chain, targetExp: run.targetExp },
           [weights, acts, targets, grads, { buffer: training.state[0] as GPUBuffer }, biases, stepCount],
           [1],
