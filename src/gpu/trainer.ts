@@ -6,7 +6,7 @@
  * of passes, double-buffered so that the GPU runs the next chunk while the page reads the last.
  */
 import type { RunConfig } from "../core/config";
-import { assembleResult, log10Norm, lossOf, type RunResult, type Subnormals } from "../core/result";
+import { assembleResult, type GpuMemory, log10Norm, lossOf, type RunResult, type Subnormals } from "../core/result";
 import {
   isRecorded,
   type TrainedResult,
@@ -58,6 +58,7 @@ export class GpuTrainer implements Trainer {
     private readonly run: RunEncoder,
     private readonly buffers: BufferSet,
     private readonly steps: TrainingSteps,
+    private readonly budgetBytes: number,
   ) {
     const training = plan.training;
     if (!training) throw new RangeError("a GPU trainer needs a training plan");
@@ -70,8 +71,9 @@ export class GpuTrainer implements Trainer {
   static async create(config: RunConfig, options: GpuTrainOptions = {}): Promise<GpuTrainer> {
     if (!config.train) throw new RangeError("a GPU trainer needs a config with train set");
     const gpu = await acquireGpu();
+    const budget = options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
     const plan = planRun(config, gpu.limits, {
-      budget: options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET,
+      budget,
       ...(options.positions !== undefined ? { positions: options.positions } : {}),
       ...(options.path ? { path: options.path } : {}),
       ...(options.reduceEachDispatch !== undefined ? { reduceEachDispatch: options.reduceEachDispatch } : {}),
@@ -83,7 +85,7 @@ export class GpuTrainer implements Trainer {
       await run.prepare();
       const steps = plan.path === "fused" ? fusedTrainingSteps(run) : new LayeredSteps(run).trainingSteps();
       run.writeParams();
-      return new GpuTrainer(config, gpu, plan, run, buffers, steps);
+      return new GpuTrainer(config, gpu, plan, run, buffers, steps, budget);
     } catch (error) {
       buffers.destroyAll();
       throw error;
@@ -98,9 +100,16 @@ export class GpuTrainer implements Trainer {
     return this.passesRun > (this.config.train?.steps ?? 0);
   }
 
-  /** The bytes of GPU memory the run holds, and its plan's budget. */
-  get memoryBytes(): number {
-    return this.plan.totalBytes + this.staging.reduce((sum, buffer) => sum + buffer.size, 0);
+  /** How the run fits its memory budget (the result's `memory`). */
+  get memory(): GpuMemory {
+    const { plan } = this;
+    return {
+      bytes: plan.totalBytes,
+      budgetBytes: this.budgetBytes,
+      activationsKept: plan.positions,
+      weights: "stored",
+      reducedEachDispatch: plan.reduceEachDispatch,
+    };
   }
 
   async advance(count: number, signal?: AbortSignal): Promise<TrainingUpdate> {
@@ -335,7 +344,7 @@ export async function trainOnGpu(
       options.onProgress?.(trainer.passes / total);
     }
     if (!initial) throw new Error("the training's first pass was not recorded");
-    const result: RunResult = { ...initial, timingMs: { wall: performance.now() - started } };
+    const result: RunResult = { ...initial, timingMs: { wall: performance.now() - started }, memory: trainer.memory };
     return { ...result, training: { loss, records } };
   } finally {
     trainer.dispose();

@@ -224,6 +224,8 @@ describe("every plan of a training run gives the same bits", () => {
   test("statistics reduced after each dispatch: the same run, summed in another order", async () => {
     const base = await trainOnGpu(config, { block: 4, workgroup: 64 });
     const each = await trainOnGpu(config, { block: 4, workgroup: 64, reduceEachDispatch: true });
+    expect(each.memory).toMatchObject({ weights: "stored", reducedEachDispatch: true, activationsKept: 10 });
+    expect(base.memory?.reducedEachDispatch).toBe(false);
     // The weights and every value are the same bits; only the sums of squares behind each statistic
     // are added in another order, a float32 rounding of each: 1e-6 in log10 is 20 ulps.
     each.training.loss.forEach((loss, t) => {
