@@ -61,6 +61,34 @@ export interface TrainConfig {
   record: number;
 }
 
+/** The optimizer and its extras when a training config leaves them out. */
+export const TRAIN_DEFAULTS = { optimizer: "sgd", momentum: 0.9, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } as const;
+
+/** The fields of a training config that are only read by one optimizer, and that optimizer. */
+export const OPTIMIZER_EXTRAS = { momentum: "momentum", beta1: "adam", beta2: "adam", epsilon: "adam" } as const;
+
+/**
+ * The training a page or a URL starts from when only some of its fields are given (the API itself
+ * takes no default for steps and learningRate): 500 steps of SGD with η = 0.01.
+ */
+export const DEFAULT_TRAINING = { steps: 500, learningRate: 0.01 } as const;
+
+/** A training config's fields as a caller would give them. */
+export type TrainFields = NonNullable<PartialConfig["train"]>;
+
+/**
+ * The fewest fields that validate to `train`: steps, optimizer and learning rate, the extras of its
+ * own optimizer where they differ from TRAIN_DEFAULTS, and `record` where it differs from its default.
+ */
+export function trainFields(train: TrainConfig): TrainFields {
+  const fields: TrainFields = { steps: train.steps, optimizer: train.optimizer, learningRate: train.learningRate };
+  for (const [key, owner] of Object.entries(OPTIMIZER_EXTRAS) as [keyof typeof OPTIMIZER_EXTRAS, Optimizer][]) {
+    if (owner === train.optimizer && !Object.is(train[key], TRAIN_DEFAULTS[key])) fields[key] = train[key];
+  }
+  if (train.record !== defaultRecordEvery(train.steps)) fields.record = train.record;
+  return fields;
+}
+
 /** Steps of a training run, and the most per-layer records its default `record` keeps. */
 export const TRAIN_LIMITS = { steps: { min: 1, max: 100000 }, defaultRecords: 200, maxLearningRate: 1e6 } as const;
 
@@ -326,10 +354,11 @@ function validateTrain(train: unknown): TrainConfig {
   refuseUnknown("train", value, known);
   const { steps: limits } = TRAIN_LIMITS;
   const steps = integerIn("train.steps", value.steps, limits.min, limits.max);
-  const optimizer = oneOf("train.optimizer", value.optimizer ?? "sgd", OPTIMIZERS);
+  const optimizer = oneOf("train.optimizer", value.optimizer ?? TRAIN_DEFAULTS.optimizer, OPTIMIZERS);
   const fallback = <T>(v: unknown, d: T) => (v === undefined ? d : v);
-  const onlyFor = (key: string, owner: Optimizer) => {
-    if (value[key] !== undefined && optimizer !== owner) {
+  // An extra at its default changes nothing, so a validated config (which has them all) validates again.
+  const onlyFor = (key: keyof typeof OPTIMIZER_EXTRAS, owner: Optimizer) => {
+    if (value[key] !== undefined && !Object.is(value[key], TRAIN_DEFAULTS[key]) && optimizer !== owner) {
       throw new ConfigError(
         `train.${key}`,
         value[key],
@@ -337,16 +366,15 @@ function validateTrain(train: unknown): TrainConfig {
       );
     }
   };
-  onlyFor("momentum", "momentum");
-  for (const key of ["beta1", "beta2", "epsilon"]) onlyFor(key, "adam");
+  for (const [key, owner] of Object.entries(OPTIMIZER_EXTRAS)) onlyFor(key as keyof typeof OPTIMIZER_EXTRAS, owner);
   return {
     steps,
     optimizer,
     learningRate: positiveUpTo("train.learningRate", value.learningRate, TRAIN_LIMITS.maxLearningRate),
-    momentum: numberIn("train.momentum", fallback(value.momentum, 0.9), 0, 1, false),
-    beta1: numberIn("train.beta1", fallback(value.beta1, 0.9), 0, 1, false),
-    beta2: numberIn("train.beta2", fallback(value.beta2, 0.999), 0, 1, false),
-    epsilon: positiveUpTo("train.epsilon", fallback(value.epsilon, 1e-8), 1),
+    momentum: numberIn("train.momentum", fallback(value.momentum, TRAIN_DEFAULTS.momentum), 0, 1, false),
+    beta1: numberIn("train.beta1", fallback(value.beta1, TRAIN_DEFAULTS.beta1), 0, 1, false),
+    beta2: numberIn("train.beta2", fallback(value.beta2, TRAIN_DEFAULTS.beta2), 0, 1, false),
+    epsilon: positiveUpTo("train.epsilon", fallback(value.epsilon, TRAIN_DEFAULTS.epsilon), 1),
     record: integerIn("train.record", fallback(value.record, defaultRecordEvery(steps)), 1, limits.max),
   };
 }
@@ -390,6 +418,10 @@ export function checkDraft(draft: unknown, fallback: RunConfig): DraftCheck {
 /** Puts the fallback's value where `field` (as ConfigError names it) was refused. */
 function replaceField(candidate: Record<string, unknown>, field: string, fallback: RunConfig): void {
   const [top, sub] = field.split(".") as [string, string | undefined];
+  if (top === "train" || (top === "numerics" && fallback.numerics === "tracked")) {
+    replaceTrainField(candidate, top === "train" ? sub : undefined, fallback);
+    return;
+  }
   if (!(top in fallback)) {
     delete candidate[top];
     return;
@@ -402,4 +434,24 @@ function replaceField(candidate: Record<string, unknown>, field: string, fallbac
   const own = (fallback.init as Record<string, unknown>)[sub];
   if (init.scheme === fallback.init.scheme && own !== undefined) init[sub] = own;
   else delete init[sub];
+}
+
+/**
+ * Puts the fallback's training field where `sub` was refused: its own value where it has one that
+ * applies to the draft's optimizer, else the field's default (DEFAULT_TRAINING for steps and the
+ * learning rate). A refused train object, or train beside the fallback's tracked numerics (which
+ * cannot train), is replaced by the fallback's training, or dropped when it has none.
+ */
+function replaceTrainField(candidate: Record<string, unknown>, sub: string | undefined, fallback: RunConfig): void {
+  const own: Record<string, unknown> = fallback.train ? trainFields(fallback.train) : { ...DEFAULT_TRAINING };
+  const train = candidate.train;
+  if (sub === undefined || !isPlainObject(train)) {
+    if (fallback.train) candidate.train = own;
+    else delete candidate.train;
+    return;
+  }
+  const owner = OPTIMIZER_EXTRAS[sub as keyof typeof OPTIMIZER_EXTRAS];
+  const applies = owner === undefined || (train.optimizer ?? TRAIN_DEFAULTS.optimizer) === owner;
+  if (applies && own[sub] !== undefined && own[sub] !== train[sub]) train[sub] = own[sub];
+  else delete train[sub];
 }

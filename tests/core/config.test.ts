@@ -4,10 +4,14 @@ import {
   ConfigError,
   checkDraft,
   DEFAULT_CONFIG,
+  DEFAULT_TRAINING,
   INIT_SCHEMES,
   MAX_INIT_MAGNITUDE,
   MIN_INIT_MAGNITUDE,
+  OPTIMIZERS,
   type RunConfig,
+  type TrainConfig,
+  trainFields,
   validateConfig,
 } from "../../src/core/config";
 
@@ -211,6 +215,40 @@ describe("validateConfig: invalid configs", () => {
   });
 });
 
+describe("training configs", () => {
+  it("validateConfig takes back its own output, every optimizer's extras at their defaults", () => {
+    for (const optimizer of OPTIMIZERS) {
+      const config = validateConfig({ depth: 3, train: { steps: 10, optimizer, learningRate: 0.1 } });
+      expect(validateConfig(config), optimizer).toEqual(config);
+    }
+    // An extra another optimizer reads is still refused where it would change something.
+    expect(() => validateConfig({ train: { steps: 10, learningRate: 0.1, momentum: 0.5 } })).toThrow(
+      'train.momentum must be absent with optimizer "sgd" (it applies to "momentum"), got 0.5',
+    );
+  });
+
+  it("trainFields gives the fewest fields that validate to the training", () => {
+    const train = (fields: object) =>
+      validateConfig({ train: { steps: 1000, learningRate: 0.01, ...fields } }).train as TrainConfig;
+    expect(trainFields(train({}))).toEqual({ steps: 1000, optimizer: "sgd", learningRate: 0.01 });
+    expect(trainFields(train({ optimizer: "adam", beta1: 0.9, beta2: 0.99, record: 5 }))).toEqual({
+      steps: 1000,
+      optimizer: "adam",
+      learningRate: 0.01,
+      beta2: 0.99,
+    });
+    const momentum = train({ optimizer: "momentum", momentum: 0, record: 1 });
+    expect(trainFields(momentum)).toEqual({
+      steps: 1000,
+      optimizer: "momentum",
+      learningRate: 0.01,
+      momentum: 0,
+      record: 1,
+    });
+    expect(validateConfig({ train: trainFields(momentum) }).train).toEqual(momentum);
+  });
+});
+
 describe("checkDraft: every invalid field, and the valid ones applied", () => {
   const fallback = validateConfig({ depth: 300, width: 2, init: { scheme: "identity", scale: 1.5 } });
 
@@ -239,6 +277,26 @@ describe("checkDraft: every invalid field, and the valid ones applied", () => {
     const scheme = checkDraft({ ...fallback, depth: 12, init: { scheme: "kaiming" } }, fallback);
     expect(scheme.errors.map((e) => e.field)).toEqual(["init.scheme"]);
     expect(scheme.config).toEqual({ ...fallback, depth: 12 });
+  });
+
+  it("keeps a draft's valid training fields, gives an invalid one the fallback's, and drops another optimizer's extras", () => {
+    const trained = validateConfig({
+      ...fallback,
+      train: { steps: 40, optimizer: "momentum", learningRate: 0.1, momentum: 0.5 },
+    });
+    const draft = { ...fallback, train: { steps: 0, optimizer: "adam", learningRate: 0.2, momentum: 0.5, beta1: 2 } };
+    const { config, errors } = checkDraft(draft, trained);
+    expect(errors.map((e) => e.field)).toEqual(["train.steps", "train.momentum", "train.beta1"]);
+    expect(config.train).toEqual(validateConfig({ train: { steps: 40, optimizer: "adam", learningRate: 0.2 } }).train);
+    // Without a fallback training, a refused steps or learning rate takes DEFAULT_TRAINING's.
+    const fresh = checkDraft({ ...fallback, train: { steps: 1.5, learningRate: -1 } }, fallback);
+    expect(fresh.errors.map((e) => e.field)).toEqual(["train.steps", "train.learningRate"]);
+    expect(fresh.config.train).toMatchObject(DEFAULT_TRAINING);
+    // Training beside tracked numerics is refused; with a tracked fallback the training goes.
+    const tracked = validateConfig({ ...fallback, numerics: "tracked" });
+    const both = checkDraft({ ...tracked, train: { steps: 5, learningRate: 1 } }, tracked);
+    expect(both.errors.map((e) => e.field)).toEqual(["numerics"]);
+    expect(both.config).toEqual(tracked);
   });
 
   it("a valid draft has no errors; a draft that is not an object falls back whole", () => {
