@@ -6,7 +6,19 @@
  * config, and one that is refused keeps its default and leaves a plain-text notice. A parameter
  * given more than once is read from its last occurrence, with a notice.
  */
-import { ConfigError, DEFAULT_CONFIG, INIT_SCHEMES, type InitScheme, type RunConfig, validateConfig } from "./config";
+import {
+  ConfigError,
+  DEFAULT_CONFIG,
+  DEFAULT_TRAINING,
+  defaultRecordEvery,
+  INIT_SCHEMES,
+  type InitScheme,
+  type RunConfig,
+  TRAIN_DEFAULTS,
+  type TrainConfig,
+  trainFields,
+  validateConfig,
+} from "./config";
 
 /** One URL parameter: its name, the config field it sets, how it reads and writes it. */
 export interface Setting {
@@ -106,6 +118,36 @@ function initParameter(key: InitParameter, schemes: readonly InitScheme[]): Sett
   };
 }
 
+/** A config's training as the fields a caller gives; DEFAULT_TRAINING where it has none. */
+const trainingOf = (config: RunConfig): Record<string, unknown> =>
+  config.train ? trainFields(config.train) : { ...DEFAULT_TRAINING };
+
+/** The training a config has, or the one DEFAULT_TRAINING gives (what a notice says is used). */
+const trainOrDefault = (config: RunConfig): TrainConfig =>
+  config.train ?? (validateConfig({ train: DEFAULT_TRAINING }).train as TrainConfig);
+
+/**
+ * A field of the training, read into the config's training (DEFAULT_TRAINING's when it has none
+ * yet), written where it differs from `fallback`. An optimizer's extra given with another optimizer
+ * is refused by validateConfig.
+ */
+function trainSetting(key: string, name: keyof TrainConfig, fallback: (train: TrainConfig) => unknown): Setting {
+  const numeric = name !== "optimizer";
+  return {
+    key,
+    field: `train.${name}`,
+    read: (config, text) => ({
+      ...config,
+      train: { ...trainingOf(config), [name]: numeric ? parseDecimal(text) : text },
+    }),
+    write: (config) => {
+      const value = trainOrDefault(config)[name];
+      return typeof value === "number" ? formatNumber(value) : value;
+    },
+    differs: (config) => config.train !== undefined && !Object.is(config.train[name], fallback(config.train)),
+  };
+}
+
 /** Every URL parameter, in the order the URL lists them (the scheme before its parameter). */
 export const SETTINGS: readonly Setting[] = [
   topLevel("depth", "depth"),
@@ -123,6 +165,15 @@ export const SETTINGS: readonly Setting[] = [
   topLevel("target", "target"),
   topLevel("seed", "seed"),
   topLevel("numerics", "numerics"),
+  // Steps are written whenever the config trains: they say that it does.
+  trainSetting("steps", "steps", () => undefined),
+  trainSetting("opt", "optimizer", () => TRAIN_DEFAULTS.optimizer),
+  trainSetting("lr", "learningRate", () => DEFAULT_TRAINING.learningRate),
+  trainSetting("momentum", "momentum", () => TRAIN_DEFAULTS.momentum),
+  trainSetting("beta1", "beta1", () => TRAIN_DEFAULTS.beta1),
+  trainSetting("beta2", "beta2", () => TRAIN_DEFAULTS.beta2),
+  trainSetting("eps", "epsilon", () => TRAIN_DEFAULTS.epsilon),
+  trainSetting("record", "record", (train) => defaultRecordEvery(train.steps)),
 ];
 
 const SETTING_KEYS = SETTINGS.map((setting) => setting.key);

@@ -10,7 +10,9 @@ import {
   MIN_INIT_MAGNITUDE,
   NORMS,
   NUMERICS,
+  OPTIMIZERS,
   type RunConfig,
+  type TrainConfig,
   validateConfig,
 } from "../../src/core/config";
 import { lectureConfig } from "../../src/core/presets";
@@ -63,8 +65,33 @@ function randomConfig(random: () => number): RunConfig {
     seed: integer(LIMITS.seed.min, LIMITS.seed.max),
     numerics: pick(NUMERICS),
   };
+  if (config.numerics === "float32" && random() < 0.5) config.train = randomTrain(random, pick, magnitude);
   expect(validateConfig(config)).toEqual(config);
   return config;
+}
+
+/** A random valid training: every optimizer, its extras drawn or left at their defaults, record drawn or not. */
+function randomTrain(
+  random: () => number,
+  pick: <T>(options: readonly T[]) => T,
+  magnitude: () => number,
+): TrainConfig {
+  const optimizer = pick(OPTIMIZERS);
+  const steps = pick([1, 2, 100, 500, 100000, 1 + Math.floor(random() * 5000)]);
+  const fraction = () => pick([0, 0.5, 0.9, 0.999, 1 - 2 ** -40, random()]);
+  const fields: Record<string, unknown> = {
+    steps,
+    optimizer,
+    learningRate: pick([0.01, 1e6, 1e-20, 0.1 + 0.2, magnitude() || 1]),
+  };
+  if (optimizer === "momentum" && random() < 0.5) fields.momentum = fraction();
+  if (optimizer === "adam" && random() < 0.5) {
+    fields.beta1 = fraction();
+    fields.beta2 = fraction();
+    fields.epsilon = pick([1e-8, 1, 1e-30, random() || 0.5]);
+  }
+  if (random() < 0.3) fields.record = 1 + Math.floor(random() * steps);
+  return validateConfig({ train: fields }).train as TrainConfig;
 }
 
 /** searchToConfig of a query that must carry one refused parameter: its notice, checked to be the only one. */
@@ -93,6 +120,14 @@ describe("SETTINGS", () => {
       "target",
       "seed",
       "numerics",
+      "steps",
+      "opt",
+      "lr",
+      "momentum",
+      "beta1",
+      "beta2",
+      "eps",
+      "record",
     ]);
   });
 
@@ -149,6 +184,29 @@ describe("searchToConfig: round trip", () => {
       expect(read.notices, `seed ${seed}, ${search}`).toEqual([]);
     }
     expect([...schemes].sort()).toEqual([...INIT_SCHEMES].sort());
+  });
+
+  it("writes a training as its steps and what differs from the defaults, and reads it back", () => {
+    const train = (fields: object) => validateConfig({ train: { steps: 500, learningRate: 0.01, ...fields } });
+    expect(configToSearch(train({}))).toBe("?steps=500");
+    expect(configToSearch(train({ steps: 37, optimizer: "momentum", learningRate: 0.1 + 0.2 }))).toBe(
+      "?steps=37&opt=momentum&lr=0.30000000000000004",
+    );
+    expect(configToSearch(train({ optimizer: "momentum", momentum: 0.5 }))).toBe(
+      "?steps=500&opt=momentum&momentum=0.5",
+    );
+    expect(configToSearch(train({ optimizer: "adam", learningRate: 1e-3, beta2: 0.99, epsilon: 1e-6 }))).toBe(
+      "?steps=500&opt=adam&lr=0.001&beta2=0.99&eps=0.000001",
+    );
+    // record is written only where it is not every ceil(steps / 200) steps.
+    expect(configToSearch(train({ steps: 1000, record: 5 }))).toBe("?steps=1000");
+    expect(configToSearch(train({ steps: 1000, record: 1 }))).toBe("?steps=1000&record=1");
+    for (const config of [train({}), train({ optimizer: "adam", beta1: 0, record: 7 }), train({ steps: 100000 })]) {
+      expect(searchToConfig(configToSearch(config))).toEqual({ config, notices: [], refusals: [] });
+    }
+    // A field alone starts from DEFAULT_TRAINING: 500 steps of SGD at η = 0.01.
+    expect(searchToConfig("?lr=0.5").config.train).toEqual(train({ learningRate: 0.5 }).train);
+    expect(searchToConfig("?opt=adam").config.train).toEqual(train({ optimizer: "adam" }).train);
   });
 
   it("reads residual=none and residual=null as a plain chain, and α as a decimal", () => {
@@ -252,6 +310,32 @@ describe("searchToConfig: hostile input", () => {
     expect(kept.notice).toBe('ignored norm="group": norm must be one of "none", "layer", "batch"; using norm=none');
   });
 
+  it("refuses bad training values by their URL names, keeping the rest of the training", () => {
+    const steps = onlyNotice(`?${OTHERS}&steps=0&lr=0.5`);
+    expectOthersKept(steps.config);
+    expect(steps.config.train?.learningRate).toBe(0.5);
+    expect(steps.config.train?.steps).toBe(500);
+    expect(steps.notice).toBe('ignored steps="0": train.steps must be an integer in 1..100000; using steps=500');
+    const rate = onlyNotice("?steps=20&lr=-1");
+    expect(rate.config.train).toMatchObject({ steps: 20, learningRate: 0.01 });
+    expect(rate.notice).toBe(
+      'ignored lr="-1": train.learningRate must be a positive number up to 1000000; using lr=0.01',
+    );
+    const optimizer = onlyNotice("?steps=20&opt=rmsprop");
+    expect(optimizer.config.train?.optimizer).toBe("sgd");
+    expect(optimizer.notice).toBe(
+      'ignored opt="rmsprop": train.optimizer must be one of "sgd", "momentum", "adam"; using opt=sgd',
+    );
+    // An extra of another optimizer is refused, and so is training with tracked numerics.
+    const extra = onlyNotice("?steps=20&opt=sgd&beta1=0.5");
+    expect(extra.config.train?.beta1).toBe(0.9);
+    expect(extra.notice).toMatch(/^ignored beta1="0.5": train.beta1 must be absent with optimizer "sgd"/);
+    const tracked = onlyNotice("?numerics=tracked&steps=20");
+    expect(tracked.config.train).toBeUndefined();
+    expect(tracked.config.numerics).toBe("tracked");
+    expect(tracked.notice).toMatch(/^ignored steps="20": numerics must be "float32" when train is set/);
+  });
+
   it("refuses a seed of 2³² and a negative one", () => {
     for (const seed of ["4294967296", "-1", "1.5"]) {
       const { config, notice } = onlyNotice(`?width=2&act=linear&seed=${seed}`);
@@ -283,7 +367,7 @@ describe("searchToConfig: hostile input", () => {
     expect(notices).toHaveLength(5);
     expect(notices[0]).toBe(
       'ignored unknown parameter "constructor" (parameters: depth, width, batch, act, init, scale, sigma, gain, ' +
-        "bias, residual, norm, input, target, seed, numerics)",
+        "bias, residual, norm, input, target, seed, numerics, steps, opt, lr, momentum, beta1, beta2, eps, record)",
     );
     expect(
       notices
