@@ -68,7 +68,7 @@ export class GsLab extends LitElement {
     .layout { display: grid; grid-template-columns: minmax(0, 1fr) minmax(16rem, 20rem); gap: 0.75rem 1.5rem;
       align-items: start; grid-template-areas: "plot controls" "reading controls" "presets controls" "bench controls"; }
     .layout > * { min-width: 0; }
-    .plot { grid-area: plot; display: grid; gap: 0.25rem; }
+    .plot { grid-area: plot; display: grid; grid-template-columns: minmax(0, 1fr); gap: 0.25rem; }
     .reading { grid-area: reading; }
     aside { grid-area: controls; grid-row: 1 / span 4; position: sticky; top: 1rem; max-height: calc(100vh - 2rem);
       overflow-y: auto; padding: 1rem; border-radius: 12px; border: 1px solid var(--gs-border, #d1d5db); }

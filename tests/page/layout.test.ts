@@ -88,6 +88,21 @@ describe("the first screen", () => {
   }
 });
 
+test("a window narrowed from a laptop's width to a phone's keeps the page within it: the chart shrinks", async () => {
+  const opened = await openIdle({ width: 1280, height: 860 }, "light");
+  try {
+    const { page } = opened;
+    await page.waitForFunction(() => window.gradscope.lab()?.shadowRoot?.querySelector("gs-chart")?.uplot);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForFunction(
+      () => (window.gradscope.lab()?.shadowRoot?.querySelector("gs-chart")?.uplot?.width ?? 999) <= 390,
+    );
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  } finally {
+    await opened.close();
+  }
+});
+
 test("the PNG export is drawn at the device's pixel ratio, with the title, config and verdict above the chart", async () => {
   const opened = await openBuiltPage("/?depth=40&width=8&batch=4", { deviceScaleFactor: 2 });
   try {
