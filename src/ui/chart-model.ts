@@ -2,7 +2,7 @@
  * What <gs-chart> draws, as plain data: the columns of a result, its markers, the labels of the
  * magnitudes and a summary for screen readers. No DOM, no uPlot.
  */
-import type { RunResult } from "../core/result";
+import type { LayerPair, RunResult, TrainingRecord } from "../core/result";
 import { LOG10_FLOAT32_MAX, LOG10_FLOAT32_MIN_NORMAL } from "../core/verdict";
 
 const SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹";
@@ -73,18 +73,10 @@ export function magnitudeLabel(log10: number | null | undefined): string {
  */
 export function chartMarkers(result: RunResult | null): ChartMarker[] {
   if (!result) return [];
-  const markers: ChartMarker[] = [];
-  const add = (pair: RunResult["firstNonFinite"], kind: ChartMarker["kind"], what: string) => {
-    const { forward, backward } = pair;
-    if (forward !== null && forward === backward) {
-      markers.push({ layer: forward, kind, label: `${what} (forward and backward) at ${forward}` });
-      return;
-    }
-    if (forward !== null) markers.push({ layer: forward, kind, label: `${what} (forward) at ${forward}` });
-    if (backward !== null) markers.push({ layer: backward, kind, label: `${what} (backward) at ${backward}` });
-  };
-  add(result.firstNonFinite, "nonFinite", "float32 overflow");
-  add(result.firstAllZero, "allZero", "all zero");
+  const markers: ChartMarker[] = [
+    ...pairMarkers(result.firstNonFinite, "nonFinite", "float32 overflow"),
+    ...pairMarkers(result.firstAllZero, "allZero", "all zero"),
+  ];
   if (result.config.numerics === "tracked") {
     const layers = result.log10ActRms.map((_, l) => l);
     const leaves = (name: string, series: ChartSeries, values: readonly (number | null)[], order: number[]) => {
@@ -103,10 +95,37 @@ export function chartMarkers(result: RunResult | null): ChartMarker[] {
   return markers.sort((a, b) => a.layer - b.layer);
 }
 
-/** A sentence for screen readers: depth, each series' first and last finite values, the markers. */
-export function chartSummary(result: RunResult | null): string {
+/** The markers of a layer pair: one at each pass's layer, or one for both where they are the same. */
+function pairMarkers(pair: LayerPair, kind: ChartMarker["kind"], what: string): ChartMarker[] {
+  const { forward, backward } = pair;
+  if (forward !== null && forward === backward)
+    return [{ layer: forward, kind, label: `${what} (forward and backward) at ${forward}` }];
+  const markers: ChartMarker[] = [];
+  if (forward !== null) markers.push({ layer: forward, kind, label: `${what} (forward) at ${forward}` });
+  if (backward !== null) markers.push({ layer: backward, kind, label: `${what} (backward) at ${backward}` });
+  return markers;
+}
+
+/**
+ * The markers of a training record: the first layer without an activation value (from layer 0) and
+ * without a gradient value (from layer L down). A record does not say whether such a layer is all
+ * zero or not finite, so neither does its marker.
+ */
+export function recordMarkers(record: TrainingRecord | null): ChartMarker[] {
+  if (!record) return [];
+  const forward = record.log10ActRms.indexOf(null);
+  const backward = record.log10GradRms.lastIndexOf(null);
+  const pair = { forward: forward < 0 ? null : forward, backward: backward < 0 ? null : backward };
+  return pairMarkers(pair, "nonFinite", "0 or not finite").sort((a, b) => a.layer - b.layer);
+}
+
+/**
+ * A sentence for screen readers: depth (and the training step a record shows), each series' first
+ * and last finite values, the markers.
+ */
+export function chartSummary(result: RunResult | null, record: TrainingRecord | null = null): string {
   if (!result) return "Per-layer magnitudes: no run yet";
-  const data = chartData(result);
+  const data = chartData(record ?? result);
   const parts = SERIES.map((name) => {
     const values = data[name];
     const first = values.findIndex((v) => v !== null);
@@ -116,13 +135,19 @@ export function chartSummary(result: RunResult | null): string {
     const from = `${spokenMagnitude(values[first])} at layer ${first}`;
     return `${SERIES_LABELS[name]} from ${from} to ${spokenMagnitude(values[last])} at layer ${last}`;
   });
-  const markers = chartMarkers(result).map((m) => m.label);
+  const markers = (record ? recordMarkers(record) : chartMarkers(result)).map((m) => m.label);
   const { depth, numerics } = result.config;
-  return [`Per-layer magnitudes for ${depth} layers, ${numerics} numerics`, ...parts, ...markers].join("; ");
+  const head = record
+    ? `Per-layer magnitudes after ${record.step} training steps, ${depth} layers`
+    : `Per-layer magnitudes for ${depth} layers, ${numerics} numerics`;
+  return [head, ...parts, ...markers].join("; ");
 }
 
-/** The columnar arrays of a result. */
-export function chartData(result: RunResult | null): ChartData {
+/** What the chart plots of a result or of a training record: its three per-layer series. */
+export type LayerSeries = Pick<RunResult, "log10ActRms" | "log10GradRms" | "log10WeightGradRms">;
+
+/** The columnar arrays of a result, or of a training record. */
+export function chartData(result: LayerSeries | null): ChartData {
   if (!result) return { layers: [], act: [], grad: [], weightGrad: [] };
   return {
     layers: result.log10ActRms.map((_, l) => l),

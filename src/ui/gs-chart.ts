@@ -9,7 +9,7 @@ import { css, html, LitElement, type PropertyValues, unsafeCSS } from "lit";
 import { customElement, property, query, state } from "lit/decorators.js";
 import uPlot from "uplot";
 import uPlotCss from "uplot/dist/uPlot.min.css?inline";
-import type { RunResult } from "../core/result";
+import type { RunResult, TrainingRecord } from "../core/result";
 import {
   AXIS_FONT,
   drawBand,
@@ -33,44 +33,19 @@ import {
   layerReadout,
   magnitudeLabel,
   powerOfTenLabel,
+  recordMarkers,
   SERIES,
   SERIES_LABELS,
 } from "./chart-model";
+import { chartTheme } from "./chart-theme";
 
 @customElement("gs-chart")
 export class GsChart extends LitElement {
   static override styles = [
     unsafeCSS(uPlotCss),
+    chartTheme,
     css`
-      :host {
-        display: block;
-        --gs-act: #0072b2;
-        --gs-grad: #d55e00;
-        --gs-wgrad: #009e73;
-        --gs-chart-fg: #1f2937;
-        --gs-chart-grid: rgba(31, 41, 55, 0.1);
-        --gs-chart-bg: #ffffff;
-        --gs-f32-band: rgba(217, 119, 6, 0.1);
-        --gs-f32-edge: #b45309;
-        --gs-marker-overflow: #b91c1c;
-        --gs-marker-zero: #4b5563;
-        background: var(--gs-chart-bg);
-        color: var(--gs-chart-fg);
-      }
-      @media (prefers-color-scheme: dark) {
-        :host {
-          --gs-act: #56b4e9;
-          --gs-grad: #f0a040;
-          --gs-wgrad: #3ecf9a;
-          --gs-chart-fg: #e5e7eb;
-          --gs-chart-grid: rgba(229, 231, 235, 0.12);
-          --gs-chart-bg: #111827;
-          --gs-f32-band: rgba(251, 191, 36, 0.1);
-          --gs-f32-edge: #fbbf24;
-          --gs-marker-overflow: #f87171;
-          --gs-marker-zero: #9ca3af;
-        }
-      }
+      :host { display: block; }
       .uplot { width: 100%; }
       .u-legend { font: 13px ${unsafeCSS(FONT_FAMILY)}; }
       .u-legend th[tabindex]:focus-visible { outline: 2px solid var(--gs-act); outline-offset: 1px; border-radius: 3px; }
@@ -80,6 +55,7 @@ export class GsChart extends LitElement {
       .empty { padding: 2rem 1rem; text-align: center; opacity: 0.75; }
       :host([stale]) .plot { opacity: 0.45; transition: opacity 0.2s; }
       .stale-note { margin: 0; font-size: 0.8rem; opacity: 0.8; }
+      .caption { margin: 0 0 0.25rem; font-size: 0.85rem; font-weight: 600; }
       .plot:focus-visible { outline: 2px solid var(--gs-act); outline-offset: 2px; }
       .hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
     `,
@@ -92,6 +68,10 @@ export class GsChart extends LitElement {
 
   /** The run to draw; null shows an empty state. */
   @property({ attribute: false }) result: RunResult | null = null;
+  /** A training record of the result's config to draw instead of the result's own layers (the network after some steps). */
+  @property({ attribute: false }) record: TrainingRecord | null = null;
+  /** A line above the plot saying what it shows (which training step); none when null. */
+  @property() caption: string | null = null;
 
   @query(".plot") private plotHost!: HTMLDivElement;
   /** The layer the keyboard read-out is at. */
@@ -223,14 +203,14 @@ export class GsChart extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has("result")) {
-      this.prepared = chartData(this.result);
-      this.preparedMarkers = chartMarkers(this.result);
+    if (changed.has("result") || changed.has("record")) {
+      this.prepared = chartData(this.record ?? this.result);
+      this.preparedMarkers = this.record ? recordMarkers(this.record) : chartMarkers(this.result);
     }
   }
 
   protected override updated(changed: PropertyValues<this>): void {
-    if (changed.has("result")) this.scheduleDraw();
+    if (changed.has("result") || changed.has("record")) this.scheduleDraw();
   }
 
   /** Resolves once rendered and the pending animation frame, if any, has drawn the canvas. */
@@ -241,12 +221,13 @@ export class GsChart extends LitElement {
   }
 
   override render() {
-    const label = chartSummary(this.result);
+    const label = chartSummary(this.result, this.record);
     const depth = this.result?.config.depth ?? 0;
     const layer = Math.min(this.readoutLayer, depth);
     // The plot is also a keyboard read-out: a slider over the layers whose value text is that layer's
     // magnitudes, so the values are reachable without a mouse; the summary describes the whole chart.
     return html`
+      ${this.caption ? html`<p class="caption" id="caption">${this.caption}</p>` : null}
       <div class="plot" tabindex=${this.result ? "0" : "-1"} role="slider" aria-roledescription="chart"
         aria-label="Per-layer magnitudes; arrow keys move through the layers" aria-describedby="summary"
         aria-valuemin="0" aria-valuemax=${depth} aria-valuenow=${layer} aria-valuetext=${layerReadout(this.prepared, layer)}
@@ -310,7 +291,10 @@ export class GsChart extends LitElement {
     }
     const size = this.plotSize();
     if (!size) return; // not laid out yet: the ResizeObserver draws when it is
-    this.plotted = { markers: this.preparedMarkers, tracked: this.result.config.numerics === "tracked" };
+    this.plotted = {
+      markers: this.preparedMarkers,
+      tracked: this.result.config.numerics === "tracked" && !this.record,
+    };
     const columns = this.alignedData();
     if (this.plot) this.plot.setData(columns, true);
     else {

@@ -160,6 +160,39 @@ describe("gs-chart", () => {
     expect(legendValues(chart)[3]).toBe("—");
   });
 
+  test("a training record replaces the result's layers, with its caption and markers; null goes back", async () => {
+    const result = reference({ depth: 8, width: 4, batch: 2 });
+    const chart = await mountChart(result);
+    const act = result.log10ActRms.map((v, l) => (l >= 6 ? null : (v as number) + 1));
+    const grad = result.log10GradRms.map((v, l) => (l <= 2 ? null : v));
+    const record = {
+      step: 5,
+      log10ActRms: act,
+      log10GradRms: grad,
+      log10WeightGradRms: result.log10WeightGradRms,
+      log10UpdateRatio: result.log10WeightGradRms,
+    };
+    chart.record = record;
+    chart.caption = "Step 5 of 10: each layer after 5 training steps";
+    await chart.updateComplete;
+    expect(chart.data.act).toEqual(act);
+    expect(chart.data.grad).toEqual(grad);
+    expect(chart.markers.map((m) => m.label)).toEqual([
+      "0 or not finite (backward) at 2",
+      "0 or not finite (forward) at 6",
+    ]);
+    expect(chart.shadowRoot?.querySelector("#caption")?.textContent).toBe(chart.caption);
+    expect(chart.shadowRoot?.querySelector("#summary")?.textContent).toMatch(
+      /^Per-layer magnitudes after 5 training steps, 8 layers; /,
+    );
+    chart.record = null;
+    chart.caption = null;
+    await chart.updateComplete;
+    expect(chart.data.act).toEqual(result.log10ActRms);
+    expect(chart.markers).toEqual([]);
+    expect(chart.shadowRoot?.querySelector("#caption")).toBeNull();
+  });
+
   test("follows a switch to the dark colour scheme", async () => {
     const chart = await mountChart(reference({ ...lectureConfig(0.5, 1000), numerics: "tracked" }));
     const session = cdp() as unknown as { send(method: string, params: object): Promise<unknown> };
