@@ -16,19 +16,23 @@ export class GsVerdict extends LitElement {
     .vanishing { background: var(--gs-vanishing, #bfdbfe); color: #1e3a8a; }
     .exploding, .broken { background: var(--gs-exploding, #fecaca); color: #7f1d1d; }
     .stable { background: var(--gs-stable, #bbf7d0); color: #14532d; }
+    .qualifier { font-weight: 600; }
     .hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
   `;
 
   @property({ attribute: false }) result: RunResult | null = null;
   /** Only the word (a badge beside the chart on narrow screens), not the sentence. */
   @property({ type: Boolean }) compact = false;
+  /** Words before the sentence saying which network it reads ("At initialization (step 0):"), where the chart shows another. */
+  @property() qualifier: string | null = null;
 
   override render() {
     if (!this.result) return nothing;
     const reading = verdict(this.result);
     if (this.compact) return html`<span class="kind ${reading.kind}">${reading.kind}</span>`;
     // The badge and the sentence are separate words to a screen reader too: a hidden colon between them.
-    return html`<p><span class="kind ${reading.kind}">${reading.kind}</span><span class="hidden">: </span><span
+    const qualifier = this.qualifier ? html`<span class="qualifier">${this.qualifier} </span>` : nothing;
+    return html`<p><span class="kind ${reading.kind}">${reading.kind}</span><span class="hidden">: </span>${qualifier}<span
       id="text">${superscriptPowers(reading.text)}</span></p>`;
   }
 }
