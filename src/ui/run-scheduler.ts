@@ -32,6 +32,16 @@ export function runWork(config: RunConfig): number {
   return 3 * config.depth * config.width * config.width * config.batch;
 }
 
+/** Throws, in words, when one pass of `config` is more work than the CPU fallback takes (CPU_WORK_LIMIT). */
+export function checkCpuWork(config: RunConfig): void {
+  const work = runWork(config);
+  if (work > CPU_WORK_LIMIT) {
+    throw new Error(
+      `this config takes ${work.toExponential(1)} multiply-adds, too many for the CPU reference (limit ${CPU_WORK_LIMIT.toExponential(0)}); reduce depth, width or batch`,
+    );
+  }
+}
+
 export class RunScheduler {
   private inFlight = false;
   private pending: RunConfig | null = null;
@@ -107,12 +117,7 @@ export class RunScheduler {
   }
 
   private async runOnWorker(config: RunConfig): Promise<RunResult | null> {
-    const work = runWork(config);
-    if (work > CPU_WORK_LIMIT) {
-      throw new Error(
-        `this config takes ${work.toExponential(1)} multiply-adds, too many for the CPU reference (limit ${CPU_WORK_LIMIT.toExponential(0)}); reduce depth, width or batch`,
-      );
-    }
+    checkCpuWork(config);
     const controller = new AbortController();
     this.current = controller;
     try {
