@@ -34,6 +34,18 @@ export interface Plotted {
   tracked: boolean;
 }
 
+/** A uPlot axis in the charts' fonts and theme colours: its title, text in `fg`, grid and ticks in `grid`. */
+export function themedAxis(label: string, fg: string, grid: string): uPlot.Axis {
+  return {
+    label,
+    font: AXIS_FONT,
+    labelFont: `600 12px ${FONT_FAMILY}`,
+    stroke: fg,
+    grid: { stroke: grid, width: 1 },
+    ticks: { stroke: grid, width: 1, size: 5 },
+  };
+}
+
 const measureContext = document.createElement("canvas").getContext("2d");
 
 /** Width in CSS pixels of text in the axis font. */

@@ -2,7 +2,9 @@
  * The charts' colours as CSS custom properties, light and dark, shared by every chart element
  * (<gs-chart>, <gs-loss-chart>, <gs-heatmap>): each reads them from its computed style when it draws.
  */
-import { css } from "lit";
+import { css, unsafeCSS } from "lit";
+import uPlotCss from "uplot/dist/uPlot.min.css?inline";
+import { FONT_FAMILY } from "./chart-draw";
 
 export const chartTheme = css`
   :host {
@@ -43,3 +45,13 @@ export const chartTheme = css`
 export function readColour(element: Element, name: string, fallback: string): string {
   return getComputedStyle(element).getPropertyValue(name).trim() || fallback;
 }
+
+/** The styles of a chart element that owns a uPlot: uPlot's own, the theme, a block host, the legend's font. */
+export const uplotStyles = [
+  unsafeCSS(uPlotCss),
+  chartTheme,
+  css`
+    :host { display: block; }
+    .u-legend { font: 13px ${unsafeCSS(FONT_FAMILY)}; }
+  `,
+];

@@ -5,13 +5,11 @@
  * The y values are the log10 magnitudes themselves on a linear scale whose ticks read as powers of
  * ten: tracked runs reach 10^±1400 and beyond, which a uPlot "log" scale (float64) cannot hold.
  */
-import { css, html, LitElement, type PropertyValues, unsafeCSS } from "lit";
+import { css, html, LitElement, type PropertyValues } from "lit";
 import { customElement, property, query, state } from "lit/decorators.js";
 import uPlot from "uplot";
-import uPlotCss from "uplot/dist/uPlot.min.css?inline";
 import type { RunResult, TrainingRecord } from "../core/result";
 import {
-  AXIS_FONT,
   drawBand,
   drawOverlay,
   FONT_FAMILY,
@@ -22,6 +20,7 @@ import {
   type Palette,
   type Plotted,
   textWidth,
+  themedAxis,
 } from "./chart-draw";
 import {
   type ChartData,
@@ -37,17 +36,14 @@ import {
   SERIES,
   SERIES_LABELS,
 } from "./chart-model";
-import { chartTheme } from "./chart-theme";
+import { uplotStyles } from "./chart-theme";
 
 @customElement("gs-chart")
 export class GsChart extends LitElement {
   static override styles = [
-    unsafeCSS(uPlotCss),
-    chartTheme,
+    ...uplotStyles,
     css`
-      :host { display: block; }
       .uplot { width: 100%; }
-      .u-legend { font: 13px ${unsafeCSS(FONT_FAMILY)}; }
       .u-legend th[tabindex]:focus-visible { outline: 2px solid var(--gs-act); outline-offset: 1px; border-radius: 3px; }
       .u-legend.u-inline tr { margin-right: 10px; }
       .u-legend .u-value { font-variant-numeric: tabular-nums; min-width: 5.5em; text-align: left; }
@@ -356,12 +352,7 @@ export class GsChart extends LitElement {
   private createPlot(columns: uPlot.AlignedData, size: { width: number; height: number }): void {
     const palette = this.readPalette();
     const axis = (label: string): uPlot.Axis => ({
-      label,
-      font: AXIS_FONT,
-      labelFont: `600 12px ${FONT_FAMILY}`,
-      stroke: palette.fg,
-      grid: { stroke: palette.grid, width: 1 },
-      ticks: { stroke: palette.grid, width: 1, size: 5 },
+      ...themedAxis(label, palette.fg, palette.grid),
       incrs: INTEGER_INCRS,
     });
     const opts: uPlot.Options = {

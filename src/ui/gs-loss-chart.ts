@@ -3,23 +3,19 @@
  * x runs over the whole run (0..T) so the curve grows to the right. A loss the log axis cannot draw
  * (∞, NaN, or exactly 0) is marked where it first occurs: "loss → ∞ at step k".
  */
-import { css, html, LitElement, type PropertyValues, unsafeCSS } from "lit";
+import { css, html, LitElement, type PropertyValues } from "lit";
 import { customElement, property, query } from "lit/decorators.js";
 import uPlot from "uplot";
-import uPlotCss from "uplot/dist/uPlot.min.css?inline";
-import { AXIS_FONT, FONT_FAMILY, INTEGER_INCRS, textWidth } from "./chart-draw";
-import { chartTheme, readColour } from "./chart-theme";
+import { FONT_FAMILY, INTEGER_INCRS, textWidth, themedAxis } from "./chart-draw";
+import { readColour, uplotStyles } from "./chart-theme";
 import { type LossData, lossBreak, lossData, lossRange, lossTickLabel, lossValueText } from "./training-model";
 
 @customElement("gs-loss-chart")
 export class GsLossChart extends LitElement {
   static override styles = [
-    unsafeCSS(uPlotCss),
-    chartTheme,
+    ...uplotStyles,
     css`
-      :host { display: block; }
       h3 { font-size: 0.9rem; margin: 0 0 0.25rem; }
-      .u-legend { font: 13px ${unsafeCSS(FONT_FAMILY)}; }
       .u-legend .u-value { font-variant-numeric: tabular-nums; min-width: 4.5em; text-align: left; }
       .hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
     `,
@@ -125,14 +121,7 @@ export class GsLossChart extends LitElement {
   private options(size: { width: number; height: number }): uPlot.Options {
     const fg = readColour(this, "--gs-chart-fg", "#1f2937");
     const grid = readColour(this, "--gs-chart-grid", "rgba(31,41,55,0.1)");
-    const axis = (label: string): uPlot.Axis => ({
-      label,
-      font: AXIS_FONT,
-      labelFont: `600 12px ${FONT_FAMILY}`,
-      stroke: fg,
-      grid: { stroke: grid, width: 1 },
-      ticks: { stroke: grid, width: 1, size: 5 },
-    });
+    const axis = (label: string): uPlot.Axis => themedAxis(label, fg, grid);
     const steps = Math.max(1, this.steps);
     return {
       ...size,
