@@ -1,9 +1,16 @@
 /**
  * How one control's change edits the draft config: a field takes the value as typed; a new init
  * scheme takes back its own parameter; residual connections switched off and on again keep their α;
- * and an α of exactly 1/√L follows the depth.
+ * an α of exactly 1/√L follows the depth; and a new optimizer takes back its own extras.
  */
-import { type RunConfig, residualForDepth } from "../core/config";
+import {
+  DEFAULT_TRAINING,
+  OPTIMIZER_EXTRAS,
+  type RunConfig,
+  residualForDepth,
+  TRAIN_DEFAULTS,
+  trainFields,
+} from "../core/config";
 import { type ControlField, type DraftConfig, initParamField, isDepth } from "./gs-controls";
 
 /** α remembered as "1/√L": it followed the depth when residual connections were switched off. */
@@ -15,6 +22,24 @@ export class DraftMemory {
   readonly initParams = new Map<unknown, unknown>();
   /** α when residual connections were last switched off; the first switch on gives 1/√L. */
   residual: unknown = FOLLOWS_DEPTH;
+  /** The extras each optimizer had when last left (momentum's μ, Adam's β₁, β₂, ε), so switching back restores them. */
+  readonly optimizerExtras = new Map<unknown, Record<string, unknown>>();
+}
+
+/** The draft of a config: its fields as the controls edit them, its training as its fewest fields (trainFields). */
+export function toDraft(config: RunConfig): DraftConfig {
+  const { train, ...single } = structuredClone(config);
+  return (train ? { ...single, train: trainFields(train) } : single) as unknown as DraftConfig;
+}
+
+/**
+ * The draft as the config to run is checked from: without its training in tracked numerics, which
+ * cannot train (the training waits in the draft until numerics is float32 again).
+ */
+export function trainableDraft(draft: DraftConfig): DraftConfig {
+  if (draft.numerics !== "tracked" || draft.train === undefined) return draft;
+  const { train: _, ...single } = draft;
+  return single as DraftConfig;
 }
 
 /** Whether the draft's α follows the depth: it equals 1/√L of the last valid depth exactly. */
@@ -43,6 +68,8 @@ export function applyChange(
     next.init = { scheme: value, [newParam]: memory.initParams.get(value) ?? carried };
   } else if (field.startsWith("init.")) {
     next.init[field.slice(5)] = value;
+  } else if (field.startsWith("train.")) {
+    next.train = trainingChange(draft, field.slice(6), value, memory);
   } else if (field === "residualMode") {
     next.residual = value === "on" ? switchedOn(draft, memory, config) : switchedOff(draft, memory, config);
   } else {
@@ -64,4 +91,23 @@ function switchedOff(draft: DraftConfig, memory: DraftMemory, config: RunConfig)
   if (followsDepth(draft, config)) memory.residual = FOLLOWS_DEPTH;
   else if (typeof draft.residual === "number") memory.residual = draft.residual;
   return null;
+}
+
+/**
+ * The draft's training with one field changed (DEFAULT_TRAINING's where the draft has none yet): a
+ * new optimizer leaves the old one's extras behind (remembered) and takes back its own.
+ */
+function trainingChange(draft: DraftConfig, key: string, value: unknown, memory: DraftMemory): Record<string, unknown> {
+  const train: Record<string, unknown> = {
+    ...((draft.train as Record<string, unknown> | undefined) ?? DEFAULT_TRAINING),
+  };
+  if (key !== "optimizer") return { ...train, [key]: value };
+  const old = train.optimizer ?? TRAIN_DEFAULTS.optimizer;
+  const kept: Record<string, unknown> = {};
+  for (const [extra, owner] of Object.entries(OPTIMIZER_EXTRAS)) {
+    if (owner === old && train[extra] !== undefined) kept[extra] = train[extra];
+    delete train[extra];
+  }
+  memory.optimizerExtras.set(old, kept);
+  return { ...train, optimizer: value, ...memory.optimizerExtras.get(value) };
 }

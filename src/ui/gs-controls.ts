@@ -1,13 +1,16 @@
 /**
  * <gs-controls>: a control for every field of the config. Sliders for continuous values (sizes and
- * scales on logarithmic sliders), the exact number editable beside each, and a reseed button.
- * Emits `gs-change` with one field's new raw value; shows the API's validation message inline.
+ * scales on logarithmic sliders), the exact number editable beside each, and a reseed button; last,
+ * the training's steps, optimizer (with its own extras) and learning rate, with the page's play,
+ * pause, step and reset slotted under them. Emits `gs-change` with one field's new raw value; shows
+ * the API's validation message inline.
  */
 import { css, html, LitElement, nothing } from "lit";
 import { customElement, property } from "lit/decorators.js";
 import { ACTIVATION_NAMES } from "../core/activations";
 import {
   type ConfigError,
+  DEFAULT_TRAINING,
   describe,
   INIT_SCHEMES,
   INPUTS,
@@ -16,8 +19,11 @@ import {
   MAX_RESIDUAL,
   NORMS,
   NUMERICS,
+  OPTIMIZERS,
   residualForDepth,
   TARGETS,
+  TRAIN_DEFAULTS,
+  TRAIN_LIMITS,
 } from "../core/config";
 
 /** A field of the draft config, as the validation error names it. */
@@ -37,7 +43,18 @@ export type ControlField =
   | "input"
   | "target"
   | "seed"
-  | "numerics";
+  | "numerics"
+  | TrainingField;
+
+/** A field of the training, as the validation error names it. */
+export type TrainingField =
+  | "train.steps"
+  | "train.optimizer"
+  | "train.learningRate"
+  | "train.momentum"
+  | "train.beta1"
+  | "train.beta2"
+  | "train.epsilon";
 
 export interface ControlChange {
   field: ControlField;
@@ -67,6 +84,8 @@ const SLIDERS: Partial<Record<ControlField, SliderSpec>> = {
   "init.gain": { min: 0.1, max: 10, log: true, integer: false },
   biasSigma: { min: 0.001, max: 10, log: true, integer: false, zeroAtMin: true },
   residual: { min: 0.01, max: MAX_RESIDUAL, log: true, integer: false, zeroAtMin: true },
+  "train.steps": { ...TRAIN_LIMITS.steps, log: true, integer: true },
+  "train.learningRate": { min: 1e-5, max: 10, log: true, integer: false },
 };
 
 /** Residual connections as the switch shows them: off is the config's null, on has an α. */
@@ -81,13 +100,19 @@ const STEPS = 1000;
 
 /** What a screen reader says for a slider's value: "300 layers", "s = 1.5", "α = 0.0707" (4 digits at most). */
 export function valueText(field: ControlField, value: unknown): string {
-  const units: Partial<Record<ControlField, string>> = { depth: "layers", width: "units", batch: "examples" };
+  const units: Partial<Record<ControlField, string>> = {
+    depth: "layers",
+    width: "units",
+    batch: "examples",
+    "train.steps": "steps",
+  };
   const symbols: Partial<Record<ControlField, string>> = {
     "init.scale": "s",
     "init.sigma": "σ",
     "init.gain": "k",
     biasSigma: "bias σ",
     residual: "α",
+    "train.learningRate": "η",
   };
   const unit = units[field];
   if (unit) return `${value} ${value === 1 ? unit.replace(/s$/, "") : unit}`;
@@ -132,6 +157,13 @@ const LABELS: Record<ControlField, string> = {
   target: "Target y",
   seed: "Seed",
   numerics: "Numerics",
+  "train.steps": "Steps",
+  "train.optimizer": "Optimizer",
+  "train.learningRate": "Learning rate η",
+  "train.momentum": "Momentum μ",
+  "train.beta1": "Adam β₁",
+  "train.beta2": "Adam β₂",
+  "train.epsilon": "Adam ε",
 };
 
 /** What an init scheme draws, beside its name in the list (the value stays the SPEC's name). */
@@ -152,6 +184,11 @@ const OPTION_TEXT: Partial<Record<ControlField, Record<string, string>>> = {
   "init.scheme": SCHEME_TEXT,
   residualMode: { off: "off: a_l = g(ẑ_l)", on: "on: a_l = a_{l−1} + α·g(ẑ_l)" },
   norm: { none: "none", layer: "layer: per example", batch: "batch: per unit" },
+  "train.optimizer": {
+    sgd: "sgd: W ← W − η·g",
+    momentum: "momentum: v ← μv + g, W ← W − η·v",
+    adam: "adam: about η per weight and step",
+  },
 };
 
 /** What a field accepts, in the words on screen, where the API's words name something the page does not show. */
@@ -170,6 +207,9 @@ const HINTS: Partial<Record<ControlField, string>> = {
   residual:
     "Each layer adds α times its branch to the layer before. 1/√L keeps the sum of L branches of order 1 at any " +
     "depth: set with the button, α follows the depth until you set another.",
+  "train.steps":
+    "Full-batch steps on this batch and target. Play or Step trains; a change of any setting starts again at step 0.",
+  "train.learningRate": "Each SGD step moves every weight by η times its gradient; too large and the loss goes to ∞.",
   norm:
     "ẑ_l = (z_l − μ)/σ before the activation, over each example's n units (layer) or each unit's B examples " +
     "(batch), ε = 1e-5, no learned scale or shift. Batch norm couples the examples of a batch.",
@@ -195,7 +235,20 @@ const OPTIONS: Partial<Record<ControlField, readonly string[]>> = {
   input: INPUTS,
   target: TARGETS,
   numerics: NUMERICS,
+  "train.optimizer": OPTIMIZERS,
 };
+
+/** The optimizer's own fields, shown while it is chosen. */
+const OPTIMIZER_FIELDS: Record<string, TrainingField[]> = {
+  sgd: [],
+  momentum: ["train.momentum"],
+  adam: ["train.beta1", "train.beta2", "train.epsilon"],
+};
+
+/** A training field's value where the draft leaves it out: the training every run starts from. */
+function trainingDefault(key: string): unknown {
+  return (DEFAULT_TRAINING as Record<string, unknown>)[key] ?? (TRAIN_DEFAULTS as Record<string, unknown>)[key];
+}
 
 @customElement("gs-controls")
 export class GsControls extends LitElement {
@@ -216,6 +269,9 @@ export class GsControls extends LitElement {
     .error { color: var(--gs-error, #b91c1c); font-size: 0.85rem; }
     .hint { font-size: 0.8rem; opacity: 0.8; }
     [aria-invalid="true"] { border-color: var(--gs-error, #b91c1c); }
+    fieldset { display: grid; grid-template-columns: minmax(0, 1fr); gap: 0.75rem; min-width: 0; margin: 0.25rem 0 0;
+      padding: 0.5rem 0.75rem 0.75rem; border: 1px solid var(--gs-border, #9ca3af); border-radius: 8px; }
+    legend { font-weight: 650; padding: 0 0.3rem; }
   `;
 
   /** The config as typed so far. */
@@ -234,6 +290,11 @@ export class GsControls extends LitElement {
     if (!draft) return undefined;
     if (field.startsWith("init.")) return draft.init[field.slice(5)];
     if (field === "residualMode") return draft.residual === null ? "off" : "on";
+    if (field.startsWith("train.")) {
+      const key = field.slice(6);
+      const train = draft.train as Record<string, unknown> | undefined;
+      return train?.[key] ?? trainingDefault(key);
+    }
     return draft[field];
   }
 
@@ -328,8 +389,28 @@ export class GsControls extends LitElement {
       ${this.numberField("biasSigma")} ${this.selectField("residualMode")}
       ${this.draft.residual === null ? nothing : this.numberField("residual")} ${this.selectField("norm")}
       ${this.selectField("input")} ${this.selectField("target")}
-      ${this.numberField("seed")} ${this.selectField("numerics")}
+      ${this.numberField("seed")} ${this.selectField("numerics")} ${this.renderTraining()}
     `;
+  }
+
+  /**
+   * The training's fields, with the page's play, pause, step and reset slotted below them; disabled
+   * with a note in tracked numerics, which cannot train.
+   */
+  private renderTraining() {
+    const tracked = this.draft?.numerics === "tracked";
+    const optimizer = String(this.value("train.optimizer"));
+    return html`<fieldset class="training" ?disabled=${tracked} aria-describedby=${tracked ? "training-note" : nothing}>
+      <legend>Training</legend>
+      ${
+        tracked
+          ? html`<p class="hint" id="training-note">Training updates float32 weights: set Numerics to float32 to train.</p>`
+          : nothing
+      }
+      ${this.numberField("train.steps")} ${this.selectField("train.optimizer")} ${this.numberField("train.learningRate")}
+      ${(OPTIMIZER_FIELDS[optimizer] ?? []).map((field) => this.numberField(field))}
+      <slot name="training"></slot>
+    </fieldset>`;
   }
 }
 
