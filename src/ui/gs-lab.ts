@@ -1,33 +1,47 @@
 /**
- * <gs-lab>: the coordinator. Owns the config (as typed and as validated), the URL, the runs and the
- * last result; the views (controls, presets, chart, verdict) only render what it hands them and
- * report what the user did.
+ * <gs-lab>: the coordinator. Owns the config (as typed and as validated), the URL, the runs, the
+ * last result and the training; the views (controls, training buttons, presets, charts, verdict)
+ * only render what it hands them and report what the user did.
  */
 import { css, html, LitElement, nothing } from "lit";
 import { customElement, query, state } from "lit/decorators.js";
 import { type ConfigError, checkDraft, type RunConfig, validateConfig } from "../core/config";
 import { PRESETS } from "../core/presets";
-import type { RunResult } from "../core/result";
+import type { RunResult, TrainingRecord } from "../core/result";
 import { searchToConfig } from "../core/settings";
 import { verdict } from "../core/verdict";
 import { CapacityError } from "../gpu/plan";
 import { superscriptPowers } from "./chart-model";
-import { applyChange, DraftMemory } from "./draft";
+import { applyChange, DraftMemory, toDraft, trainableDraft } from "./draft";
 import { configSummary, download, exportName, lossText, resultToCsv, resultToJson } from "./export";
 import type { GsChart } from "./gs-chart";
 import type { ControlChange, DraftConfig } from "./gs-controls";
+import type { TrainingAction } from "./gs-training";
 import { type BackendState, RunScheduler } from "./run-scheduler";
+import { lossValueText } from "./training-model";
+import {
+  currentStep,
+  DEFAULT_TRAIN_CONFIG,
+  singlePass,
+  TRAINING_OFF,
+  TrainingSession,
+  type TrainingView,
+  withoutDefaultTraining,
+} from "./training-session";
 import { UrlHistory } from "./url-history";
 import "./gs-bench";
 import "./gs-chart";
 import "./gs-controls";
+import "./gs-heatmap";
+import "./gs-loss-chart";
 import "./gs-presets";
+import "./gs-training";
 import "./gs-verdict";
 
 /** A run that takes longer than this shows its config and a cancel button (a quick one only a spinner). */
 const SLOW_RUN_MS = 300;
 
-const toDraft = (config: RunConfig): DraftConfig => structuredClone(config) as unknown as DraftConfig;
+const sameConfig = (a: RunConfig, b: RunConfig) => JSON.stringify(a) === JSON.stringify(b);
 
 /** How a GPU run fit its memory: its MiB, and what it recomputed or redrew to fit (SPEC extension). */
 export function memoryText(result: RunResult): string {
@@ -48,11 +62,9 @@ export function memoryText(result: RunResult): string {
   return parts.join("; ");
 }
 
-/** The preset the config equals, if any. */
+/** The preset the config equals, if any (a preset's training equal to the default one counts as none, as in the config). */
 function matchingPreset(config: RunConfig): string | null {
-  const preset = PRESETS.find((p) => {
-    return JSON.stringify(validateConfig(p.config)) === JSON.stringify(config);
-  });
+  const preset = PRESETS.find((p) => sameConfig(withoutDefaultTraining(validateConfig(p.config)), config));
   return preset?.id ?? null;
 }
 
@@ -66,13 +78,20 @@ export class GsLab extends LitElement {
      * The document order is the reading order on every layout: figure, controls, presets, benchmark.
      */
     .layout { display: grid; grid-template-columns: minmax(0, 1fr) minmax(16rem, 20rem); gap: 0.75rem 1.5rem;
-      align-items: start; grid-template-areas: "plot controls" "reading controls" "presets controls" "bench controls"; }
+      align-items: start;
+      grid-template-areas: "plot controls" "reading controls" "training controls" "presets controls" "bench controls"; }
     .layout > * { min-width: 0; }
     .plot { grid-area: plot; display: grid; grid-template-columns: minmax(0, 1fr); gap: 0.25rem; }
     .reading { grid-area: reading; }
-    aside { grid-area: controls; grid-row: 1 / span 4; position: sticky; top: 1rem; max-height: calc(100vh - 2rem);
+    aside { grid-area: controls; grid-row: 1 / span 5; position: sticky; top: 1rem; max-height: calc(100vh - 2rem);
       overflow-y: auto; padding: 1rem; border-radius: 12px; border: 1px solid var(--gs-border, #d1d5db); }
     .presets { grid-area: presets; }
+    /* The loss curve and the heatmap side by side where the column is wide enough, else one above the other. */
+    .training { grid-area: training; display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 22rem), 1fr));
+      gap: 0.75rem 1.25rem; align-items: start; }
+    .training > * { min-width: 0; }
+    .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%);
+      white-space: nowrap; }
     details { grid-area: bench; }
     .badge { display: none; }
     /*
@@ -81,7 +100,7 @@ export class GsLab extends LitElement {
      */
     @media (max-width: 52rem) {
       .layout { grid-template-columns: minmax(0, 1fr);
-        grid-template-areas: "plot" "reading" "controls" "presets" "bench"; }
+        grid-template-areas: "plot" "reading" "controls" "training" "presets" "bench"; }
       aside { grid-row: auto; position: static; max-height: none; }
       .plot { position: sticky; top: 0; z-index: 1; background: var(--gs-bg, #fafaf9); padding: 0.25rem 0;
         box-shadow: 0 6px 6px -6px rgb(0 0 0 / 0.35); }
@@ -119,9 +138,18 @@ export class GsLab extends LitElement {
   @state() private backend: BackendState | null = null;
   @state() private notices: string[] = [];
   @state() private runError: string | null = null;
+  /** The training as its session reports it (off until play or step). */
+  @state() private training: TrainingView = TRAINING_OFF;
   @query("gs-chart") private chart!: GsChart;
 
   private scheduler: RunScheduler | null = null;
+  /** The training run: on the GPU where the page runs on WebGPU, on the CPU otherwise. */
+  private readonly session = new TrainingSession(
+    (view) => {
+      this.training = view;
+    },
+    () => (this.backend?.kind === "cpu" ? "cpu" : "webgpu"),
+  );
   private readonly url = new UrlHistory();
   /** Each init scheme's parameter and the residual α, kept across changes. */
   private readonly memory = new DraftMemory();
@@ -136,7 +164,7 @@ export class GsLab extends LitElement {
   constructor() {
     super();
     const { config, notices } = searchToConfig(location.search);
-    this.config = config;
+    this.config = withoutDefaultTraining(config);
     this.draft = toDraft(config);
     this.notices = notices;
   }
@@ -156,6 +184,11 @@ export class GsLab extends LitElement {
     return this.result;
   }
 
+  /** The training as shown: its phase, losses and records (for scripts and tests). */
+  get trainingView(): TrainingView {
+    return this.training;
+  }
+
   /** Resolves once no run is in flight or waiting (for scripts and tests). */
   whenIdle(): Promise<void> {
     if (!this.busy) return this.updateComplete.then(() => undefined);
@@ -170,12 +203,12 @@ export class GsLab extends LitElement {
           this.runs++;
           this.result = result;
           this.runError = null;
-          this.url.ran(config);
+          this.url.ran(this.withOwnTraining(config));
         },
         onError: (message, config, error) => {
           this.runError = message;
-          if (error instanceof CapacityError) this.url.refused(config);
-          else this.url.ran(config);
+          if (error instanceof CapacityError) this.url.refused(this.withOwnTraining(config));
+          else this.url.ran(this.withOwnTraining(config));
         },
         onBusy: (busy) => {
           this.busy = busy;
@@ -193,21 +226,32 @@ export class GsLab extends LitElement {
           this.backend = backend;
         },
         onProgress: (fraction, config) => {
-          if (config === this.config) this.progress = fraction;
+          if (sameConfig(config, singlePass(this.config))) this.progress = fraction;
         },
       },
       { forceCpu: typeof navigator === "undefined" || !navigator.gpu },
     );
     if (!navigator.gpu) this.backend = { kind: "cpu", reason: "this browser has no WebGPU (navigator.gpu is missing)" };
     window.addEventListener("popstate", this.onPopState);
+    window.addEventListener("pagehide", this.onPageHide);
     this.busy = true;
-    this.scheduler.request(this.config);
+    this.scheduler.request(singlePass(this.config));
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     window.removeEventListener("popstate", this.onPopState);
+    window.removeEventListener("pagehide", this.onPageHide);
     this.scheduler?.dispose();
+    this.session.reset();
+  }
+
+  /** Leaving the page frees the trainer's GPU buffers or worker. */
+  private onPageHide = () => this.session.reset();
+
+  /** The config whose single pass is `config`: the current one where that is its single pass (the URL holds its training too). */
+  private withOwnTraining(config: RunConfig): RunConfig {
+    return sameConfig(config, singlePass(this.config)) ? this.config : config;
   }
 
   private onPopState = () => {
@@ -216,15 +260,25 @@ export class GsLab extends LitElement {
     this.url.forget();
     this.fieldErrors = [];
     this.draft = toDraft(config);
-    this.run(config);
+    this.run(withoutDefaultTraining(config));
   };
 
-  /** Runs a config (the URL follows once it has run). */
+  /**
+   * Makes `config` current: any training stops (its advance aborted, its trainer disposed) and the
+   * single pass of the new config runs, unless only the training changed and its single pass is on
+   * screen already (then the URL follows at once; else once the pass has run).
+   */
   private run(config: RunConfig): void {
+    this.session.reset();
+    const shown = this.result !== null && sameConfig(this.result.config, singlePass(config));
     this.config = config;
+    if (shown && !this.busy) {
+      this.url.ran(config);
+      return;
+    }
     this.busy = true;
     this.progress = null;
-    this.scheduler?.request(config);
+    this.scheduler?.request(singlePass(config));
   }
 
   private onChange = (event: CustomEvent<ControlChange>) => {
@@ -238,8 +292,9 @@ export class GsLab extends LitElement {
    * its last valid value, and its error shows beside it), and a changed config runs.
    */
   private tryDraft(commit: boolean): void {
-    const { config, errors } = checkDraft(this.draft, this.config);
-    this.fieldErrors = errors;
+    const checked = checkDraft(trainableDraft(this.draft), this.config);
+    const config = withoutDefaultTraining(checked.config);
+    this.fieldErrors = checked.errors;
     // A slider's keyboard step fires input and change with the same value: one run, not two.
     if (JSON.stringify(config) === JSON.stringify(this.config)) {
       if (commit) this.url.settled();
@@ -273,10 +328,16 @@ export class GsLab extends LitElement {
     const result = this.result;
     if (!result) return;
     const reading = verdict(result);
-    const lines = [
-      configSummary(result.config),
-      superscriptPowers(`loss ${lossText(result, 4)} · ${reading.kind}: ${reading.text}`),
-    ];
+    const shown = this.shownRecord();
+    const lines = shown
+      ? [
+          configSummary(result.config),
+          `${shown.caption} · loss ${lossValueText(this.training.loss[shown.record.step])}`,
+        ]
+      : [
+          configSummary(result.config),
+          superscriptPowers(`loss ${lossText(result, 4)} · ${reading.kind}: ${reading.text}`),
+        ];
     download(await this.chart.toPNG(`gradscope · ${result.backend}`, lines), exportName(result, "png"));
   };
 
@@ -288,17 +349,26 @@ export class GsLab extends LitElement {
       backend?.kind === "cpu"
         ? html`<p class="notice" role="status">WebGPU unavailable: ${backend.reason}. Running the float64 reference on the CPU.</p>`
         : nothing;
-    // While a slow run is on, the line says what runs (and its progress) instead of the last run's figures.
+    // While a slow run is on, the line says what runs (and its progress) instead of the last run's figures;
+    // while the chart shows a training step, the loss is that step's.
+    const training = this.training.loss.length > 0;
+    const loss = training
+      ? `loss ${lossValueText(this.training.loss.at(-1))} at step ${currentStep(this.training)}`
+      : result && `loss ${lossText(result, 4)}`;
     const figures =
       result && !(this.busy && this.slowRun)
-        ? html`<span class="loss">loss ${lossText(result, 4)}</span>
+        ? html`<span class="loss">${loss}</span>
             <span class="time">last run ${result.timingMs.wall.toFixed(0)} ms on ${result.backend}</span>
             ${result.memory ? html`<span class="memory">${memoryText(result)}</span>` : nothing}
             ${backend?.kind === "webgpu" ? html`<span class="adapter">WebGPU: ${backend.adapter}</span>` : nothing}`
         : nothing;
     // Not a live region: timings change with every run; the verdict below is the one that is announced.
     return html`${fallback}<div class="status">
-      ${result ? html`<gs-verdict class="badge" compact aria-hidden="true" .result=${result}></gs-verdict>` : nothing}
+      ${
+        result && !training
+          ? html`<gs-verdict class="badge" compact aria-hidden="true" .result=${result}></gs-verdict>`
+          : nothing
+      }
       ${this.busy ? this.renderRunning() : nothing} ${figures}
     </div>`;
   }
@@ -323,17 +393,53 @@ export class GsLab extends LitElement {
     this.url.refused(this.config);
     this.fieldErrors = [];
     if (this.result) {
-      this.config = this.result.config;
-      this.draft = toDraft(this.result.config);
+      // Back to the chart's config, with the training settings as they were.
+      const train = this.config.train;
+      this.config = train ? { ...this.result.config, train } : this.result.config;
+      this.draft = toDraft(this.config);
     }
   };
 
   /** Whether the chart shows another config than the one computing now. */
   private stale(): boolean {
-    return this.busy && this.result !== null && JSON.stringify(this.result.config) !== JSON.stringify(this.config);
+    return this.busy && this.result !== null && !sameConfig(this.result.config, singlePass(this.config));
+  }
+
+  private onTrain = (event: CustomEvent<TrainingAction>) => {
+    const action = event.detail;
+    if (action === "play") this.session.play(this.config);
+    else if (action === "pause") this.session.pause();
+    else if (action === "step") this.session.step(this.config);
+    else this.session.reset();
+  };
+
+  /** What the per-layer chart shows while training: the latest record, and its caption. */
+  private shownRecord(): { record: TrainingRecord; caption: string } | null {
+    const record = this.training.records.at(-1);
+    if (!record) return null;
+    const total = this.training.config?.train?.steps ?? 0;
+    const at = currentStep(this.training);
+    const later = record.step < at ? ` (the latest recorded step; the training is at step ${at})` : "";
+    return {
+      record,
+      caption: `Step ${record.step} of ${total}: each layer after ${record.step} training steps${later}`,
+    };
+  }
+
+  /** The loss curve and the heatmap, once the training has a loss. */
+  private renderTraining() {
+    const { loss, records, config } = this.training;
+    if (loss.length === 0) return nothing;
+    const steps = config?.train?.steps ?? 1;
+    return html`<section class="training" aria-labelledby="training-heading">
+      <h2 id="training-heading" class="visually-hidden">Training</h2>
+      <gs-loss-chart .loss=${loss} .steps=${steps}></gs-loss-chart>
+      <gs-heatmap .records=${records} .steps=${steps} .every=${config?.train?.record ?? 1}></gs-heatmap>
+    </section>`;
   }
 
   override render() {
+    const shown = this.shownRecord();
     return html`
       ${
         this.notices.length > 0
@@ -349,12 +455,19 @@ export class GsLab extends LitElement {
         <section class="plot" aria-label="Per-layer magnitudes" aria-busy=${this.busy ? "true" : "false"}>
           ${this.renderStatus()}
           ${this.runError ? html`<p class="error" role="alert">${this.runError}</p>` : nothing}
-          <gs-chart .result=${this.result} ?stale=${this.stale()}
+          <gs-chart .result=${this.result} ?stale=${this.stale()} .record=${shown?.record ?? null}
+            .caption=${shown?.caption ?? null}
             .placeholder=${this.busy ? `Running ${configSummary(this.config)}…` : null}></gs-chart>
         </section>
-        <gs-verdict class="reading" role="status" aria-live="polite" aria-atomic="true" .result=${this.result}></gs-verdict>
+        <gs-verdict class="reading" role="status" aria-live="polite" aria-atomic="true" .result=${this.result}
+          .qualifier=${shown ? "At initialization (step 0):" : null}></gs-verdict>
+        ${this.renderTraining()}
         <aside aria-label="Network settings">
-          <gs-controls .draft=${this.draft} .errors=${this.fieldErrors} @gs-change=${this.onChange}></gs-controls>
+          <gs-controls .draft=${this.draft} .errors=${this.fieldErrors} @gs-change=${this.onChange}>
+            <gs-training slot="training" .view=${this.training} .steps=${(this.config.train ?? DEFAULT_TRAIN_CONFIG).steps}
+              .initialLoss=${this.result?.loss} ?unavailable=${this.config.numerics === "tracked"}
+              @gs-train=${this.onTrain}></gs-training>
+          </gs-controls>
           <div class="exports" role="group" aria-label="Export the last run">
             <button type="button" id="export-csv" ?disabled=${!this.result} @click=${this.exportCsv}>CSV</button>
             <button type="button" id="export-json" ?disabled=${!this.result} @click=${this.exportJson}>JSON</button>

@@ -62,6 +62,37 @@ describe("accessibility", () => {
     });
   }
 
+  for (const [name, viewport, colorScheme] of [
+    ["laptop, light", { width: 1280, height: 860 }, "light"],
+    ["phone, dark", { width: 390, height: 844 }, "dark"],
+  ] as const) {
+    test(`axe-core finds no violation with the training controls and charts shown (${name})`, async () => {
+      const opened = await openBuiltPage("/?depth=8&width=16&batch=16&steps=50&opt=momentum", {
+        viewport,
+        colorScheme,
+      });
+      try {
+        const { page } = opened;
+        await page.evaluate(() => window.gradscope.lab()?.whenIdle());
+        await page.locator("gs-training #train-step").click();
+        await page.waitForFunction(() => {
+          const view = window.gradscope.lab()?.trainingView;
+          return view?.loss.length === 2 && !view.busy;
+        });
+        await page.evaluate(() => window.gradscope.lab()?.updateComplete);
+        expect(await page.locator("gs-lab gs-heatmap").count()).toBe(1);
+        expect(await page.locator('gs-controls input[id="train.momentum"]').count()).toBe(1);
+        const { violations } = await new AxeBuilder({ page }).analyze();
+        const summary = violations.map(
+          (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join("; ")})`,
+        );
+        expect(summary).toEqual([]);
+      } finally {
+        await opened.close();
+      }
+    });
+  }
+
   test("sliders say their value in words, and the verdict is a live region read as separate words", async () => {
     const opened = await openBuiltPage("/?depth=300&width=2&batch=1&act=linear&init=identity&scale=0.9");
     try {
