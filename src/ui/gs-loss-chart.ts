@@ -8,7 +8,15 @@ import { customElement, property, query } from "lit/decorators.js";
 import uPlot from "uplot";
 import { FONT_FAMILY, INTEGER_INCRS, textWidth, themedAxis } from "./chart-draw";
 import { readColour, uplotStyles } from "./chart-theme";
-import { type LossData, lossBreak, lossData, lossRange, lossTickLabel, lossValueText } from "./training-model";
+import {
+  type LossData,
+  lossBreak,
+  lossData,
+  lossRange,
+  lossSplits,
+  lossTickLabel,
+  lossValueText,
+} from "./training-model";
 
 @customElement("gs-loss-chart")
 export class GsLossChart extends LitElement {
@@ -133,6 +141,7 @@ export class GsLossChart extends LitElement {
         { ...axis("step"), size: 32, labelSize: 22, incrs: INTEGER_INCRS },
         {
           ...axis("loss"),
+          splits: (_u, _axis, min, max) => lossSplits(min, max),
           values: (_u, splits) => splits.map(lossTickLabel),
           size: (_u, values) => Math.ceil(Math.max(30, ...(values ?? []).map(textWidth))) + 14,
         },
@@ -171,6 +180,7 @@ export class GsLossChart extends LitElement {
     ctx.lineTo(x, bbox.top + bbox.height);
     ctx.stroke();
     ctx.font = `${Math.round(12 * ratio)}px ${FONT_FAMILY}`;
+    ctx.textAlign = "left";
     ctx.textBaseline = "top";
     const width = ctx.measureText(marker.label).width;
     // Right of the line where it fits, else left of it.

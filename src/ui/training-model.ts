@@ -33,12 +33,35 @@ export function lossValueText(loss: number | null | undefined): string {
   return loss === null ? "not finite (∞ or NaN)" : loss.toPrecision(4);
 }
 
+/** 10^k as the decimal "1ek" reads, exactly the double nearest it (10 ** k can be one off). */
+const pow10 = (k: number): number => Number(`1e${k}`);
+
 /** The log axis' range: whole decades around the drawn losses, at least one decade; 1..10 without any. */
 export function lossRange(min: number | null, max: number | null): [number, number] {
   if (min === null || max === null || !(min > 0) || !(max > 0)) return [1, 10];
   const low = Math.floor(Math.log10(min));
   const high = Math.max(low + 1, Math.ceil(Math.log10(max)));
-  return [10 ** low, 10 ** high];
+  return [pow10(low), pow10(high)];
+}
+
+/**
+ * The log loss axis' ticks over [min, max]: 1, 2 and 5 times each power of ten where the range spans
+ * at most two decades, else powers of ten, every k-th so that about six remain.
+ */
+export function lossSplits(min: number, max: number): number[] {
+  if (!(min > 0) || !(max > min)) return [];
+  const low = Math.floor(Math.log10(min));
+  const high = Math.ceil(Math.log10(max));
+  const inRange = (v: number) => v >= min * (1 - 1e-9) && v <= max * (1 + 1e-9);
+  if (high - low <= 2) {
+    const ticks: number[] = [];
+    for (let k = low; k <= high; k++) for (const m of [1, 2, 5]) ticks.push(Number(`${m}e${k}`));
+    return ticks.filter(inRange);
+  }
+  const every = Math.ceil((high - low) / 6);
+  const ticks: number[] = [];
+  for (let k = Math.ceil(low / every) * every; k <= high; k += every) ticks.push(pow10(k));
+  return ticks.filter(inRange);
 }
 
 /** A tick of the log loss axis: plain digits between 10⁻³ and 10⁵, else a power of ten (others unlabelled). */

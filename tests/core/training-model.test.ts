@@ -6,6 +6,7 @@ import {
   lossBreak,
   lossData,
   lossRange,
+  lossSplits,
   lossTickLabel,
   recordAt,
   scaleTickLabel,
@@ -39,6 +40,13 @@ describe("the loss curve", () => {
     expect(lossTickLabel(0.001)).toBe("0.001");
     expect(lossTickLabel(1e30)).toBe("10³⁰");
     expect(lossTickLabel(3e30)).toBe("");
+  });
+
+  it("ticks 1, 2, 5 per decade over two decades at most, else powers of ten, about six of them", () => {
+    expect(lossSplits(10, 100)).toEqual([10, 20, 50, 100]);
+    expect(lossSplits(1, 100).length).toBe(7);
+    expect(lossSplits(100, 1e36)).toEqual([1e6, 1e12, 1e18, 1e24, 1e30, 1e36]);
+    expect(lossSplits(0.5, 3)).toEqual([0.5, 1, 2]);
   });
 });
 
