@@ -142,6 +142,8 @@ export class GsLossChart extends LitElement {
         {
           ...axis("loss"),
           splits: (_u, _axis, min, max) => lossSplits(min, max),
+          // Every split gets its label (uPlot's own filter for log axes would thin them again).
+          filter: (_u, splits) => splits,
           values: (_u, splits) => splits.map(lossTickLabel),
           size: (_u, values) => Math.ceil(Math.max(30, ...(values ?? []).map(textWidth))) + 14,
         },
