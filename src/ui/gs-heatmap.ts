@@ -203,19 +203,23 @@ export class GsHeatmap extends LitElement {
     const image = ctx.createImageData(pixelsX, pixelsY);
     const none = parseColour(readColour(this, "--gs-heat-none", "#d1d5db"));
     const columns = records.map((record) => heatmapColumn(record, this.metric));
+    // Row 0 is the top: layer L. One colour per layer of a column, then copied to its pixel rows.
+    const layerOfRow = Array.from({ length: pixelsY }, (_, py) => depth - Math.floor(((py + 0.5) / pixelsY) * depth));
+    const colours = new Uint8ClampedArray(3 * (depth + 1));
+    let shown = -1;
     for (let px = 0; px < pixelsX; px++) {
       const k = recordAt(records, ((px + 0.5) / pixelsX) * this.end, this.every);
-      const column = k < 0 ? null : (columns[k] as (number | null)[]);
-      if (!column) continue;
+      if (k < 0) continue;
+      if (k !== shown) {
+        shown = k;
+        columnColours(columns[k] as (number | null)[], scale, none, colours);
+      }
       for (let py = 0; py < pixelsY; py++) {
-        // Row 0 is the top: layer L.
-        const layer = depth - Math.floor(((py + 0.5) / pixelsY) * depth);
-        const value = column[layer - 1] ?? null;
-        const rgb = value === null || !scale ? none : viridis((value - scale.min) / (scale.max - scale.min));
+        const from = 3 * (layerOfRow[py] as number);
         const at = 4 * (py * pixelsX + px);
-        image.data[at] = rgb[0];
-        image.data[at + 1] = rgb[1];
-        image.data[at + 2] = rgb[2];
+        image.data[at] = colours[from] as number;
+        image.data[at + 1] = colours[from + 1] as number;
+        image.data[at + 2] = colours[from + 2] as number;
         image.data[at + 3] = 255;
       }
     }
@@ -290,6 +294,19 @@ export class GsHeatmap extends LitElement {
     const shown = value === null ? "no value" : magnitudeLabel(value);
     this.readout = `layer ${layer}, step ${record.step}: ${HEATMAP_METRICS[this.metric].label} ${shown}`;
   };
+}
+
+/** The colours of a column's layers 1..L (values[l − 1]) into `out` at 3·l: viridis on the scale, `none` where there is no value. */
+function columnColours(
+  values: readonly (number | null)[],
+  scale: { min: number; max: number } | null,
+  none: [number, number, number],
+  out: Uint8ClampedArray,
+): void {
+  values.forEach((value, i) => {
+    const rgb = value === null || !scale ? none : viridis((value - scale.min) / (scale.max - scale.min));
+    out.set(rgb, 3 * (i + 1));
+  });
 }
 
 /** A CSS colour as [r, g, b] bytes, through a 1 × 1 canvas (any syntax the browser reads). */

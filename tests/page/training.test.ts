@@ -418,7 +418,10 @@ describe("training screenshots, half-way through a run", () => {
           new RegExp(`^loss [\\d.]+ at step ${state.steps - 1}$`),
         );
         await page.screenshot({ path: `${OUTPUT}/${name}.png` });
-        await page.locator("gs-heatmap").scrollIntoViewIfNeeded();
+        // The charts' bottom at the screen's (on a phone the per-layer chart stays at the top).
+        await page.evaluate(() =>
+          window.gradscope.lab()?.shadowRoot?.querySelector("gs-heatmap")?.scrollIntoView({ block: "end" }),
+        );
         await page.screenshot({ path: `${OUTPUT}/${name}-charts.png` });
         await page.locator("gs-training").scrollIntoViewIfNeeded();
         await page.screenshot({ path: `${OUTPUT}/${name}-controls.png` });
