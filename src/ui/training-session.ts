@@ -9,7 +9,6 @@ import { train } from "../api";
 import { ConfigError, DEFAULT_TRAINING, type RunConfig, type TrainConfig, validateConfig } from "../core/config";
 import type { Backend, TrainingRecord } from "../core/result";
 import type { Trainer, TrainingUpdate } from "../core/training";
-import { autotune } from "../gpu/engine";
 import { CapacityError } from "../gpu/plan";
 import { checkCpuWork } from "./run-scheduler";
 
@@ -176,8 +175,6 @@ export class TrainingSession {
     config: RunConfig,
   ): Promise<T | null> {
     this.set({ busy: true });
-    // No tiling trial starts on the GPU while an advance runs (it would share the queue).
-    const ended = autotune.runStarted();
     try {
       const trainer = await this.trainerFor(config, generation);
       if (this.generation !== generation) return null;
@@ -191,8 +188,6 @@ export class TrainingSession {
       this.trainer = null;
       this.set({ busy: false, phase: "failed", error: failureText(error) });
       return null;
-    } finally {
-      ended();
     }
   }
 
