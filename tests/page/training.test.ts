@@ -315,6 +315,31 @@ describe("training in the lab", () => {
     expect(await page.evaluate(() => location.search)).toContain("steps=300&opt=adam");
   });
 
+  test("a training preset fills the training controls without playing; play trains it to its end", async () => {
+    const { page } = opened;
+    await page.locator('gs-presets button[data-preset="train-explode"]').click();
+    await page.evaluate(() => window.gradscope.lab()?.whenIdle());
+    expect(await page.locator('gs-controls input[id="train.steps"]').inputValue()).toBe("60");
+    expect(await page.locator('gs-controls select[id="train.optimizer"]').inputValue()).toBe("sgd");
+    expect(await page.locator('gs-controls input[id="train.learningRate"]').inputValue()).toBe("0.01");
+    expect(await page.locator('gs-presets button[data-preset="train-explode"]').getAttribute("aria-pressed")).toBe(
+      "true",
+    );
+    const idle = await trainingState(page);
+    expect(idle).toMatchObject({ phase: "off", steps: 0, counter: "step 0 of 60" });
+    expect(await page.evaluate(() => location.search)).toContain("steps=60");
+    await press(page, "play");
+    await page.waitForFunction(() => window.gradscope.lab()?.trainingView.phase === "done", null, { timeout: 60_000 });
+    const done = await settled(page);
+    expect(done.records).toHaveLength(61);
+    // Its caption's claim, as the page shows it: the loss overflows from step 1.
+    const marker = await page.evaluate(
+      () => window.gradscope.lab()?.shadowRoot?.querySelector("gs-loss-chart")?.breakMarker,
+    );
+    expect(marker?.step).toBe(1);
+    await press(page, "reset");
+  });
+
   test("no console errors during any of this", () => {
     expect(opened.errors).toEqual([]);
   });
