@@ -7,6 +7,7 @@
  */
 import { css, html, LitElement, nothing } from "lit";
 import { customElement, property } from "lit/decorators.js";
+import { live } from "lit/directives/live.js";
 import { ACTIVATION_NAMES } from "../core/activations";
 import {
   type ConfigError,
@@ -357,7 +358,9 @@ export class GsControls extends LitElement {
         @change=${(e: Event) => this.emit(field, (e.target as HTMLSelectElement).value, true)}>
         ${options.map(
           (option) =>
-            html`<option value=${option} ?selected=${option === current}>${OPTION_TEXT[field]?.[option] ?? option}</option>`,
+            // The live property, not the attribute: once a person has picked an option, the attribute no
+            // longer moves the choice, and a preset or the URL must.
+            html`<option value=${option} .selected=${live(option === current)}>${OPTION_TEXT[field]?.[option] ?? option}</option>`,
         )}
       </select>
       ${this.errorFor(field, LABELS[field])} ${hint(field)}

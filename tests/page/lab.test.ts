@@ -511,12 +511,15 @@ describe("the lab", () => {
       "L 4096, n 2, B 1",
     ]);
     expect(await page.locator("gs-bench tbody tr.row").count()).toBe(rows.length);
-    const text = await page.evaluate(() =>
-      (window.gradscope.lab()?.shadowRoot?.querySelector("gs-bench")?.shadowRoot?.textContent ?? "").replace(
-        /\s+/g,
-        " ",
-      ),
-    );
+    // Each text node apart, so that cells do not run together ("120.0" then "0.0205" is not "0.00").
+    const text = await page.evaluate(() => {
+      const root = window.gradscope.lab()?.shadowRoot?.querySelector("gs-bench")?.shadowRoot;
+      if (!root) return "";
+      const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+      const parts: string[] = [];
+      while (walker.nextNode()) parts.push(walker.currentNode.textContent ?? "");
+      return parts.join(" ").replace(/\s+/g, " ");
+    });
     expect(text).toMatch(/a lecture preset's run takes [\d.]+ ms and a wide preset's \d+ ms of GPU time/);
     expect(text).toContain("6·L·n²·B flops of a forward and backward pass over GPU ms");
     expect(text).toMatch(
