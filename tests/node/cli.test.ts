@@ -93,6 +93,25 @@ describe("gradscope without a GPU", () => {
     expect(result.log10ActRms).toHaveLength(6);
   });
 
+  test("--steps and --lr train, on Dawn's WebGPU and on the CPU, to the same loss curve", () => {
+    const flags = ["run", "--depth", "6", "--width", "5", "--batch", "3", "--target", "teacher"];
+    const training = ["--steps", "20", "--opt", "momentum", "--lr", "0.02", "--record", "10"];
+    const runs = (["webgpu", "cpu"] as const).map((backend) => {
+      const { status, stdout, stderr } = gradscope([...flags, ...training, "--backend", backend]);
+      expect(stderr).toBe("");
+      expect(status).toBe(0);
+      return JSON.parse(stdout) as RunResult;
+    });
+    const [gpu, cpu] = runs as [RunResult, RunResult];
+    expect(gpu.config.train).toMatchObject({ steps: 20, optimizer: "momentum", learningRate: 0.02, record: 10 });
+    expect(gpu.training?.records.map((r) => r.step)).toEqual([0, 10, 20]);
+    expect(gpu.training?.loss[20] as number).toBeLessThan(gpu.training?.loss[0] as number);
+    // float32 against float64 over 20 steps of a well-conditioned run (tests/gpu/training.test.ts).
+    gpu.training?.loss.forEach((loss, t) => {
+      expect(Math.abs(Math.log10(loss as number) - Math.log10(cpu.training?.loss[t] as number))).toBeLessThan(1e-3);
+    });
+  });
+
   test.each(["run --help", "run -h", "help", "--help", "-h"])("gradscope %s prints the usage and exits 0", (line) => {
     const { status, stdout } = gradscope(line.split(" "), "none");
     expect(status).toBe(0);
