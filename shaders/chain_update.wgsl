@@ -4,8 +4,6 @@
 // (src/gpu/slots.ts). A single pass links shaders/chain_update_none.wgsl instead.
 
 override BIASES: bool = false;
-// Whether the pass is recorded: only then are the statistics of W_l and ΔW_l needed.
-override STATISTICS: bool = true;
 
 // Every layer's optimizer state, packed: its moments of W_l (N² floats each), then of b_l (N each).
 @group(0) @binding(5) var<storage, read_write> state: array<f32>;
@@ -33,33 +31,17 @@ fn state_base(layer: u32) -> u32 {
 fn update_layer(lidx: u32, layer: u32, g_in: u32, act_base: u32) {
   storageBarrier();
   workgroupBarrier();
-  let t = step_corrections();
+  let corrections = step_corrections();
   let base = state_base(layer);
   let moments = optimizer_moments();
-  var before = Moments(0.0, 0.0);
-  var change = Moments(0.0, 0.0);
-  var before_bits = 0u;
-  var change_bits = 0u;
+  var stats = no_update_stats();
   for (var entry = lidx; entry < N * N; entry += CHAIN_WORKGROUP) {
-    let at = (layer - 1u) * N * N + entry;
-    let w = weights[at];
     let g = grads[weight_grad_at(entry)] / f32(BATCH);
-    let updated = w - optimizer_step(g, base + entry, base + N * N + entry, t);
-    weights[at] = updated;
-    if (STATISTICS) {
-      let delta = updated - w;
-      before = moments_add(before, w);
-      before_bits = max(before_bits, abs_bits(w));
-      change = moments_add(change, delta);
-      change_bits = max(change_bits, abs_bits(delta));
-    }
+    update_weight((layer - 1u) * N * N + entry, g, base + entry, base + N * N + entry, corrections, &stats);
   }
-  if (STATISTICS) {
-    let weight_slot = 3u * params.depth + 1u + layer;
-    let update_slot = 4u * params.depth + 1u + layer;
-    publish_stats(before, before_bits, weight_slot, weight_slot * CHAIN_WORKGROUP + lidx);
-    publish_stats(change, change_bits, update_slot, update_slot * CHAIN_WORKGROUP + lidx);
-  }
+  let weight_slot = 3u * params.depth + 1u + layer;
+  let update_slot = 4u * params.depth + 1u + layer;
+  publish_update_stats(stats, weight_slot, weight_slot * CHAIN_WORKGROUP + lidx, update_slot, update_slot * CHAIN_WORKGROUP + lidx);
   if (!BIASES) {
     return;
   }
@@ -69,7 +51,7 @@ fn update_layer(lidx: u32, layer: u32, g_in: u32, act_base: u32) {
     for (var b = 0u; b < BATCH; b++) {
       sum += plain_grad_z(grads[g_in + b * N + unit], acts[act_base + b * N + unit]);
     }
-    let step = optimizer_step(sum / f32(BATCH), bias_base + unit, bias_base + N + unit, t);
+    let step = optimizer_step(sum / f32(BATCH), bias_base + unit, bias_base + N + unit, corrections);
     let at = (layer - 1u) * N + unit;
     biases[at] = biases[at] - step;
   }

@@ -1,7 +1,7 @@
 // Training: the optimizer's step for one parameter (SPEC.md, "Training"; Parameter.update in
 // src/core/training.ts), shared by the layered path's update kernel (shaders/update.wgsl) and the
-// fused path's (shaders/chain_update.wgsl). The kernel declares `state`, the parameters' moments,
-// and `steps`, the step count and corrections below.
+// fused path's (shaders/chain_update.wgsl). The kernel declares `weights`, `state` (the parameters'
+// moments) and `steps` (the step count and corrections below).
 
 // 0 sgd, 1 momentum, 2 adam (OPTIMIZERS in src/core/config.ts).
 override OPTIMIZER: u32 = 0u;
@@ -10,6 +10,8 @@ override MOMENTUM: f32 = 0.9;
 override BETA1: f32 = 0.9;
 override BETA2: f32 = 0.999;
 override EPSILON: f32 = 1e-8;
+// Whether the pass is recorded: only then are the statistics of W_l and ΔW_l kept.
+override STATISTICS: bool = true;
 
 // Moments the optimizer keeps per parameter (OPTIMIZER_MOMENTS in src/gpu/plan.ts).
 fn optimizer_moments() -> u32 {
@@ -54,5 +56,40 @@ fn optimizer_step(g: f32, first: u32, second: u32, c: StepCorrections) -> f32 {
     default: {
       return LEARNING_RATE * g;
     }
+  }
+}
+
+// The statistics of W_l before its update and of ΔW_l, gathered entry by entry.
+struct UpdateStats {
+  before: Moments,
+  change: Moments,
+  before_bits: u32,
+  change_bits: u32,
+}
+
+fn no_update_stats() -> UpdateStats {
+  return UpdateStats(Moments(0.0, 0.0), Moments(0.0, 0.0), 0u, 0u);
+}
+
+// weights[at] ← weights[at] − the step for gradient g (its moments at `first` and `second`), gathering
+// the entry's statistics into `stats` when the pass is recorded.
+fn update_weight(at: u32, g: f32, first: u32, second: u32, c: StepCorrections, stats: ptr<function, UpdateStats>) {
+  let w = weights[at];
+  let updated = w - optimizer_step(g, first, second, c);
+  weights[at] = updated;
+  if (STATISTICS) {
+    let delta = updated - w;
+    (*stats).before = moments_add((*stats).before, w);
+    (*stats).before_bits = max((*stats).before_bits, abs_bits(w));
+    (*stats).change = moments_add((*stats).change, delta);
+    (*stats).change_bits = max((*stats).change_bits, abs_bits(delta));
+  }
+}
+
+// Publishes W_l's statistics (slot `weight_slot`) and ΔW_l's (`update_slot`) at their partials.
+fn publish_update_stats(stats: UpdateStats, weight_slot: u32, weight_partial: u32, update_slot: u32, update_partial: u32) {
+  if (STATISTICS) {
+    publish_stats(stats.before, stats.before_bits, weight_slot, weight_partial);
+    publish_stats(stats.change, stats.change_bits, update_slot, update_partial);
   }
 }

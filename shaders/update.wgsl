@@ -8,8 +8,6 @@ override N: u32 = 1u;
 override N4: u32 = 1u;
 override BATCH: u32 = 1u;
 override BIASES: bool = false;
-// Whether the pass is recorded: only then are the statistics of W_l and ΔW_l needed.
-override STATISTICS: bool = true;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read_write> weights: array<f32>;
@@ -41,45 +39,29 @@ fn main(
   @builtin(num_workgroups) groups: vec3<u32>,
 ) {
   let index = invocation_index(wg, groups, lidx);
-  let t = step_corrections();
+  let corrections = step_corrections();
   if (BIASES && index < N) {
     var sum = 0.0;
     for (var b = 0u; b < BATCH; b++) {
       sum += grad_z[b * ROW + index];
     }
     let at = (params.layer - 1u) * N + index;
-    let step = optimizer_step(sum / f32(BATCH), bias_moment(0u) + index, bias_moment(1u) + index, t);
+    let step = optimizer_step(sum / f32(BATCH), bias_moment(0u) + index, bias_moment(1u) + index, corrections);
     biases[at] = biases[at] - step;
   }
   if (index >= block_count(N, N)) {
     return;
   }
   let origin = block_origin(index, N);
-  var before = Moments(0.0, 0.0);
-  var change = Moments(0.0, 0.0);
-  var before_bits = 0u;
-  var change_bits = 0u;
+  var stats = no_update_stats();
   for (var r = 0u; r < 4u; r++) {
     for (var c = 0u; c < 4u; c++) {
       if (origin.x + r < N && origin.y + c < N) {
         let at = (origin.x + r) * ROW + origin.y + c;
-        let w = weights[at];
         let g = weight_grad[at] / f32(BATCH);
-        let updated = w - optimizer_step(g, weight_moment(0u) + at, weight_moment(1u) + at, t);
-        weights[at] = updated;
-        if (STATISTICS) {
-          let delta = updated - w;
-          before = moments_add(before, w);
-          before_bits = max(before_bits, abs_bits(w));
-          change = moments_add(change, delta);
-          change_bits = max(change_bits, abs_bits(delta));
-        }
+        update_weight(at, g, weight_moment(0u) + at, weight_moment(1u) + at, corrections, &stats);
       }
     }
   }
-  if (!STATISTICS) {
-    return;
-  }
-  publish_stats(before, before_bits, params.aux_slot, params.aux_partial_base + index);
-  publish_stats(change, change_bits, params.out_slot, params.partial_base + index);
+  publish_update_stats(stats, params.aux_slot, params.aux_partial_base + index, params.out_slot, params.partial_base + index);
 }

@@ -61,14 +61,7 @@ export function isRecorded(train: TrainConfig, step: number): boolean {
 }
 
 /** The optimizer's hyperparameters as float32, as the GPU takes them. */
-export interface UpdateRule {
-  optimizer: Optimizer;
-  learningRate: number;
-  momentum: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-}
+export type UpdateRule = Pick<TrainConfig, "optimizer" | "learningRate" | "momentum" | "beta1" | "beta2" | "epsilon">;
 
 export function updateRule(train: TrainConfig): UpdateRule {
   const { optimizer, learningRate, momentum, beta1, beta2, epsilon } = train;
