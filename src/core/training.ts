@@ -7,7 +7,7 @@
  * is recorded, and, for t < T, step t + 1's update, applied to each layer right after its backward
  * (nothing below that layer reads it again in the pass).
  */
-import type { Optimizer, RunConfig, TrainConfig } from "./config";
+import type { RunConfig, TrainConfig } from "./config";
 import { layerWeights } from "./init";
 import { ldexp, storeRounding, type Tensor } from "./layers/numerics";
 import { layerBiases, nudged, type ReferenceOptions, runReference } from "./reference";
