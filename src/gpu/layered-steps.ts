@@ -13,7 +13,6 @@ import { ACTIVATIONS } from "../core/activations";
 import { type RunConfig, TARGETS } from "../core/config";
 import type { CompiledKernel } from "./kernels";
 import { KERNELS } from "./kernels";
-import { optimizerConstants } from "./narrow-steps";
 import { blockGrid, dispatchGrid, drawGroups, layerState, tileCount, WORKGROUP } from "./plan";
 import type { RunEncoder, Step, TrainingSteps } from "./run-encoder";
 import { type ChainStep, chainSchedule } from "./schedule";
@@ -168,7 +167,7 @@ export class LayeredSteps {
       steps.push(this.run.step(KERNELS.trainStep, count, {}, [{ buffer: this.run.trainingBuffers.stepCount }], [1]));
       this.updating = this.run.compile(KERNELS.update, {
         ...this.run.shape,
-        ...optimizerConstants(config),
+        ...this.run.optimizerConstants,
         STATISTICS: record,
       });
       this.recording = record;

@@ -5,7 +5,7 @@
  * layered path's are in src/gpu/layered-steps.ts.
  */
 import { ACTIVATIONS } from "../core/activations";
-import { OPTIMIZERS, type RunConfig, TARGETS } from "../core/config";
+import { TARGETS } from "../core/config";
 import { KERNELS } from "./kernels";
 import { dispatchGrid, exampleLayersPerDispatch, exampleWorkgroup, WORKGROUP } from "./plan";
 import type { RunEncoder, Step, TrainingSteps } from "./run-encoder";
@@ -123,21 +123,6 @@ export function perExampleSteps(run: RunEncoder): Step[][] {
   ];
 }
 
-/** The optimizer's override constants (shaders/optimizer.wgsl), as float32. */
-export function optimizerConstants(config: RunConfig): Record<string, number | boolean> {
-  const train = config.train;
-  if (!train) throw new RangeError("optimizerConstants needs a config with train set");
-  return {
-    OPTIMIZER: OPTIMIZERS.indexOf(train.optimizer),
-    LEARNING_RATE: Math.fround(train.learningRate),
-    MOMENTUM: Math.fround(train.momentum),
-    BETA1: Math.fround(train.beta1),
-    BETA2: Math.fround(train.beta2),
-    EPSILON: Math.fround(train.epsilon),
-    BIASES: config.biasSigma > 0,
-  };
-}
-
 /**
  * Training on the fused path: the stored weights and biases drawn once; each pass counts its step
  * (unless it is the last), then the forward dispatch, the backward dispatch (which updates each layer
@@ -168,7 +153,7 @@ export function fusedTrainingSteps(run: RunEncoder): TrainingSteps {
     TARGET_KIND: TARGETS.indexOf(config.target),
   });
   const backward = (record: boolean) =>
-    run.compile(KERNELS.chainBackwardTrain, { ...common, ...optimizerConstants(config), STATISTICS: record });
+    run.compile(KERNELS.chainBackwardTrain, { ...common, ...run.optimizerConstants, STATISTICS: record });
   // The last pass takes no update: the single pass's backward kernel, on the stored weights.
   const lastBackward = run.compile(KERNELS.chainBackward, { ...common, STORED_WEIGHTS: true, TRACKED: false });
   const stepCount = { buffer: training.stepCount };

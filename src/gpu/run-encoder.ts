@@ -4,7 +4,7 @@
  * chunks. Each path's steps are built elsewhere (src/gpu/layered-steps.ts, src/gpu/narrow-steps.ts),
  * which use this module and are handed to submit() by the engine, so no module imports back.
  */
-import type { RunConfig } from "../core/config";
+import { OPTIMIZERS, type RunConfig } from "../core/config";
 import { initDistribution } from "../core/init";
 import { biasExponent } from "../core/reference";
 import { DEFAULT_TILING, type ProductTiling } from "./autotune";
@@ -393,6 +393,22 @@ export class RunEncoder {
       default:
         return { kind: null, param: 0 };
     }
+  }
+
+  /** The optimizer's override constants (shaders/optimizer.wgsl), as float32: both paths' update kernels take them. */
+  get optimizerConstants(): Record<string, number | boolean> {
+    const { config } = this;
+    const train = config.train;
+    if (!train) throw new RangeError("optimizerConstants needs a config with train set");
+    return {
+      OPTIMIZER: OPTIMIZERS.indexOf(train.optimizer),
+      LEARNING_RATE: Math.fround(train.learningRate),
+      MOMENTUM: Math.fround(train.momentum),
+      BETA1: Math.fround(train.beta1),
+      BETA2: Math.fround(train.beta2),
+      EPSILON: Math.fround(train.epsilon),
+      BIASES: config.biasSigma > 0,
+    };
   }
 
   /** ⌈log₂ biasSigma⌉ for the tracked forward pass (0 without biases). */

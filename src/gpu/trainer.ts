@@ -39,7 +39,10 @@ interface Staging {
 /** How many times trainOnGpu reports its progress. */
 const PROGRESS_REPORTS = 20;
 
-/** Bytes of one pass's loss in the staging: ∂ℓ/∂a_L's largest entry, exponent and sum. */
+/**
+ * Bytes of one pass's loss in the staging: ∂ℓ/∂a_L's largest entry, exponent and sum, kept as three
+ * arrays of passesPerReadback each (the layout slotSummaries reads), then the records.
+ */
 const LOSS_BYTES = 12;
 
 /** A training run on the shared GPU device (see the module's comment); dispose() frees its buffers. */
@@ -244,10 +247,10 @@ export class GpuTrainer implements Trainer {
       const record = isRecorded(train, t);
       const { recorded, lossOnly } = this.steps;
       run.encodePass(encoder, last ? this.steps.last : record ? recorded : lossOnly);
-      const lossAt = LOSS_BYTES * i;
-      encoder.copyBufferToBuffer(run.maxBits, 4 * lossSlot, staging.buffer, lossAt, 4);
-      encoder.copyBufferToBuffer(run.exponents, 4 * lossSlot, staging.buffer, lossAt + 4, 4);
-      encoder.copyBufferToBuffer(run.sums, 4 * lossSlot, staging.buffer, lossAt + 8, 4);
+      const losses = 4 * training.passesPerReadback;
+      encoder.copyBufferToBuffer(run.maxBits, 4 * lossSlot, staging.buffer, 4 * i, 4);
+      encoder.copyBufferToBuffer(run.exponents, 4 * lossSlot, staging.buffer, losses + 4 * i, 4);
+      encoder.copyBufferToBuffer(run.sums, 4 * lossSlot, staging.buffer, 2 * losses + 4 * i, 4);
       if (record) {
         const at = recordsAt + records * training.recordBytes;
         const bytes = 4 * slots.reported;
@@ -268,18 +271,14 @@ export class GpuTrainer implements Trainer {
     try {
       const bytes = staging.buffer.getMappedRange();
       const { batch } = this.config;
-      for (let i = 0; i < staging.passes; i++) {
-        const at = LOSS_BYTES * i;
-        const one = slotSummaries(bytes.slice(at, at + LOSS_BYTES), 1)(0);
-        update.loss.push(lossOf(one, batch));
-      }
+      const loss = slotSummaries(bytes, training.passesPerReadback);
+      for (let i = 0; i < staging.passes; i++) update.loss.push(lossOf(loss(i), batch));
       const recordsAt = LOSS_BYTES * training.passesPerReadback;
       staging.recordSteps.forEach((step, k) => {
         const at = recordsAt + k * training.recordBytes;
-        const record = bytes.slice(at, at + training.recordBytes);
-        const result = this.resultOf(record);
+        const result = this.resultOf(bytes, at);
         if (step === 0) update.initial = result;
-        update.records.push(this.recordOf(step, record, result));
+        update.records.push(this.recordOf(step, bytes, at, result));
       });
     } finally {
       staging.buffer.unmap();
@@ -287,15 +286,15 @@ export class GpuTrainer implements Trainer {
   }
 
   /** The single-pass result of a recorded pass's slots. */
-  private resultOf(record: ArrayBuffer): RunResult {
-    const summaries = readSummaries(this.plan.slotLayout, record);
+  private resultOf(bytes: ArrayBuffer, offset: number): RunResult {
+    const summaries = readSummaries(this.plan.slotLayout, bytes, offset);
     const subnormals: Subnormals = this.gpu.subnormals;
     return assembleResult(this.config, "webgpu", summaries, subnormals, { wall: 0 });
   }
 
-  private recordOf(step: number, record: ArrayBuffer, result: RunResult): TrainingRecord {
+  private recordOf(step: number, bytes: ArrayBuffer, offset: number, result: RunResult): TrainingRecord {
     const slots = this.plan.slotLayout;
-    const summary = slotSummaries(record, slots.reported);
+    const summary = slotSummaries(bytes, slots.reported, offset);
     const log10UpdateRatio = Array.from({ length: this.config.depth + 1 }, (_, l) => {
       if (l === 0) return null;
       const change = log10Norm(summary(slots.update(l)), 1);
