@@ -3,6 +3,7 @@
  * GPU engine and the CPU reference report the same way.
  */
 import type { RunConfig } from "./config";
+import { type Theory, theoryFor } from "./theory-models";
 
 export type Backend = "webgpu" | "cpu";
 
@@ -57,6 +58,8 @@ export interface RunResult {
   log10WeightGradNorm: (number | null)[];
   /** log10 of the root mean square of the n² entries of ∂loss/∂W_l (the norm over n); index 0 is null. */
   log10WeightGradRms: (number | null)[];
+  /** What theory predicts for this config, from the RMS of its input a_0; null where no model applies. */
+  theory: Theory | null;
   firstNonFinite: LayerPair;
   firstAllZero: LayerPair;
   /** Per layer, why a log10 entry is null: a zero layer told from an overflowed one (SPEC extension). */
@@ -187,6 +190,7 @@ export function assembleResult(
     log10GradRms,
     log10WeightGradNorm: log10WeightGrad(batch),
     log10WeightGradRms,
+    theory: theoryFor(config, log10ActRms[0] ?? null),
     firstNonFinite: tracked
       ? { forward: null, backward: null }
       : { forward: firstForward((s) => s.nonFinite), backward: firstBackward((s) => s.nonFinite) },

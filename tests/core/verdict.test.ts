@@ -42,6 +42,7 @@ function syntheticResult(
     log10GradRms,
     log10WeightGradNorm: log10ActRms.map((_, l) => (l === 0 ? null : 0)),
     log10WeightGradRms: log10ActRms.map((_, l) => (l === 0 ? null : 0)),
+    theory: null,
     firstNonFinite: { forward: null, backward: null },
     firstAllZero: { forward: null, backward: null },
     nullCauses: { act: [], grad: [], weightGrad: [] },
