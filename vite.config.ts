@@ -42,6 +42,10 @@ export default defineConfig(({ isSsrBuild }) => ({
       },
       {
         extends: true,
+        test: { name: "bench-theory", include: ["bench/theory.main.ts"], environment: "node", testTimeout: 600_000 },
+      },
+      {
+        extends: true,
         test: {
           name: "gpu",
           include: ["tests/gpu/**/*.test.ts"],

@@ -8,11 +8,11 @@
 import { ACTIVATIONS, type ActivationName } from "./activations";
 import type { RunConfig } from "./config";
 import {
+  curveMoments,
   type DepthScales,
   depthScales,
   gaussianRule,
   type LayerMoments,
-  layerMoments,
   type MeanField,
   meanField,
   weightVariance,
@@ -105,7 +105,7 @@ function alongLengthMap(
   for (let l = 1; l <= depth; l++) {
     const q = sigmaW2 * (meanSquare[l - 1] as number) + sigmaB2;
     const settled = Math.abs(q - previousQ) <= SETTLED * previousQ;
-    const moments = settled ? (layers[l - 2] as LayerMoments) : layerMoments(name, q);
+    const moments = settled ? (layers[l - 2] as LayerMoments) : curveMoments(name, q);
     previousQ = q;
     layers.push(moments);
     meanSquare.push(next(meanSquare[l - 1] as number, moments));
@@ -262,18 +262,45 @@ function scalarChain(config: RunConfig, s: number): Theory | null {
   const steepest = config.activation === "sigmoid" ? 0.25 : 1;
   const depth = config.depth;
   const g = ACTIVATIONS[config.activation];
-  if (!g.positivelyHomogeneous && Math.abs(s) * steepest > 1) return null;
+  // At |s|·g'(0) = 1 (tanh at s = ±1) the paths near 0 stay linear over the whole depth: null, as past it.
+  if (!g.positivelyHomogeneous && (Math.abs(s) * steepest > 1 || (config.activation === "tanh" && Math.abs(s) >= 1)))
+    return null;
   const act = new Float64Array(depth + 1);
   const grad = new Float64Array(depth + 1);
   const path = new Float64Array(depth + 1);
   const gain = new Float64Array(depth + 1);
   const targetLaw = config.target === "zeros" ? 0 : config.target === "input" ? Number.NaN : 1;
+  // tanh below 1e-3 by its series z − z³/3 + 2z⁵/15 (the next term is 5e-17 of it): a deep ordered chain
+  // spends most of its layers there.
+  const output =
+    config.activation === "tanh"
+      ? (z: number) => {
+          const z2 = z * z;
+          return z2 < 1e-6 ? z * (1 - z2 / 3 + (2 * z2 * z2) / 15) : Math.tanh(z);
+        }
+      : g.output;
+  const linearBelow = config.activation === "tanh" ? 1e-8 : 0;
   // One unit's path from its input x, accumulating the mean squares with weight w.
   const follow = (x: number, w: number) => {
     path[0] = x;
     for (let l = 1; l <= depth; l++) {
-      path[l] = g.output(s * (path[l - 1] as number));
-      gain[l] = s * g.derFromOutput(path[l] as number);
+      const previous = path[l - 1] as number;
+      if (l > 1 && Math.abs(previous - (path[l - 2] as number)) <= 1e-15 * Math.abs(previous)) {
+        // A path that has reached its fixed point (to the last bit or two) stays there: copy it.
+        path.fill(previous, l);
+        gain.fill(gain[l - 1] as number, l);
+        break;
+      }
+      if (Math.abs(previous) < linearBelow) {
+        // tanh is the identity to float64 precision there, and so is its slope 1: a geometric path.
+        for (let k = l; k <= depth; k++) path[k] = s * (path[k - 1] as number);
+        gain.fill(s, l);
+        break;
+      }
+      const z = s * previous;
+      const a = output(z);
+      path[l] = a;
+      gain[l] = s * g.derFromOutput(a);
     }
     const top = path[depth] as number;
     // y = x is the unit's own input; other targets are independent of it, with E[y²] = targetLaw.
@@ -289,9 +316,18 @@ function scalarChain(config: RunConfig, s: number): Theory | null {
     follow(1, 0.5);
     follow(-1, 0.5);
   } else {
-    // The iterated map's poles are not known; a step of 0.2 keeps the expectations to about 1e-6.
-    const { nodes, weights } = gaussianRule(0.2, 8);
-    for (let i = 0; i < nodes.length; i++) follow(nodes[i] as number, weights[i] as number);
+    // The step keeps clear of g(s·x)'s poles, as layerMoments' does (its compositions' poles are no nearer
+    // where |s|·g' ≤ 1), to about 1e-9. An odd g gives x and −x the same squares: one of each pair, twice.
+    // tanh's paths near x = 0 stay linear for about 1/(1 − s²) layers, so its integrands vary on a scale of
+    // √(1 − s²)/2 there (a Gaussian bump): a step of 0.3·√(1 − s²) keeps them to about 1e-9.
+    const poles = (config.activation === "tanh" ? Math.PI / 2 : Math.PI) / Math.abs(s);
+    const linearScale = config.activation === "tanh" ? 0.3 * Math.sqrt(1 - s * s) : 0.5;
+    const { nodes, weights } = gaussianRule(Math.min(linearScale, (2 * Math.PI * poles) / 30), 8.5);
+    const odd = g.output(0) === 0;
+    for (let i = 0; i < nodes.length; i++) {
+      const x = nodes[i] as number;
+      if (!odd || x >= 0) follow(x, (weights[i] as number) * (odd && x > 0 ? 2 : 1));
+    }
   }
   return {
     model: "exact",

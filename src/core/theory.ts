@@ -11,15 +11,15 @@
  * piecewise-linear activations, from their closed forms.
  */
 import { ACTIVATIONS, type ActivationName, LEAKY_SLOPE } from "./activations";
-import type { InitConfig, RunConfig } from "./config";
+import type { InitConfig } from "./config";
 import { initVariance } from "./init";
 
 /** The half-width of the range of z integrated over: the Gaussian weight beyond it is below 1e-19. */
 const Z_RANGE = 9.5;
 /** Terms of the trapezoid rule's error e^(−2π·d/h) kept below e^(−36) ≈ 2e-16 (d: the poles' distance). */
 const POLE_DECAY = 36;
-/** The largest step: the rule's error for the Gaussian weight itself, e^(−2π²/h²), is 1e-54 there. */
-const MAX_STEP = 0.4;
+/** The largest step: the rule's error for the Gaussian weight itself, e^(−2π²/h²), is 1e-24 there. */
+const MAX_STEP = 0.6;
 
 /** The trapezoid rule's step for an integrand analytic within `poleDistance` of the real axis. */
 function stepFor(poleDistance: number): number {
@@ -76,9 +76,18 @@ export interface LayerMoments {
 }
 
 /**
+ * Past this |x| the derivative of tanh (4e^(−2|x|)) and of the sigmoid (e^(−|x|)) are below 1e-16 of their
+ * peak, and so are the moments' other integrands, which all carry a factor g'.
+ */
+const LOCALIZED: Record<"tanh" | "sigmoid", number> = { tanh: 20, sigmoid: 40 };
+
+/**
  * Every moment of a layer at variance q, in one pass over the nodes: closed forms for piecewise-linear
  * g (slope s below 0: E[g²] = q(1 + s²)/2, E[g'²] = (1 + s²)/2, E[(g'g)²] = q(1 + s⁴)/2), else the
- * trapezoid rule, over z ≥ 0 only for an odd g (every integrand is then even).
+ * trapezoid rule. Where q is large, every integrand is made to vanish away from 0, so a wide Gaussian (large q) needs no
+ * more nodes than the activation's own width: E[g²] is taken as c − E[g'] (tanh² = 1 − tanh'; for the
+ * sigmoid, σ(x)² + σ(−x)² = 1 − 2σ'(x), so E[σ²] = ½ − E[σ']), and the nodes stop where g' has vanished.
+ * An odd g makes every integrand even: the nodes cover z ≥ 0 only.
  */
 export function layerMoments(name: ActivationName, q: number): LayerMoments {
   const slope = piecewiseSlope(name);
@@ -91,25 +100,97 @@ export function layerMoments(name: ActivationName, q: number): LayerMoments {
       coherentGain: (1 + s2) / 2,
     };
   }
-  const g = ACTIVATIONS[name];
-  const odd = g.output(0) === 0;
-  const h = stepFor(poleDistance(name, q));
-  const count = Math.ceil(Z_RANGE / h);
+  if (name === "tanh" && q < TANH_SERIES_BELOW) return tanhSeries(q);
+  const curved = name as "tanh" | "sigmoid";
+  const g = ACTIVATIONS[curved];
+  const odd = curved === "tanh";
+  const h = stepFor(poleDistance(curved, q));
   const root = Math.sqrt(q);
+  // Localized only where that saves nodes: at small q, c − E[g'] would cancel (E[tanh²] ≈ q).
+  const localized = LOCALIZED[curved] / root < Z_RANGE;
+  const count = Math.ceil(Math.min(Z_RANGE, LOCALIZED[curved] / root) / h);
   const norm = h / Math.sqrt(2 * Math.PI);
-  const moments = { output: 0, derivative: 0, outputDerivative: 0, coherentGain: 0 };
+  let slopeMean = 0;
+  let outputSquare = 0;
+  let derivative = 0;
+  let outputDerivative = 0;
+  let coherentGain = 0;
   for (let i = odd ? 0 : -count; i <= count; i++) {
     const z = i * h;
     const w = norm * Math.exp((-z * z) / 2) * (odd && i > 0 ? 2 : 1);
     const a = g.output(root * z);
     const d = g.derFromOutput(a);
-    moments.output += w * a * a;
-    moments.derivative += w * d * d;
-    moments.outputDerivative += w * (d * a) ** 2;
-    moments.coherentGain += w * z * d * a;
+    slopeMean += w * d;
+    outputSquare += w * a * a;
+    derivative += w * d * d;
+    outputDerivative += w * (d * a) ** 2;
+    coherentGain += w * z * d * a;
   }
-  moments.coherentGain /= root;
+  const output = !localized ? outputSquare : odd ? 1 - slopeMean : 0.5 - slopeMean;
+  return { output, derivative, outputDerivative, coherentGain: coherentGain / root };
+}
+
+/** Below this q, tanh's moments come from their series in q (the next terms are O(q³), 1e-16 relative). */
+const TANH_SERIES_BELOW = 1e-6;
+
+/**
+ * tanh's moments at small q, from tanh² x = x² − (2/3)x⁴ + (17/45)x⁶ − … and E[x²ᵏ] = (2k − 1)!!·qᵏ:
+ * E[tanh²] = q − 2q² + (17/3)q³, E[tanh'²] = 1 − 2q + 7q², E[(tanh'·tanh)²] = q − 8q² + (182/3)q³,
+ * E[(tanh'·tanh)'] = 1 − 4q + 17q². The second-order terms matter: just past σ_w = 1 without biases,
+ * χ₁ − 1 ≈ (4/3)q*² is all there is to tell chaos from order.
+ */
+function tanhSeries(q: number): LayerMoments {
+  const q2 = q * q;
+  return {
+    output: q - 2 * q2 + (17 / 3) * q2 * q,
+    derivative: 1 - 2 * q + 7 * q2,
+    outputDerivative: q - 8 * q2 + (182 / 3) * q2 * q,
+    coherentGain: 1 - 4 * q + 17 * q2,
+  };
+}
+
+/** Steps of ln q between the points of the moments' table (interpolated by cubics: about 1e-9 relative). */
+const TABLE_STEP = 0.02;
+/** The table's range of q; outside it the moments are computed at each q. */
+const TABLE_RANGE = [1e-6, 1e6] as const;
+/** Per activation, the moments at q = e^(k·TABLE_STEP), filled as the curves ask for them. */
+const momentTables = new Map<ActivationName, Map<number, LayerMoments>>();
+
+function tablePoint(name: ActivationName, k: number): LayerMoments {
+  const table = momentTables.get(name) ?? new Map<number, LayerMoments>();
+  momentTables.set(name, table);
+  const moments = table.get(k) ?? layerMoments(name, Math.exp(k * TABLE_STEP));
+  table.set(k, moments);
   return moments;
+}
+
+/**
+ * layerMoments for the curves, which visit thousands of values of q: a cubic through the four points of a
+ * table in ln q around it (its points computed once per activation and kept), about 1e-9 relative.
+ * Piecewise-linear activations and q outside 1e-6..1e6 are computed directly.
+ */
+export function curveMoments(name: ActivationName, q: number): LayerMoments {
+  if (piecewiseSlope(name) !== null || !(q >= TABLE_RANGE[0] && q <= TABLE_RANGE[1])) return layerMoments(name, q);
+  const u = Math.log(q) / TABLE_STEP;
+  const k = Math.floor(u);
+  const t = u - k;
+  // Lagrange weights of the points k − 1, k, k + 1, k + 2 at k + t.
+  const weights = [
+    (-t * (t - 1) * (t - 2)) / 6,
+    ((t + 1) * (t - 1) * (t - 2)) / 2,
+    (-(t + 1) * t * (t - 2)) / 2,
+    ((t + 1) * t * (t - 1)) / 6,
+  ];
+  const result = { output: 0, derivative: 0, outputDerivative: 0, coherentGain: 0 };
+  for (let j = 0; j < 4; j++) {
+    const point = tablePoint(name, k - 1 + j);
+    const w = weights[j] as number;
+    result.output += w * point.output;
+    result.derivative += w * point.derivative;
+    result.outputDerivative += w * point.outputDerivative;
+    result.coherentGain += w * point.coherentGain;
+  }
+  return result;
 }
 
 /** E[g(√q z)²]. */
