@@ -119,7 +119,7 @@ function alongLengthMap(
  * W_l·a_{l−1}, W_l is a rank-one part along a_{l−1} plus an independent Gaussian, so W_lᵀ(g'(z_l) ⊙ c·a_l)
  * has a component along a_{l−1}. Writing ∂ℓ/∂a_l = c_l·a_l + r_l with r_l fresh, one layer down
  *     c_{l−1} = c_l·σ_w²·E[(g'g)'(z_l)],      E[r_{l−1}²] = σ_w²·(c_l²·E[(g'g)²] + E[g'²]·E[r_l²]),
- * from c_L = 1 and E[r_L²] = E[y²]. For a linear chain at σ_w = 1 this gives (L − l + 1)·E[a²], the second
+ * from c_L = 1 and E[r_L²] = E[y²]. For a linear chain at σ_w = 1 and y = 0 this gives (L − l + 1)·E[a²], the second
  * moment of a product of Wishart matrices, where the gradient-independence assumption gives E[a²].
  */
 function plainChain(config: RunConfig, sigmaW2: number, qIn: number): Theory {
