@@ -73,3 +73,31 @@ describe("validateOptions: odd options refused by name", () => {
     expect(validateOptions(undefined)).toEqual({ backend: "webgpu" });
   });
 });
+
+describe("the histograms option", () => {
+  it("adds result.histograms on the CPU backend, one histogram per layer, and nothing without it", async () => {
+    const config = { depth: 3, width: 4, batch: 2 };
+    const result = await run(config, { backend: "cpu", histograms: true });
+    expect(result.histograms?.act).toHaveLength(4);
+    expect(result.histograms?.grad).toHaveLength(4);
+    expect(result.histograms?.dead[0]).toBeNull();
+    expect((await run(config, { backend: "cpu", histograms: false })).histograms).toBeUndefined();
+    expect((await run(config, { backend: "cpu" })).histograms).toBeUndefined();
+  });
+
+  it("refuses a histograms that is not a boolean, by name", () => {
+    expect(refusal({ backend: "cpu", histograms: "yes" }).message).toBe(
+      'histograms must be a boolean (true or false), got "yes"',
+    );
+    expect(refusal({ histograms: 1 }).field).toBe("histograms");
+  });
+
+  it("refuses histograms with train, saying why", async () => {
+    const config = { depth: 2, width: 2, batch: 1, train: { steps: 2, learningRate: 0.01 } };
+    for (const backend of ["cpu", "webgpu"]) {
+      await expect(run(config, { backend, histograms: true })).rejects.toThrow(
+        /^histograms must be absent or false with train \(histograms describe a single pass/,
+      );
+    }
+  });
+});
