@@ -48,7 +48,6 @@ fn finish_block(sums: array<vec4<f32>, 4>, origin: vec2<u32>, scale: ForwardScal
     }
   }
   publish_stats(m, bits, params.out_slot, params.partial_base + block_index(origin, N));
-  hist_flush(hist_layer());
 }
 
 @compute @workgroup_size(WORKGROUP)
@@ -138,4 +137,5 @@ fn main(
     finish_block(array<vec4<f32>, 4>(hi0, hi1, hi2, hi3), origin + vec2<u32>(0u, 4u), scale);
     finish_block(array<vec4<f32>, 4>(hi40, hi41, hi42, hi43), origin + vec2<u32>(4u, 4u), scale);
   }
+  hist_flush(hist_layer(), HIST_ACT);
 }

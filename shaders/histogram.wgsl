@@ -16,10 +16,8 @@ const HIST_NON_FINITE: u32 = 278u;
 const HIST_SATURATED: u32 = 558u;
 const HIST_LIVE: u32 = 559u;
 const SATURATION_THRESHOLD: f32 = 0.01;
-// The layer a recomputed activation would count into: nowhere (it was counted when first computed).
-const NO_HISTOGRAM: u32 = 0xffffffffu;
-
-// The layer a layered kernel's dispatch counts into, or NO_HISTOGRAM.
+// The layer a layered kernel's dispatch counts into (a recomputed activation, counted when first
+// computed, into the record after the last layer's, which nothing reads).
 fn hist_layer() -> u32 {
   return params.histogram;
 }
@@ -29,54 +27,52 @@ fn hist_record_words() -> u32 {
   return HIST_LIVE + (N + 31u) / 32u;
 }
 
-// The bin of a stored float32 value: ⌊log₂|v|⌋ + 149 (subnormals by their leading bit), zeros, non-finite.
+// The bin of a stored float32 value: ⌊log₂|v|⌋ + 149 (subnormals by their leading bit), zeros,
+// non-finite; selects, not branches (on SwiftShader the branches cost 10× the selects).
 fn hist_bin(v: f32) -> u32 {
   let bits = bitcast<u32>(v) & 0x7fffffffu;
-  if (bits == 0u) {
-    return HIST_ZEROS;
-  }
-  if (bits >= 0x7f800000u) {
-    return HIST_NON_FINITE;
-  }
   let exponent = bits >> 23u;
-  if (exponent == 0u) {
-    return firstLeadingBit(bits);
-  }
-  return exponent + 22u;
+  let finite = select(exponent + 22u, firstLeadingBit(bits), exponent == 0u);
+  return select(select(finite, HIST_NON_FINITE, bits >= 0x7f800000u), HIST_ZEROS, bits == 0u);
 }
 
-// The counts of one invocation's entries of a layer: saturated entries, kept until hist_flush.
+// One invocation's saturated entries of a layer, and the bitset word of the units it found alive.
 var<private> hist_saturated: u32;
+var<private> hist_live_word: u32;
+var<private> hist_live_bits: u32;
 
-// Counts one entry v of tensor `tensor` (HIST_ACT: a_l, HIST_GRAD: ∂ℓ/∂a_l) of `layer`.
+// Counts one entry v of tensor `tensor` (HIST_ACT: a_l, HIST_GRAD: ∂ℓ/∂a_l) of `layer`: one atomic
+// and no branch, the cheapest on CPU-emulated GPUs, which run every side of a branch.
 fn hist_count(layer: u32, tensor: u32, v: f32) {
-  if (layer == NO_HISTOGRAM) {
-    return;
-  }
   atomicAdd(&hist[layer * hist_record_words() + tensor * HIST_BINS + hist_bin(v)], 1u);
+}
+
+// Sets the units found alive in the pending bitset word.
+fn hist_live_flush(layer: u32) {
+  if (hist_live_bits != 0u) {
+    atomicOr(&hist[layer * hist_record_words() + HIST_LIVE + hist_live_word], hist_live_bits);
+    hist_live_bits = 0u;
+  }
 }
 
 // Counts one entry of `unit` of layer `layer` whose activation's output is h: saturated, or alive.
 fn hist_unit(layer: u32, unit: u32, h: f32) {
-  if (layer == NO_HISTOGRAM) {
-    return;
+  let saturated = abs(activation_der_from_output(h)) < SATURATION_THRESHOLD;
+  hist_saturated += select(0u, 1u, saturated);
+  let word = unit / 32u;
+  if (word != hist_live_word) {
+    hist_live_flush(layer);
+    hist_live_word = word;
   }
-  if (abs(activation_der_from_output(h)) < SATURATION_THRESHOLD) {
-    hist_saturated += 1u;
-    return;
-  }
-  let word = layer * hist_record_words() + HIST_LIVE + unit / 32u;
-  let bit = 1u << (unit % 32u);
-  if ((atomicLoad(&hist[word]) & bit) == 0u) {
-    atomicOr(&hist[word], bit);
-  }
+  hist_live_bits |= select(1u << (unit % 32u), 0u, saturated);
 }
 
-// Adds this invocation's saturated entries of `layer` to the layer's count.
-fn hist_flush(layer: u32) {
-  if (layer == NO_HISTOGRAM || hist_saturated == 0u) {
-    return;
+// Adds this invocation's saturated entries and alive units of `layer` to the layer's record (its
+// bins are counted as they come: `tensor` is for shaders/histogram_none.wgsl's signature only).
+fn hist_flush(layer: u32, tensor: u32) {
+  if (hist_saturated != 0u) {
+    atomicAdd(&hist[layer * hist_record_words() + HIST_SATURATED], hist_saturated);
+    hist_saturated = 0u;
   }
-  atomicAdd(&hist[layer * hist_record_words() + HIST_SATURATED], hist_saturated);
-  hist_saturated = 0u;
+  hist_live_flush(layer);
 }

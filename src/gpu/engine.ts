@@ -136,7 +136,7 @@ async function runOnDevice(gpu: GpuContext, config: RunConfig, options: GpuRunOp
     readback.unmap();
     const summaries = readSummaries(plan.slotLayout, bytes);
     if (plan.histograms) {
-      const words = new Uint32Array(bytes, histogramOffset(plan.slots), plan.histograms.bytes / 4);
+      const words = new Uint32Array(bytes, histogramOffset(plan.slots), plan.histograms.reportedBytes / 4);
       const exponents = { act: summaries.act.map((s) => s.exponent2), grad: summaries.grad.map((s) => s.exponent2) };
       summaries.histograms = plan.histograms.read(words, exponents);
     }

@@ -7,6 +7,8 @@
  *     558            entries of layer l with |g'| < 0.01 (l ≥ 1)
  *     559 ..         a bitset of the n units: set where a unit has |g'| ≥ 0.01 on some example (l ≥ 1)
  *
+ * A recomputed activation (checkpointing) counts into one more record after layer L's, which nothing
+ * reads: it was counted when first computed, and a kernel that always counts somewhere needs no branch.
  * Stored values are binned as float32 numbers; in tracked numerics each tensor's bins are shifted by
  * its power of two (its statistics slot's exponent) on readback, so the result is in true magnitude.
  */
@@ -20,9 +22,6 @@ const LOWEST_BINADE = -149;
 const SATURATED = 2 * HISTOGRAM_BINS;
 const LIVE = SATURATED + 1;
 
-/** The `histogram` param of a dispatch that counts nothing (NO_HISTOGRAM in shaders/histogram.wgsl). */
-export const NO_HISTOGRAM = 0xffffffff;
-
 /** Where each layer's histograms lie in the buffer, for a chain of `depth` layers of `width` units. */
 export class HistogramLayout {
   constructor(
@@ -35,8 +34,18 @@ export class HistogramLayout {
     return LIVE + Math.ceil(this.width / 32);
   }
 
-  /** Bytes of the buffer: L + 1 records. */
+  /** The record a recomputed activation counts into, after layer L's: nothing reads it. */
+  get discarded(): number {
+    return this.depth + 1;
+  }
+
+  /** Bytes of the buffer: L + 2 records. */
   get bytes(): number {
+    return 4 * (this.depth + 2) * this.recordWords;
+  }
+
+  /** Bytes of the records of layers 0..L, which the readback copies. */
+  get reportedBytes(): number {
     return 4 * (this.depth + 1) * this.recordWords;
   }
 

@@ -11,7 +11,6 @@
  */
 import { ACTIVATIONS } from "../core/activations";
 import { type RunConfig, TARGETS } from "../core/config";
-import { NO_HISTOGRAM } from "./histograms";
 import type { CompiledKernel, Kernel } from "./kernels";
 import { KERNELS } from "./kernels";
 import { blockGrid, dispatchGrid, drawGroups, layerState, tileCount, WORKGROUP } from "./plan";
@@ -307,8 +306,8 @@ export class LayeredSteps {
     const slots = plan.slotLayout;
     const { forward, forwardGrid, initParam, layer } = this.prepared;
     const outSlot = layer ? slots.preActivation(l) : slots.act(l);
-    // a_l is counted where it is first computed, not where it is recomputed.
-    const counting = this.counted.has(l) ? NO_HISTOGRAM : l;
+    // a_l is counted where it is first computed; a recomputation counts into a record nothing reads.
+    const counting = this.counted.has(l) ? (plan.histograms?.discarded ?? 0) : l;
     this.counted.add(l);
     const params = {
       layer: l,

@@ -569,7 +569,7 @@ function planFixed(
     params: 256 * dispatches,
     training: training?.bytes ?? 0,
     // The bins, counts and bitsets, and their copy in the readback.
-    histograms: 2 * (histograms?.bytes ?? 0),
+    histograms: histograms ? histograms.bytes + histograms.reportedBytes : 0,
   };
   const totalBytes = Object.values(bytes).reduce((sum, b) => sum + b, 0);
   if (totalBytes > budget) {

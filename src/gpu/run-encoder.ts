@@ -203,7 +203,7 @@ export class RunEncoder {
     signal?.throwIfAborted();
     this.steps.push(...buildSteps(this));
     device.queue.writeBuffer(this.paramsBuffer, 0, this.params.toBytes());
-    const readbackBytes = histogramOffset(plan.slots) + (plan.histograms?.bytes ?? 0);
+    const readbackBytes = histogramOffset(plan.slots) + (plan.histograms?.reportedBytes ?? 0);
     const readback = this.buffers.create("readback", readbackBytes, MAP_READ | COPY_DST);
     const flops = this.steps.flat().reduce((sum, step) => sum + step.flops, 0);
     if (!signal || flops <= CHUNKED_FLOPS) {
@@ -280,8 +280,9 @@ export class RunEncoder {
       encoder.resolveQuerySet(this.querySet, 0, 6, resolved, 0);
       encoder.copyBufferToBuffer(resolved, 0, readback, timestampOffset(slots), 48);
     }
-    if (this.histograms) {
-      encoder.copyBufferToBuffer(this.histograms, 0, readback, histogramOffset(slots), this.histograms.size);
+    const reported = this.plan.histograms?.reportedBytes;
+    if (this.histograms && reported) {
+      encoder.copyBufferToBuffer(this.histograms, 0, readback, histogramOffset(slots), reported);
     }
   }
 

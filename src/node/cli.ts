@@ -40,7 +40,9 @@ export function parseArgs(args: string[]): { search: string; backend: "webgpu" |
       backend = value;
     } else if (SETTINGS.some((s) => s.key === key)) params.append(key, value);
     else
-      throw new Error(`unknown option --${key} (options: --backend, --histograms, ${SETTINGS.map((s) => `--${s.key}`).join(", ")})`);
+      throw new Error(
+        `unknown option --${key} (options: --backend, --histograms, ${SETTINGS.map((s) => `--${s.key}`).join(", ")})`,
+      );
   }
   return { search: `?${params}`, backend, histograms };
 }
