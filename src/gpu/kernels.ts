@@ -77,12 +77,15 @@ const layer = (kind: BindingKind): Binding => ({ kind, dynamic: true });
 const whole = (kind: BindingKind): Binding => ({ kind });
 const random = [philoxWgsl, randomWgsl, drawsWgsl];
 
-/** The fused forward pass (shaders/chain_forward.wgsl), biases regenerated or stored (training). */
-function chainForward(name: string, training: boolean): Kernel {
+/**
+ * The fused forward pass (shaders/chain_forward.wgsl), biases regenerated or stored (training),
+ * counting every a_l into the histograms or not.
+ */
+function chainForward(name: string, training: boolean, counting = false): Kernel {
   const biases = training ? chainBiasesStoredWgsl : chainBiasesWgsl;
-  return kernel(
+  return binning(
     name,
-    [...random, activationsWgsl, layerWgsl, chainWeightsWgsl, biases, chainForwardWgsl],
+    [...random, activationsWgsl, histogramNoneWgsl, layerWgsl, chainWeightsWgsl, biases, chainForwardWgsl],
     [
       params,
       whole("read-only-storage"),
@@ -90,20 +93,23 @@ function chainForward(name: string, training: boolean): Kernel {
       whole("storage"),
       ...(training ? [whole("read-only-storage")] : []),
     ],
-    true,
     0,
     ["depth", "seed", "initParam", "biasSigma", "biasExp"],
+    counting,
   );
 }
 
-/** The fused backward pass (shaders/chain_backward.wgsl), with each layer's update when training. */
-function chainBackward(name: string, training: boolean): Kernel {
+/**
+ * The fused backward pass (shaders/chain_backward.wgsl), with each layer's update when training,
+ * counting every ∂ℓ/∂a_l into the histograms or not.
+ */
+function chainBackward(name: string, training: boolean, counting = false): Kernel {
   const parts = training
     ? [optimizerWgsl, chainWeightsTrainWgsl, chainUpdateWgsl]
     : [chainWeightsWgsl, chainUpdateNoneWgsl];
-  return kernel(
+  return binning(
     name,
-    [...random, activationsWgsl, layerWgsl, ...parts, chainBackwardWgsl],
+    [...random, activationsWgsl, histogramNoneWgsl, layerWgsl, ...parts, chainBackwardWgsl],
     [
       params,
       whole(training ? "storage" : "read-only-storage"),
@@ -112,9 +118,9 @@ function chainBackward(name: string, training: boolean): Kernel {
       whole("storage"),
       ...(training ? [whole("storage"), whole("storage"), whole("read-only-storage")] : []),
     ],
-    true,
     0,
     ["depth", "seed", "initParam", "targetExp"],
+    counting,
   );
 }
 
@@ -288,6 +294,9 @@ export const KERNELS = {
   /** Training's forward pass on the fused path: biases stored (binding 4), since the updates change them. */
   chainForwardTrain: chainForward("chain_forward_train", true),
   chainBackward: chainBackward("chain_backward", false),
+  /** The run option histograms on the fused path. */
+  chainForwardHistogram: chainForward("chain_forward", false, true),
+  chainBackwardHistogram: chainBackward("chain_backward", false, true),
   /** Training's backward pass on the fused path: each layer updated once its backward has read W_l. */
   chainBackwardTrain: chainBackward("chain_backward_train", true),
   exampleForward: kernel(

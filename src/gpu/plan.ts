@@ -165,7 +165,7 @@ const EPILOGUE_REFUSAL =
   "residual connections and norms run on the layered path only (shaders/layer_*.wgsl); the fused and per-example kernels have no port yet";
 
 const HISTOGRAMS_REFUSAL =
-  "histograms are counted on the layered path only (shaders/histogram.wgsl); the fused and per-example kernels have no port yet";
+  "histograms are counted on the layered and fused paths only (shaders/histogram.wgsl); the per-example kernels have no port";
 
 /** What a run asks of its path beyond its config: the run option histograms. */
 export interface PathNeeds {
@@ -189,9 +189,8 @@ export function perExampleRefusal(config: RunConfig, needs: PathNeeds = {}): str
   return null;
 }
 
-/** Why a config (with these needs) cannot take the fused path, or null when it can. */
-export function fusedRefusal(config: RunConfig, needs: PathNeeds = {}): string | null {
-  if (needs.histograms) return HISTOGRAMS_REFUSAL;
+/** Why a config cannot take the fused path, or null when it can. */
+export function fusedRefusal(config: RunConfig): string | null {
   return hasLayerEpilogue(config) ? EPILOGUE_REFUSAL : null;
 }
 
@@ -211,7 +210,7 @@ export function choosePath(config: RunConfig, needs: PathNeeds = {}): RunPath {
   // Training takes the fused path only where it beats the layered one (FUSED_MAX_WORK); a single
   // pass keeps the older entries-only rule, whose retuning needs its own bench.
   const fusedWork = config.train === undefined || work <= FUSED_MAX_WORK;
-  if (config.width * config.batch <= FUSED_MAX_ENTRIES && fusedWork && fusedRefusal(config, needs) === null) {
+  if (config.width * config.batch <= FUSED_MAX_ENTRIES && fusedWork && fusedRefusal(config) === null) {
     return "fused";
   }
   if (work <= EXAMPLE_MAX_WORK && perExampleRefusal(config, needs) === null) return "per-example";

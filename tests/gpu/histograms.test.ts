@@ -153,18 +153,38 @@ describe("histograms on every plan of the layered path", () => {
     expect(checkpointed.memory?.activationsKept).toBeLessThan(config.depth + 1);
     expect(checkpointed.histograms).toEqual(stored.histograms);
   });
+});
 
-  test("the fused and per-example paths refuse histograms, and the planner takes the layered path", async () => {
-    const narrow = validateConfig({ depth: 10, width: 4, batch: 2 });
-    const run = await runOnGpu(narrow, { histograms: true });
-    expect(run.histograms?.act).toHaveLength(11);
-    await expect(runOnGpu(narrow, { histograms: true, path: "fused" })).rejects.toThrow(
-      /^the fused path cannot run this config: histograms are counted on the layered path only/,
-    );
+describe("histograms on the other paths", () => {
+  test("the fused path counts them too: fresh narrow configs of every activation, both numerics", async () => {
+    for (let i = 0; i < ACTIVATION_NAMES.length * 2; i++) {
+      const width = 1 + Math.floor(Math.random() * 16);
+      const config = validateConfig({
+        depth: 1 + Math.floor(Math.random() * 60),
+        width,
+        batch: 1 + Math.floor(Math.random() * Math.floor(256 / width)),
+        activation: ACTIVATION_NAMES[i % ACTIVATION_NAMES.length],
+        init: randomInit(INIT_SCHEMES[(i * 5) % INIT_SCHEMES.length] as (typeof INIT_SCHEMES)[number]),
+        biasSigma: pick([0, 0.05, 0.3]),
+        input: pick(["ones", "gaussian"] as const),
+        target: pick(["zeros", "gaussian"] as const),
+        seed: Math.floor(Math.random() * 2 ** 32),
+        numerics: i % 2 === 0 ? "float32" : "tracked",
+      });
+      const gpu = await runOnGpu(config, { histograms: true });
+      expect(gpu.dispatches, JSON.stringify(config)).toBeLessThanOrEqual(5);
+      expectHistogramsAgree(config, gpu);
+    }
+  });
+
+  test("the per-example path refuses histograms, saying why, and the planner takes another path", async () => {
     const examples = validateConfig({ depth: 10, width: 16, batch: 64 });
     await expect(runOnGpu(examples, { histograms: true, path: "per-example" })).rejects.toThrow(
-      /^the per-example path cannot run this config: histograms/,
+      /^the per-example path cannot run this config: histograms are counted on the layered and fused paths only/,
     );
+    const run = await runOnGpu(examples, { histograms: true });
+    expect(run.histograms?.act).toHaveLength(11);
+    expect(run.dispatches).toBeGreaterThan(20);
     expect((await runOnGpu(examples)).histograms).toBeUndefined();
   });
 });
