@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: the sweep in the system Chromium (with the tfjs peer); `npm run bench -- --node`:
 // the sweep on Dawn's WebGPU in Node (`gradscope bench`), for a machine with a GPU and no browser;
-// `npm run bench -- --train`: training steps per second against tfjs' training loop (bench/train.main.ts).
+// `npm run bench -- --train`: training steps per second against tfjs' training loop (bench/train.main.ts);
+// `npm run bench -- --histograms`: GPU time with and without the run option histograms (bench/histograms.main.ts).
 import { spawnSync } from "node:child_process";
 
 const args = process.argv.slice(2);
@@ -15,6 +16,9 @@ if (args.includes("--node")) {
 } else if (args.includes("--train")) {
   run("npx", ["vite", "build"]);
   run("npx", ["vitest", "run", "--project", "bench-train"]);
+} else if (args.includes("--histograms")) {
+  run("npx", ["vite", "build"]);
+  run("npx", ["vitest", "run", "--project", "bench-histograms"]);
 } else {
   run("npx", ["vite", "build"]);
   run("npx", ["vitest", "run", "--project", "bench"]);
