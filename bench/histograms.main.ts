@@ -13,6 +13,8 @@ import type { RunResult } from "../src/core/result";
 import { median } from "../src/core/sweep";
 import { HistogramLayout } from "../src/gpu/histograms";
 import { openBuiltPage } from "../tests/support/page";
+import { buildPageBundle } from "./page-bundle";
+import type { GradscopeBench } from "./page-entry";
 import { type AdapterReport, recordHeader, resultsPath } from "./report";
 import { benchConfig, DEFAULT_LIMITS, HISTOGRAM_SWEEP, planned } from "./sweep";
 
@@ -31,19 +33,11 @@ function runInPage(page: Page, config: RunConfig, histograms: boolean): Promise<
   ] as const) as Promise<RunResult>;
 }
 
-/** The adapter as the page sees it. */
+/** The adapter as the page sees it (the bench bundle's adapterInfo). */
 function adapterOf(page: Page): Promise<AdapterReport & { limits: typeof DEFAULT_LIMITS }> {
-  return page.evaluate(async () => {
-    const adapter = await navigator.gpu.requestAdapter({ powerPreference: "high-performance" });
-    if (!adapter) throw new Error("no WebGPU adapter");
-    const { vendor, architecture, device, description } = adapter.info;
-    const { maxBufferSize, maxStorageBufferBindingSize, minStorageBufferOffsetAlignment } = adapter.limits;
-    return {
-      info: { vendor, architecture, device, description },
-      timestamps: adapter.features.has("timestamp-query"),
-      limits: { maxBufferSize, maxStorageBufferBindingSize, minStorageBufferOffsetAlignment },
-    };
-  });
+  return page.evaluate(() =>
+    (window as unknown as { gradscopeBench: GradscopeBench }).gradscopeBench.adapterInfo(),
+  ) as Promise<AdapterReport & { limits: typeof DEFAULT_LIMITS }>;
 }
 
 /** A run's GPU time (timestamps: init + forward + backward), or its wall time where there are none. */
@@ -111,6 +105,7 @@ function formatTable(rows: HistogramRow[]): string {
 
 test("bench: the run option histograms against the same runs without", async () => {
   const began = performance.now();
+  const bundle = await buildPageBundle();
   const opened = await openBuiltPage();
   const { page } = opened;
   try {
@@ -118,6 +113,7 @@ test("bench: the run option histograms against the same runs without", async () 
       await window.gradscope.lab()?.whenIdle();
       await window.gradscope.settleTuning();
     });
+    await page.addScriptTag({ path: bundle });
     const adapter = await adapterOf(page);
     const browserVersion = page.context().browser()?.version() ?? "unknown";
     const rows: HistogramRow[] = [];

@@ -8,23 +8,14 @@ import { describe, expect, it } from "vitest";
 import { ACTIVATION_NAMES, ACTIVATIONS } from "../../src/core/activations";
 import { type PartialConfig, type RunConfig, validateConfig } from "../../src/core/config";
 import type { Tensor } from "../../src/core/layers/numerics";
+import { lectureConfig } from "../../src/core/presets";
 import { runReference } from "../../src/core/reference";
 import { type Histogram, histogramOf, type RunResult, trimmed } from "../../src/core/result";
 import { mulberry32 } from "../support/random";
 
-/** W_l = s·I, linear, x = ones, y = 0: a_l = s^l·x and ∂ℓ/∂a_l = s^(2L−l)·x, every entry alike. */
-function identityChain(scale: number, depth: number, extra: PartialConfig = {}): RunConfig {
-  return validateConfig({
-    depth,
-    width: 3,
-    batch: 2,
-    activation: "linear",
-    init: { scheme: "identity", scale },
-    input: "ones",
-    target: "zeros",
-    ...extra,
-  });
-}
+/** The lecture's chain at n = 3, B = 2: a_l = s^l·x and ∂ℓ/∂a_l = s^(2L−l)·x, every entry alike. */
+const identityChain = (scale: number, depth: number, extra: PartialConfig = {}): RunConfig =>
+  validateConfig({ ...lectureConfig(scale, depth), width: 3, batch: 2, ...extra });
 
 /** A histogram of `count` entries, all in one binade. */
 const single = (binade: number, count: number): Histogram => ({

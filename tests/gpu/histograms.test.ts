@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { ACTIVATION_NAMES } from "../../src/core/activations";
 import { INIT_SCHEMES, type PartialConfig, type RunConfig, validateConfig } from "../../src/core/config";
+import { lectureConfig } from "../../src/core/presets";
 import { runReference } from "../../src/core/reference";
 import { autotune, type GpuRunOptions, runOnGpu } from "../../src/gpu/engine";
 import { planRun } from "../../src/gpu/plan";
@@ -18,19 +19,9 @@ beforeAll(() => {
   autotune.background = false;
 });
 
-/** W_l = s·I, linear, x = ones, y = 0: every entry of a layer alike, s^l, exact for s a power of two. */
-function lecture(scale: number, depth: number, extra: PartialConfig = {}): RunConfig {
-  return validateConfig({
-    depth,
-    width: 2,
-    batch: 1,
-    activation: "linear",
-    init: { scheme: "identity", scale },
-    input: "ones",
-    target: "zeros",
-    ...extra,
-  });
-}
+/** The lecture's chain: every entry of a layer alike, s^l, exact for s a power of two. */
+const lecture = (scale: number, depth: number, extra: PartialConfig = {}): RunConfig =>
+  validateConfig({ ...lectureConfig(scale, depth), ...extra });
 
 const NORMS = ["none", "layer", "batch"] as const;
 const WIDTHS = [1, 3, 17, 64, 5, 33];
