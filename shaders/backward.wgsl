@@ -148,5 +148,4 @@ fn backward_tile(tile: u32) {
     finish_backward_block(array<vec4<f32>, 4>(hi0, hi1, hi2, hi3), origin + vec2<u32>(0u, 4u), sum);
     finish_backward_block(array<vec4<f32>, 4>(hi40, hi41, hi42, hi43), origin + vec2<u32>(4u, 4u), sum);
   }
-  hist_flush(hist_layer(), HIST_GRAD);
 }

@@ -44,7 +44,6 @@ fn main(@builtin(local_invocation_index) lidx: u32) {
     hist_count(params.depth, HIST_GRAD, d);
   }
   finish_slot(lidx, m, bits, grad_slot(params.depth), seed.exponent);
-  hist_flush(params.depth, HIST_GRAD);
   storageBarrier();
   workgroupBarrier();
 
@@ -93,7 +92,6 @@ fn main(@builtin(local_invocation_index) lidx: u32) {
       hist_count(layer - 1u, HIST_GRAD, acc);
     }
     finish_slot(lidx, m, bits, grad_slot(layer - 1u), shift.exponent);
-    hist_flush(layer - 1u, HIST_GRAD);
     update_layer(lidx, layer, g_in, act_base);
     storageBarrier();
     workgroupBarrier();

@@ -1,7 +1,8 @@
 // The whole forward pass of a narrow net in one dispatch: one workgroup draws a_0 and y, then loops
 // over the layers, each weight and bias regenerated where it is used (or read, when stored:
 // shaders/chain_weights.wgsl, shaders/chain_biases*.wgsl), with
-// every layer's statistics (and histograms, shaders/histogram.wgsl); params.depth is the depth. Slot s keeps its partials at s·WORKGROUP.
+// every layer's statistics (and histograms, shaders/histogram.wgsl); params.depth is the depth.
+// Slot s keeps its partials at s·WORKGROUP.
 
 override N: u32 = 1u;
 // Invocations of the one workgroup: no more than the entries of a layer, since each barrier costs
@@ -28,7 +29,6 @@ fn main(@builtin(local_invocation_index) lidx: u32) {
     hist_count(0u, HIST_ACT, x);
   }
   publish_stats(m, bits, 0u, lidx);
-  hist_flush(0u, HIST_ACT);
   storageBarrier();
   workgroupBarrier();
 
@@ -55,7 +55,7 @@ fn main(@builtin(local_invocation_index) lidx: u32) {
       hist_unit(layer, unit, a);
     }
     publish_stats(m, bits, layer, layer * CHAIN_WORKGROUP + lidx);
-    hist_flush(layer, HIST_ACT);
+    hist_flush(layer);
     if (lidx == 0u) {
       exponents[layer] = scale.exponent;
     }

@@ -16,6 +16,7 @@ const HIST_NON_FINITE: u32 = 278u;
 const HIST_SATURATED: u32 = 558u;
 const HIST_LIVE: u32 = 559u;
 const SATURATION_THRESHOLD: f32 = 0.01;
+
 // The layer a layered kernel's dispatch counts into (a recomputed activation, counted when first
 // computed, into the record after the last layer's, which nothing reads).
 fn hist_layer() -> u32 {
@@ -68,8 +69,8 @@ fn hist_unit(layer: u32, unit: u32, h: f32) {
 }
 
 // Adds this invocation's saturated entries and alive units of `layer` to the layer's record (its
-// bins are counted as they come: `tensor` is for shaders/histogram_none.wgsl's signature only).
-fn hist_flush(layer: u32, tensor: u32) {
+// bins are counted as they come).
+fn hist_flush(layer: u32) {
   if (hist_saturated != 0u) {
     atomicAdd(&hist[layer * hist_record_words() + HIST_SATURATED], hist_saturated);
     hist_saturated = 0u;

@@ -11,4 +11,4 @@ fn hist_count(layer: u32, tensor: u32, v: f32) {}
 
 fn hist_unit(layer: u32, unit: u32, h: f32) {}
 
-fn hist_flush(layer: u32, tensor: u32) {}
+fn hist_flush(layer: u32) {}

@@ -122,7 +122,7 @@ fn main(
     }
   }
   publish_stats(m, bits, params.out_slot, params.partial_base + invocation);
-  hist_flush(hist_layer(), HIST_ACT);
+  hist_flush(hist_layer());
   for (var p = invocation + invocations; p < PARTIALS; p += invocations) {
     partials[params.partial_base + p] = vec2<f32>(0.0);
   }

@@ -54,5 +54,4 @@ fn main(
     }
   }
   publish_stats(m, bits, params.out_slot, params.partial_base + block);
-  hist_flush(hist_layer(), HIST_GRAD);
 }
