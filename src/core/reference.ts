@@ -20,13 +20,21 @@ import {
   denseWeightGradient,
 } from "./layers/dense";
 import { type NormState, normBackward, normForward } from "./layers/norm";
-import { ldexp, type Numerics, renormalized, storeRounding, type Tensor, topExponent } from "./layers/numerics";
+import {
+  ldexp,
+  type Numerics,
+  normalizingExponent,
+  renormalized,
+  storeRounding,
+  type Tensor,
+  topExponent,
+} from "./layers/numerics";
 import { residualBackward, residualForward } from "./layers/residual";
 import { normalEntry, Stream } from "./random";
 import {
   assembleResult,
+  type Histogram,
   type HistogramCounts,
-  histogramOf,
   type RunResult,
   type RunSummaries,
   SATURATION_THRESHOLD,
@@ -212,6 +220,28 @@ function lossGradient(config: RunConfig, output: Tensor, numerics: Numerics): Te
   const shift = output.exponent - exponent;
   const values = output.values.map((a, k) => numerics.round(ldexp(a, shift) - ldexp(target[k] as number, -exponent)));
   return { values, exponent };
+}
+
+/** The histogram of plain values times 2^exponent2 (binades exact, in float64), trimmed (result.histograms). */
+export function histogramOf(values: ArrayLike<number>, exponent2 = 0): Histogram {
+  const byBinade = new Map<number, number>();
+  let zeros = 0;
+  let nonFinite = 0;
+  for (let i = 0; i < values.length; i++) {
+    const magnitude = Math.abs(values[i] as number);
+    if (magnitude === 0) zeros++;
+    else if (!Number.isFinite(magnitude)) nonFinite++;
+    else {
+      const binade = normalizingExponent(magnitude) + exponent2;
+      byBinade.set(binade, (byBinade.get(binade) ?? 0) + 1);
+    }
+  }
+  if (byBinade.size === 0) return { minExponent: null, counts: [], zeros, nonFinite };
+  const binades = [...byBinade.keys()];
+  const minExponent = Math.min(...binades);
+  const counts = new Array<number>(Math.max(...binades) - minExponent + 1).fill(0);
+  for (const [binade, count] of byBinade) counts[binade - minExponent] = count;
+  return { minExponent, counts, zeros, nonFinite };
 }
 
 /** What a pass gathers of each a_l and ∂ℓ/∂a_l: its summary, and its histogram when the run counts them. */

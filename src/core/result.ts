@@ -3,7 +3,6 @@
  * GPU engine and the CPU reference report the same way.
  */
 import type { RunConfig } from "./config";
-import { normalizingExponent } from "./layers/numerics";
 
 export type Backend = "webgpu" | "cpu";
 
@@ -170,28 +169,6 @@ export function summarize(values: ArrayLike<number>, exponent2 = 0): TensorSumma
     }
   }
   return { maxAbs, scaledSumSq, nonFinite, exponent2 };
-}
-
-/** The histogram of plain values times 2^exponent2 (binades exact, in float64), trimmed. */
-export function histogramOf(values: ArrayLike<number>, exponent2 = 0): Histogram {
-  const byBinade = new Map<number, number>();
-  let zeros = 0;
-  let nonFinite = 0;
-  for (let i = 0; i < values.length; i++) {
-    const magnitude = Math.abs(values[i] as number);
-    if (magnitude === 0) zeros++;
-    else if (!Number.isFinite(magnitude)) nonFinite++;
-    else {
-      const binade = normalizingExponent(magnitude) + exponent2;
-      byBinade.set(binade, (byBinade.get(binade) ?? 0) + 1);
-    }
-  }
-  if (byBinade.size === 0) return { minExponent: null, counts: [], zeros, nonFinite };
-  const binades = [...byBinade.keys()];
-  const minExponent = Math.min(...binades);
-  const counts = new Array<number>(Math.max(...binades) - minExponent + 1).fill(0);
-  for (const [binade, count] of byBinade) counts[binade - minExponent] = count;
-  return { minExponent, counts, zeros, nonFinite };
 }
 
 /** The same histogram with its counts cut to the span from the first to the last non-empty binade. */

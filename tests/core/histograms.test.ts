@@ -9,8 +9,8 @@ import { ACTIVATION_NAMES, ACTIVATIONS } from "../../src/core/activations";
 import { type PartialConfig, type RunConfig, validateConfig } from "../../src/core/config";
 import type { Tensor } from "../../src/core/layers/numerics";
 import { lectureConfig } from "../../src/core/presets";
-import { runReference } from "../../src/core/reference";
-import { type Histogram, histogramOf, type RunResult, trimmed } from "../../src/core/result";
+import { histogramOf, runReference } from "../../src/core/reference";
+import { type Histogram, type RunResult, trimmed } from "../../src/core/result";
 import { mulberry32 } from "../support/random";
 
 /** The lecture's chain at n = 3, B = 2: a_l = s^l·x and ∂ℓ/∂a_l = s^(2L−l)·x, every entry alike. */
