@@ -3,7 +3,7 @@
  * honoured, and options that are odd or do not apply to the backend are refused by name.
  */
 import { describe, expect, it } from "vitest";
-import { run, validateOptions } from "../../src/api";
+import { run, train, validateOptions } from "../../src/api";
 import { ConfigError } from "../../src/core/config";
 
 /** The ConfigError that validateOptions throws for `options` (fails the test if it returns instead). */
@@ -92,12 +92,12 @@ describe("the histograms option", () => {
     expect(refusal({ histograms: 1 }).field).toBe("histograms");
   });
 
-  it("refuses histograms with train, saying why", async () => {
+  it("refuses histograms with train, saying why, from run and from train", async () => {
     const config = { depth: 2, width: 2, batch: 1, train: { steps: 2, learningRate: 0.01 } };
+    const why = /^histograms must be absent or false with train \(histograms describe a single pass/;
     for (const backend of ["cpu", "webgpu"]) {
-      await expect(run(config, { backend, histograms: true })).rejects.toThrow(
-        /^histograms must be absent or false with train \(histograms describe a single pass/,
-      );
+      await expect(run(config, { backend, histograms: true })).rejects.toThrow(why);
+      await expect(train(config, { backend, histograms: true })).rejects.toThrow(why);
     }
   });
 });
