@@ -3,6 +3,7 @@
 // the sweep on Dawn's WebGPU in Node (`gradscope bench`), for a machine with a GPU and no browser;
 // `npm run bench -- --train`: training steps per second against tfjs' training loop (bench/train.main.ts);
 // `npm run bench -- --theory`: result.theory's CPU time at depth 4096 (bench/theory.main.ts), also run after the sweep.
+// `npm run bench -- --histograms`: GPU time with and without the run option histograms (bench/histograms.main.ts).
 import { spawnSync } from "node:child_process";
 
 const args = process.argv.slice(2);
@@ -18,6 +19,9 @@ if (args.includes("--node")) {
   run("npx", ["vitest", "run", "--project", "bench-train"]);
 } else if (args.includes("--theory")) {
   run("npx", ["vitest", "run", "--project", "bench-theory"]);
+} else if (args.includes("--histograms")) {
+  run("npx", ["vite", "build"]);
+  run("npx", ["vitest", "run", "--project", "bench-histograms"]);
 } else {
   run("npx", ["vite", "build"]);
   run("npx", ["vitest", "run", "--project", "bench"]);

@@ -74,3 +74,10 @@ export function trainBenchConfig(point: TrainPoint): RunConfig {
     train: { steps, optimizer: "sgd", learningRate: TRAIN_LEARNING_RATE, record: steps },
   });
 }
+
+/** The histograms' bench rows (`npm run bench -- --histograms`): widths ≥ 64, as issue 13 sets its bound. */
+export const HISTOGRAM_SWEEP: TrainPoint[] = [
+  { depth: 100, width: 64, batch: 64 },
+  { depth: 50, width: 256, batch: 64 },
+  { depth: 20, width: 512, batch: 32 },
+];

@@ -56,11 +56,11 @@ const NEAR_UNDERFLOW = Math.log10(2 ** -102);
 const NEAR_OVERFLOW = Math.log10(3.4028234663852886e38) - 3;
 
 /** A statistic within float32's limit zones, where rounding no longer bounds the GPU's difference. */
-const nearLimit = (value: number | null | undefined): boolean =>
+export const nearLimit = (value: number | null | undefined): boolean =>
   value !== null && value !== undefined && (value < NEAR_UNDERFLOW || value > NEAR_OVERFLOW);
 
 /** Whether a series is null or in a limit zone at one of the layers l−1, l, l+1. */
-const zoneAround = (values: (number | null)[], layer: number): boolean =>
+export const zoneAround = (values: (number | null)[], layer: number): boolean =>
   [layer - 1, layer, layer + 1].some(
     (l) => l >= 0 && l < values.length && (values[l] === null || nearLimit(values[l])),
   );
@@ -73,7 +73,7 @@ const zoneAround = (values: (number | null)[], layer: number): boolean =>
  * - in float32 numerics, relu and leaky_relu take their derivative from the sign of a_l, and which
  *   tiny values are flushed to zero inside sums flips those signs, so every gradient below differs.
  */
-function forwardUnderflow(config: RunConfig, reference: RunResult): number | null {
+export function forwardUnderflow(config: RunConfig, reference: RunResult): number | null {
   const plainTracked =
     config.numerics === "tracked" && (config.activation === "tanh" || config.activation === "sigmoid");
   const signDerivative =
@@ -90,9 +90,9 @@ function forwardUnderflow(config: RunConfig, reference: RunResult): number | nul
  * the GPU's activations show (≈ 1e-7): a |z| under KINK_MARGIN · RMS(z_l) may flip, one above cannot.
  * Returns the highest layer holding such a z (the backward pass meets it first), or null.
  */
-const KINK_MARGIN = 1e-5;
+export const KINK_MARGIN = 1e-5;
 
-function nearKink(config: RunConfig, subnormals: Subnormals): number | null {
+export function nearKink(config: RunConfig, subnormals: Subnormals): number | null {
   if (config.activation !== "relu" && config.activation !== "leaky_relu") return null;
   let highest: number | null = null;
   runReference(config, {
