@@ -158,3 +158,79 @@ export function lineExtent(
 ): "inside" | "beyond" {
   return line.some((p) => p.sigmaW <= sigmaWMax) ? "inside" : "beyond";
 }
+
+/** A number to 3 significant digits, as the panel shows it ("0.953", "12.4", "1.23e+4"). */
+function shown(value: number): string {
+  return String(Number(value.toPrecision(3)));
+}
+
+/** One line of the theory panel: a quantity and its value in words. */
+export interface TheoryFact {
+  label: string;
+  value: string;
+}
+
+/**
+ * The theory panel's lines: the model, χ₁ with the gradient's RMS factor √χ₁ per layer, q*, the depth
+ * scales ξ_q and ξ_c ("∞" at criticality, "—" where not defined) and the phase in words.
+ */
+export function theoryFacts(theory: Theory, config: RunConfig): TheoryFact[] {
+  return [
+    { label: "Model", value: modelWords(theory, config.init) },
+    { label: "χ₁", value: chiWords(theory) },
+    { label: "q*", value: fixedPointWords(theory, config) },
+    { label: "ξ_q", value: depthWords(theory.xiQ, theory.phase, "for q_l to reach q*") },
+    { label: "ξ_c", value: depthWords(theory.xiC, theory.phase, "for two inputs' correlation to settle") },
+    { label: "Phase", value: phaseWords(theory.phase) },
+  ];
+}
+
+/** χ₁ and what it does to the gradient: its RMS changes ×√χ₁ per layer backward (at q*, in mean field). */
+function chiWords(theory: Theory): string {
+  const chi1 = theory.chi1;
+  if (chi1 === null) return "— (no fixed point to read it at)";
+  const factor = shown(Math.sqrt(chi1));
+  const where = theory.model === "exact" ? "" : " at q*";
+  if (Number(factor) === 1) return `${shown(chi1)}: the gradient's RMS keeps its size${where} (×√χ₁ = ×1 per layer)`;
+  const change = chi1 < 1 ? "shrinks" : "grows";
+  return `${shown(chi1)}: the gradient's RMS ${change} ×${factor} per layer backward${where} (×√χ₁)`;
+}
+
+/** q*, "∞" where the length map grows without bound, or why it has none. */
+function fixedPointWords(theory: Theory, config: RunConfig): string {
+  if (theory.qStar !== null) return theory.qStar === 0 ? "0: the activations shrink to 0" : shown(theory.qStar);
+  if (theory.model === "mean-field-residual") return "— (a residual chain's mean square grows with depth)";
+  const chi1 = theory.chi1;
+  if (chi1 === null) return "—";
+  if (theory.model === "mean-field" || chi1 > 1 || config.biasSigma > 0)
+    return "∞: the mean square of a_l grows without bound";
+  return "— (every q is fixed: each layer keeps a_l's length)";
+}
+
+/** A depth scale in layers and what settles over it; "∞" where null at criticality, "—" where not defined. */
+function depthWords(xi: number | null, phase: Phase | null, what: string): string {
+  if (xi !== null) return `${shown(xi)} layers ${what}`;
+  return phase === "critical" ? "∞ (critical)" : "—";
+}
+
+/**
+ * What the phase diagram says of this config, beyond its dot: no point for s·I or orthogonal weights,
+ * a point off the diagram, a chain the diagram does not describe (residual connections, a norm).
+ */
+export function diagramNotes(config: RunConfig): string[] {
+  const notes: string[] = [];
+  const point = configPoint(config);
+  if (point === null) {
+    const weights = config.init.scheme === "identity" ? "s·I weights" : "Orthogonal weights";
+    notes.push(`${weights} are not Gaussian: this config has no point here.`);
+  } else if (point.sigmaW > DIAGRAM_RANGE.sigmaW || point.sigmaB > DIAGRAM_RANGE.sigmaB) {
+    notes.push(`This config (σ_w ${point.sigmaW.toFixed(2)}, σ_b ${point.sigmaB.toFixed(2)}) lies off the diagram.`);
+  }
+  const extras = [
+    ...(config.residual === null ? [] : ["residual connections"]),
+    ...(config.norm === "none" ? [] : [`${config.norm} norm`]),
+  ];
+  if (extras.length > 0) notes.push(`The diagram is of plain chains; this one has ${extras.join(" and ")}.`);
+  notes.push("A click or the arrow keys run Gaussian weights N(0, σ_w²/n) and biases N(0, σ_b²) at that point.");
+  return notes;
+}

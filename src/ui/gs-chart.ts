@@ -1,6 +1,7 @@
 /**
  * <gs-chart>: one run's per-layer magnitudes (activation RMS, gradient RMS, weight-gradient RMS)
- * against the layer, with float32 overflow / all-zero markers and, for tracked runs, float32's range.
+ * against the layer, with float32 overflow / all-zero markers and, for tracked runs, float32's range;
+ * where the run has a theory, its predicted activation and gradient RMS dashed in the same colours.
  *
  * The y values are the log10 magnitudes themselves on a linear scale whose ticks read as powers of
  * ten: tracked runs reach 10^±1400 and beyond, which a uPlot "log" scale (float64) cannot hold.
@@ -25,16 +26,18 @@ import {
 import {
   type ChartData,
   type ChartMarker,
-  type ChartSeries,
   chartData,
   chartMarkers,
   chartSummary,
+  colourOf,
   layerReadout,
   magnitudeLabel,
+  PLOT_SERIES,
+  type PlotSeries,
   powerOfTenLabel,
   recordMarkers,
-  SERIES,
   SERIES_LABELS,
+  shownTheory,
 } from "./chart-model";
 import { uplotStyles } from "./chart-theme";
 
@@ -72,6 +75,8 @@ export class GsChart extends LitElement {
   @query(".plot") private plotHost!: HTMLDivElement;
   /** The layer the keyboard read-out is at. */
   @state() private readoutLayer = 0;
+  /** The series switched off in the legend (the summary leaves them out). */
+  @state() private hiddenSeries: ReadonlySet<PlotSeries> = new Set();
   @query(".legend") private legendHost!: HTMLDivElement;
 
   private plot: uPlot | null = null;
@@ -105,14 +110,14 @@ export class GsChart extends LitElement {
   }
 
   /** Whether a series is shown (the legend toggles it). */
-  seriesVisible(name: ChartSeries): boolean {
-    const index = SERIES.indexOf(name) + 1;
+  seriesVisible(name: PlotSeries): boolean {
+    const index = PLOT_SERIES.indexOf(name) + 1;
     return this.plot ? this.plot.series[index]?.show !== false : true;
   }
 
   /** The series drawn now: shown in the legend and with at least one finite value. */
-  drawnSeries(): ChartSeries[] {
-    return SERIES.filter((name) => this.seriesVisible(name) && this.prepared[name].some((v) => v !== null));
+  drawnSeries(): PlotSeries[] {
+    return PLOT_SERIES.filter((name) => this.seriesVisible(name) && this.prepared[name].some((v) => v !== null));
   }
 
   /**
@@ -153,12 +158,14 @@ export class GsChart extends LitElement {
     let x = plot.bbox.left;
     const y = header + source.height + strip / 2;
     for (const name of this.drawnSeries()) {
-      ctx.strokeStyle = palette.series[name];
+      ctx.strokeStyle = palette.series[colourOf(name)];
       ctx.lineWidth = 2 * ratio;
+      ctx.setLineDash(colourOf(name) === name ? [] : PREDICTED_DASH.map((d) => d * ratio));
       ctx.beginPath();
       ctx.moveTo(x, y);
       ctx.lineTo(x + 18 * ratio, y);
       ctx.stroke();
+      ctx.setLineDash([]);
       ctx.fillStyle = palette.fg;
       ctx.fillText(SERIES_LABELS[name], x + 24 * ratio, y);
       x += 24 * ratio + ctx.measureText(SERIES_LABELS[name]).width + 18 * ratio;
@@ -200,7 +207,7 @@ export class GsChart extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has("result") || changed.has("record")) {
-      this.prepared = chartData(this.record ?? this.result);
+      this.prepared = chartData(this.record ?? this.result, shownTheory(this.result, this.record));
       this.preparedMarkers = this.record ? recordMarkers(this.record) : chartMarkers(this.result);
     }
   }
@@ -217,7 +224,7 @@ export class GsChart extends LitElement {
   }
 
   override render() {
-    const label = chartSummary(this.result, this.record);
+    const label = chartSummary(this.result, this.record, this.hiddenSeries);
     const depth = this.result?.config.depth ?? 0;
     const layer = Math.min(this.readoutLayer, depth);
     // The plot is also a keyboard read-out: a slider over the layers whose value text is that layer's
@@ -297,11 +304,21 @@ export class GsChart extends LitElement {
       this.labelRows = Math.min(1, this.plotted.markers.length); // a guess; the first draw corrects it
       this.createPlot(columns, size);
     }
+    this.hideEmptyPredictions();
   }
 
   private alignedData(): uPlot.AlignedData {
-    const { layers, act, grad, weightGrad } = this.prepared;
-    return [layers, act, grad, weightGrad] as uPlot.AlignedData;
+    const prepared = this.prepared;
+    return [prepared.layers, ...PLOT_SERIES.map((name) => prepared[name])] as uPlot.AlignedData;
+  }
+
+  /** A predicted curve without values (no theory for this config) has no legend entry. */
+  private hideEmptyPredictions(): void {
+    const rows = this.legendHost.querySelectorAll<HTMLTableRowElement>("tr.u-series");
+    PLOT_SERIES.forEach((name, i) => {
+      const row = rows[i + 1];
+      if (row && colourOf(name) !== name) row.hidden = this.prepared[name].every((v) => v === null);
+    });
   }
 
   /** Width of the host; height 360 px, less on narrow screens. */
@@ -373,10 +390,12 @@ export class GsChart extends LitElement {
       ],
       series: [
         { label: "layer", value: (_u, v) => (v === null || v === undefined ? "—" : String(v)) },
-        ...SERIES.map((name) => ({
+        ...PLOT_SERIES.map((name) => ({
           label: SERIES_LABELS[name],
-          stroke: palette.series[name],
+          stroke: palette.series[colourOf(name)],
           width: 2,
+          // uPlot strokes the dash in canvas pixels.
+          ...(colourOf(name) === name ? {} : { dash: PREDICTED_DASH.map((d) => d * uPlot.pxRatio) }),
           spanGaps: false,
           pxAlign: 0,
           points: { show: true, size: 5, filter: (u: uPlot, i: number) => lonePoints(u.data[i] ?? []) },
@@ -387,7 +406,13 @@ export class GsChart extends LitElement {
       cursor: { y: false, points: { size: 7 }, drag: { x: true, y: false } },
       legend: {
         live: true,
-        markers: { width: 0, fill: (_u, i) => palette.series[SERIES[i - 1] ?? "act"] },
+        // A measured series' swatch is filled; a predicted one's is a dashed outline in the same colour.
+        markers: {
+          width: (_u, i) => (predictedAt(i) ? 2 : 0),
+          dash: "dashed",
+          stroke: (_u, i) => palette.series[colourOf(PLOT_SERIES[i - 1] ?? "act")],
+          fill: (_u, i) => (predictedAt(i) ? "transparent" : palette.series[colourOf(PLOT_SERIES[i - 1] ?? "act")]),
+        },
         mount: (_u, el) => this.legendHost.append(el),
       },
       hooks: {
@@ -422,6 +447,9 @@ export class GsChart extends LitElement {
     rows.forEach((row, i) => {
       if (i > 0) row.querySelector("th")?.setAttribute("aria-pressed", String(u.series[i]?.show !== false));
     });
+    const hidden = PLOT_SERIES.filter((_, i) => u.series[i + 1]?.show === false);
+    if (hidden.length !== this.hiddenSeries.size || hidden.some((name) => !this.hiddenSeries.has(name)))
+      this.hiddenSeries = new Set(hidden);
   }
 
   /** CSS pixels above the plot: the marker label rows, or room for the top tick label. */
@@ -442,6 +470,15 @@ export class GsChart extends LitElement {
       queueMicrotask(() => this.plot === u && u.redraw(false, true));
     }
   }
+}
+
+/** The dash pattern of the predicted curves, in CSS pixels: on, off. */
+const PREDICTED_DASH = [6, 4];
+
+/** Whether uPlot's series i (1-based, after the layer axis) is a predicted curve. */
+function predictedAt(i: number): boolean {
+  const name = PLOT_SERIES[i - 1];
+  return name !== undefined && colourOf(name) !== name;
 }
 
 /** A line of text cut at spaces into lines no wider than `width` canvas pixels. */

@@ -4,18 +4,20 @@
  */
 import { describe, expect, it } from "vitest";
 import { ACTIVATION_NAMES } from "../../src/core/activations";
-import { type InitConfig, validateConfig } from "../../src/core/config";
+import { type InitConfig, type PartialConfig, validateConfig } from "../../src/core/config";
 import { criticalSigmaW, meanField } from "../../src/core/theory";
 import { theoryFor } from "../../src/core/theory-models";
 import {
   configPoint,
   criticalLine,
   DIAGRAM_RANGE,
+  diagramNotes,
   lineExtent,
   modelWords,
   phaseAt,
   phaseWords,
   theoryAbsence,
+  theoryFacts,
 } from "../../src/core/theory-reading";
 
 describe("theoryAbsence", () => {
@@ -142,5 +144,59 @@ describe("a config on the diagram", () => {
     expect(phaseWords("chaotic")).toMatch(/explode/);
     expect(phaseWords("critical")).toMatch(/edge of chaos/);
     expect(phaseWords(null)).toBe("—");
+  });
+});
+
+describe("the theory panel's lines", () => {
+  const facts = (config: PartialConfig) => {
+    const valid = validateConfig({ depth: 5, ...config });
+    const theory = theoryFor(valid, 0);
+    if (!theory) throw new Error(`no theory for ${JSON.stringify(config)}`);
+    return Object.fromEntries(theoryFacts(theory, valid).map((fact) => [fact.label, fact.value]));
+  };
+
+  it("tanh at σ_w = 1.5, σ_b = 0.3: χ₁ as meanField gives it, the RMS factor √χ₁, q*, finite depth scales, chaotic", () => {
+    const field = meanField("tanh", 2.25, 0.09);
+    const shown = facts({ init: { scheme: "gaussian", sigma: 1.5 }, biasSigma: 0.3 });
+    expect(shown.Model).toBe("mean field (wide Gaussian layers)");
+    expect(shown["χ₁"]).toBe(
+      `${Number(field.chi1.toPrecision(3))}: the gradient's RMS grows ×${Number(Math.sqrt(field.chi1).toPrecision(3))} per layer backward at q* (×√χ₁)`,
+    );
+    expect(shown["q*"]).toBe(String(Number(field.qStar.toPrecision(3))));
+    expect(shown["ξ_q"]).toMatch(/^[\d.]+ layers for q_l to reach q\*$/);
+    expect(shown["ξ_c"]).toMatch(/^[\d.]+ layers for two inputs' correlation to settle$/);
+    expect(shown.Phase).toBe("chaotic (χ₁ > 1): gradients explode");
+  });
+
+  it("at criticality ξ_c is ∞; where q* is ∞ or not defined it says so; s·I chains read exactly", () => {
+    const he = facts({ activation: "relu", init: { scheme: "he_normal", gain: 1 } });
+    expect(he["ξ_c"]).toBe("∞ (critical)");
+    expect(he["χ₁"]).toBe("1: the gradient's RMS keeps its size at q* (×√χ₁ = ×1 per layer)");
+    expect(facts({ activation: "relu", init: { scheme: "he_normal", gain: 1.5 } })["q*"]).toMatch(/^∞/);
+    expect(facts({ init: { scheme: "gaussian", sigma: 0.8 } })["q*"]).toBe("0: the activations shrink to 0");
+    const explode = facts({ activation: "linear", init: { scheme: "identity", scale: 1.5 } });
+    expect(explode.Model).toBe("exact (s·I chain)");
+    expect(explode["χ₁"]).toBe("2.25: the gradient's RMS grows ×1.5 per layer backward (×√χ₁)");
+    expect(explode["q*"]).toMatch(/^∞/);
+    expect(facts({ activation: "linear", init: { scheme: "identity", scale: 1 } })["q*"]).toMatch(/^— \(every q/);
+    const curved = facts({ activation: "tanh", init: { scheme: "identity", scale: 0.9 } });
+    expect(curved["χ₁"]).toMatch(/^—/);
+    expect(curved.Phase).toBe("—");
+    expect(facts({ activation: "tanh", residual: 0.2 })["q*"]).toMatch(/residual chain's mean square grows/);
+  });
+});
+
+describe("the diagram's notes", () => {
+  it("say where a config has no point, lies off it, or is not a plain chain", () => {
+    expect(diagramNotes(validateConfig({}))).toHaveLength(1);
+    expect(diagramNotes(validateConfig({ init: { scheme: "identity", scale: 1 } }))[0]).toBe(
+      "s·I weights are not Gaussian: this config has no point here.",
+    );
+    expect(diagramNotes(validateConfig({ width: 64, init: { scheme: "normal", sigma: 1 } }))[0]).toBe(
+      "This config (σ_w 8.00, σ_b 0.00) lies off the diagram.",
+    );
+    expect(diagramNotes(validateConfig({ residual: 0.5, norm: "layer" }))[0]).toBe(
+      "The diagram is of plain chains; this one has residual connections and layer norm.",
+    );
   });
 });
