@@ -163,14 +163,14 @@ describe("the theory panel's lines", () => {
       `${Number(field.chi1.toPrecision(3))}: the gradient's RMS grows ×${Number(Math.sqrt(field.chi1).toPrecision(3))} per layer backward at q* (×√χ₁)`,
     );
     expect(shown["q*"]).toBe(String(Number(field.qStar.toPrecision(3))));
-    expect(shown["ξ_q"]).toMatch(/^[\d.]+ layers for q_l to reach q\*$/);
-    expect(shown["ξ_c"]).toMatch(/^[\d.]+ layers for two inputs' correlation to settle$/);
+    expect(shown.ξ_q).toMatch(/^[\d.]+ layers for q_l to reach q\*$/);
+    expect(shown.ξ_c).toMatch(/^[\d.]+ layers for two inputs' correlation to settle$/);
     expect(shown.Phase).toBe("chaotic (χ₁ > 1): gradients explode");
   });
 
   it("at criticality ξ_c is ∞; where q* is ∞ or not defined it says so; s·I chains read exactly", () => {
     const he = facts({ activation: "relu", init: { scheme: "he_normal", gain: 1 } });
-    expect(he["ξ_c"]).toBe("∞ (critical)");
+    expect(he.ξ_c).toBe("∞ (critical)");
     expect(he["χ₁"]).toBe("1: the gradient's RMS keeps its size at q* (×√χ₁ = ×1 per layer)");
     expect(facts({ activation: "relu", init: { scheme: "he_normal", gain: 1.5 } })["q*"]).toMatch(/^∞/);
     expect(facts({ init: { scheme: "gaussian", sigma: 0.8 } })["q*"]).toBe("0: the activations shrink to 0");
