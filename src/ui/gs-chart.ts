@@ -49,6 +49,7 @@ export class GsChart extends LitElement {
       .uplot { width: 100%; }
       .u-legend th[tabindex]:focus-visible { outline: 2px solid var(--gs-act); outline-offset: 1px; border-radius: 3px; }
       .u-legend.u-inline tr { margin-right: 10px; }
+      .u-legend tr[hidden] { display: none; }
       .u-legend .u-value { font-variant-numeric: tabular-nums; min-width: 5.5em; text-align: left; }
       .u-legend tr:first-child .u-value { min-width: 2.5em; }
       .empty { padding: 2rem 1rem; text-align: center; opacity: 0.75; }

@@ -152,7 +152,7 @@ describe("gs-chart", () => {
     expect(u.series[4]?.dash?.length).toBe(2);
     expect(u.series[1]?.dash).toBeUndefined();
     const rows = legendRows(chart);
-    expect(rows.map((row) => row.hidden)).toEqual([false, false, false, false, false, false]);
+    expect(rows.map((row) => getComputedStyle(row).display !== "none")).toEqual([true, true, true, true, true, true]);
     expect(rows[4]?.querySelector(".u-marker")?.getAttribute("style")).toContain("dashed");
     expect(chart.drawnSeries()).toEqual(["act", "grad", "weightGrad", "actPredicted", "gradPredicted"]);
     const summary = () => chart.shadowRoot?.querySelector("#summary")?.textContent ?? "";
@@ -172,7 +172,8 @@ describe("gs-chart", () => {
     chart.result = reference({ depth: 40, width: 64, batch: 8, norm: "layer" });
     await chart.updateComplete;
     expect(chart.data.actPredicted.every((v) => v === null)).toBe(true);
-    expect(legendRows(chart).map((row) => row.hidden)).toEqual([false, false, false, false, true, true]);
+    const shownRows = legendRows(chart).map((row) => getComputedStyle(row).display !== "none");
+    expect(shownRows).toEqual([true, true, true, true, false, false]);
     expect(summary()).not.toContain("dashed");
   });
 
