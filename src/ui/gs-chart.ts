@@ -138,7 +138,11 @@ export class GsChart extends LitElement {
     measure.font = `${Math.round(13 * ratio)}px ${FONT_FAMILY}`;
     const wrapped = lines.flatMap((line) => wrapText(measure, line, source.width - 2 * pad));
     const header = pad + lineHeight * (1 + wrapped.length) + pad / 2;
-    const strip = Math.round(28 * ratio);
+    // The legend of the drawn series, in as many rows as the width needs.
+    const rowHeight = Math.round(28 * ratio);
+    measure.font = `${Math.round(12 * ratio)}px ${FONT_FAMILY}`;
+    const entries = layoutLegend(measure, this.drawnSeries(), plot.bbox.left, source.width - pad);
+    const strip = rowHeight * Math.max(1, ...entries.map((entry) => entry.row + 1));
     const canvas = document.createElement("canvas");
     canvas.width = source.width;
     canvas.height = header + source.height + strip;
@@ -151,14 +155,13 @@ export class GsChart extends LitElement {
     ctx.textBaseline = "top";
     ctx.font = `600 ${Math.round(15 * ratio)}px ${FONT_FAMILY}`;
     ctx.fillText(title, pad, pad);
-    ctx.font = measure.font;
+    ctx.font = `${Math.round(13 * ratio)}px ${FONT_FAMILY}`;
     for (const [i, line] of wrapped.entries()) ctx.fillText(line, pad, pad + lineHeight * (i + 1));
     ctx.drawImage(source, 0, header);
     ctx.font = `${Math.round(12 * ratio)}px ${FONT_FAMILY}`;
     ctx.textBaseline = "middle";
-    let x = plot.bbox.left;
-    const y = header + source.height + strip / 2;
-    for (const name of this.drawnSeries()) {
+    for (const { name, x, row } of entries) {
+      const y = header + source.height + rowHeight * (row + 0.5);
       ctx.strokeStyle = palette.series[colourOf(name)];
       ctx.lineWidth = 2 * ratio;
       ctx.setLineDash(colourOf(name) === name ? [] : PREDICTED_DASH.map((d) => d * ratio));
@@ -169,7 +172,6 @@ export class GsChart extends LitElement {
       ctx.setLineDash([]);
       ctx.fillStyle = palette.fg;
       ctx.fillText(SERIES_LABELS[name], x + 24 * ratio, y);
-      x += 24 * ratio + ctx.measureText(SERIES_LABELS[name]).width + 18 * ratio;
     }
     return new Promise((resolve, reject) =>
       canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("gs-chart: PNG encoding failed"))), "image/png"),
@@ -480,6 +482,31 @@ const PREDICTED_DASH = [6, 4];
 function predictedAt(i: number): boolean {
   const name = PLOT_SERIES[i - 1];
   return name !== undefined && colourOf(name) !== name;
+}
+
+/**
+ * Where each legend entry of the PNG export goes (a swatch, then its label): left to right from `left`,
+ * a new row where the next would pass `right`. Canvas pixels; needs ctx.font set to the legend's.
+ */
+function layoutLegend(
+  ctx: CanvasRenderingContext2D,
+  names: readonly PlotSeries[],
+  left: number,
+  right: number,
+): { name: PlotSeries; x: number; row: number }[] {
+  const ratio = uPlot.pxRatio;
+  let x = left;
+  let row = 0;
+  return names.map((name) => {
+    const width = 24 * ratio + ctx.measureText(SERIES_LABELS[name]).width;
+    if (x > left && x + width > right) {
+      x = left;
+      row++;
+    }
+    const entry = { name, x, row };
+    x += width + 18 * ratio;
+    return entry;
+  });
 }
 
 /** A line of text cut at spaces into lines no wider than `width` canvas pixels. */

@@ -50,6 +50,10 @@ export function pointText(name: ActivationName, point: DiagramPoint): string {
   return `σ_w ${point.sigmaW.toFixed(2)}, σ_b ${point.sigmaB.toFixed(2)}: χ₁ ${Number(chi1.toPrecision(3))}, ${phase}`;
 }
 
+function samePoint(a: DiagramPoint | null | undefined, b: DiagramPoint | null | undefined): boolean {
+  return a === b || (!!a && !!b && a.sigmaW === b.sigmaW && a.sigmaB === b.sigmaB);
+}
+
 /** Whether a point lies inside the diagram's ranges. */
 function inside(point: DiagramPoint): boolean {
   return point.sigmaW <= DIAGRAM_RANGE.sigmaW && point.sigmaB <= DIAGRAM_RANGE.sigmaB;
@@ -82,8 +86,9 @@ export class GsPhaseDiagram extends LitElement {
 
   /** The activation whose chain the diagram describes. */
   @property() activation: ActivationName = "tanh";
-  /** The config's point, or null where its weights are not Gaussian-family (s·I, orthogonal). */
-  @property({ attribute: false }) point: DiagramPoint | null = null;
+  /** The config's point, or null where its weights are not Gaussian-family (s·I, orthogonal); a new equal point does not redraw. */
+  @property({ attribute: false, hasChanged: (a?: DiagramPoint | null, b?: DiagramPoint | null) => !samePoint(a, b) })
+  point: DiagramPoint | null = null;
   /** The point under the pointer. */
   @state() private hover: DiagramPoint | null = null;
   private pendingMove: PointerEvent | null = null;

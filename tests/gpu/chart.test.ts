@@ -300,6 +300,19 @@ describe("gs-chart", () => {
     await commands.writeFile("tests/output/chart-export.png", base64, "base64");
   });
 
+  test("toPNG wraps its legend into rows on a narrow chart: five entries, none cut off", async () => {
+    const result = reference({ depth: 20, width: 16, batch: 4 });
+    const narrow = await mountChart(result, 360);
+    const wide = await mountChart(result, 900);
+    const legendHeight = async (chart: GsChart) => {
+      const bitmap = await createImageBitmap(await chart.toPNG("gradscope", []));
+      return bitmap.height - (chart.uplot?.ctx.canvas.height ?? 0);
+    };
+    expect(narrow.drawnSeries()).toHaveLength(5);
+    // Title and legend strip: the wide chart's legend is one row of 28 px, the narrow one's at least three.
+    expect((await legendHeight(narrow)) - (await legendHeight(wide))).toBeGreaterThanOrEqual(2 * 28);
+  });
+
   test("a new result of another depth redraws with setData and re-ranges the x scale", async () => {
     const chart = await mountChart(reference(lectureConfig(1.5, 300)));
     const first = chart.uplot;
