@@ -293,9 +293,13 @@ export function predictedLog10ActRms(
   return out;
 }
 
-/** The σ_w where χ₁ = 1 at this σ_b (bisection on [lo, hi], where χ₁ − 1 changes sign). */
-export function criticalSigmaW(name: ActivationName, sigmaB: number, lo = 0.5, hi = 4): number {
+/**
+ * The σ_w where χ₁ = 1 at this σ_b, by bisection on [lo, hi]; null where χ₁ − 1 does not change sign
+ * there (the sigmoid's line lies past σ_w = 10: its g' ≤ ¼).
+ */
+export function criticalSigmaW(name: ActivationName, sigmaB: number, lo = 0.5, hi = 4): number | null {
   const excess = (sigmaW: number) => meanField(name, sigmaW * sigmaW, sigmaB * sigmaB).chi1 - 1;
+  if (excess(lo) > 0 || excess(hi) < 0) return null;
   let a = lo;
   let b = hi;
   for (let i = 0; i < 80; i++) {

@@ -81,7 +81,7 @@ describe("the critical line χ₁ = 1", () => {
     expect(line).toHaveLength(41);
     expect(line[0]).toEqual({ sigmaW: 1, sigmaB: 0 });
     for (const { sigmaW, sigmaB } of line.filter((_, i) => i % 8 === 0))
-      expect(Math.abs(sigmaW - criticalSigmaW("tanh", sigmaB)), `σ_b = ${sigmaB}`).toBeLessThan(1e-6);
+      expect(Math.abs(sigmaW - (criticalSigmaW("tanh", sigmaB) as number)), `σ_b = ${sigmaB}`).toBeLessThan(1e-6);
     for (const { sigmaW, sigmaB } of line)
       expect(meanField("tanh", sigmaW ** 2, sigmaB ** 2).chi1, `σ_b = ${sigmaB}`).toBeCloseTo(1, 6);
     // Rising with σ_b, inside the diagram.

@@ -115,7 +115,10 @@ describe("χ₁ and q* in closed form", () => {
   });
 
   it("tanh's order-to-chaos boundary starts at σ_w = 1 and rises with σ_b", () => {
-    const boundary = [0, 0.05, 0.1, 0.3, 0.5].map((sigmaB) => criticalSigmaW("tanh", sigmaB));
+    const boundary = [0, 0.05, 0.1, 0.3, 0.5].map((sigmaB) => criticalSigmaW("tanh", sigmaB) as number);
+    // The sigmoid's χ₁ ≤ σ_w²/16 stays below 1 on [0.5, 4]: no crossing there, and none is made up.
+    expect(criticalSigmaW("sigmoid", 0.3)).toBeNull();
+    expect(criticalSigmaW("sigmoid", 0.3, 5, 20)).toBeGreaterThan(10);
     expect(boundary[0]).toBeCloseTo(1, 6);
     for (let i = 1; i < boundary.length; i++) expect(boundary[i] as number).toBeGreaterThan(boundary[i - 1] as number);
     for (const [i, sigmaB] of [0.05, 0.1, 0.3, 0.5].entries()) {
@@ -347,7 +350,7 @@ describe("theoryFor: the result's theory", () => {
       0,
     );
     expect(critical).toMatchObject({ phase: "critical", xiC: null });
-    const sigmaW = criticalSigmaW("tanh", 0.3);
+    const sigmaW = criticalSigmaW("tanh", 0.3) as number;
     const scales = [0.9, 0.97, 0.995].map(
       (f) =>
         theoryFor(validateConfig({ depth: 5, init: { scheme: "gaussian", sigma: f * sigmaW }, biasSigma: 0.3 }), 0)
