@@ -67,9 +67,10 @@ function identityAbsence(config: RunConfig, scale: number): string | null {
   if (config.biasSigma > 0) return `an s·I chain of ${activation} with biases has no closed form here`;
   if (ACTIVATIONS[activation].positivelyHomogeneous) return null;
   const reach = Math.abs(scale) * steepestSlope(activation);
-  if (reach <= 1) return null;
+  // tanh at |s| = 1 too: its paths near 0 stay linear over the whole depth (theory-models.ts, scalarChain).
+  if (reach < 1 || (reach === 1 && activation !== "tanh")) return null;
   return (
-    `|s|·max g′ = ${Number(reach.toPrecision(3))} > 1: units whose input lies near 0 grow like |s|^L, so the ` +
+    `|s|·max g′ = ${Number(reach.toPrecision(3))} ${reach > 1 ? ">" : "="} 1: units whose input lies near 0 stay linear through every layer, so the ` +
     "expectation is carried by inputs no batch samples"
   );
 }

@@ -26,7 +26,9 @@ describe("theoryAbsence", () => {
       { scheme: "gaussian", sigma: 1.2 },
       { scheme: "he_uniform", gain: 1 },
       { scheme: "identity", scale: 0.9 },
+      { scheme: "identity", scale: -1 },
       { scheme: "identity", scale: 1.2 },
+      { scheme: "identity", scale: 4 },
       { scheme: "identity", scale: 3.5 },
       { scheme: "orthogonal", gain: 1 },
     ];
