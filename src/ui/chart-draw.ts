@@ -17,6 +17,15 @@ export const INTEGER_INCRS = [
   1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10_000, 20_000, 50_000,
 ];
 
+/** Ticks of an axis over [from, to]: multiples of the first step of INTEGER_INCRS leaving `gap` pixels between labels. */
+export function axisTicks(from: number, to: number, pixels: number, gap: number): number[] {
+  const span = Math.max(1, to - from);
+  const step = INTEGER_INCRS.find((incr) => (incr / span) * pixels >= gap) ?? span;
+  const ticks: number[] = [];
+  for (let v = Math.ceil(from / step) * step; v <= to; v += step) ticks.push(v);
+  return ticks;
+}
+
 /** The theme colours, read from the CSS custom properties. */
 export interface Palette {
   series: Record<ChartSeries, string>;

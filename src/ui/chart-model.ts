@@ -56,7 +56,7 @@ export interface ChartMarker {
 }
 
 /** An exponent's text in superscript: digits, "⁻" for the minus sign, "·" for the decimal point. */
-function superscript(exponent: string): string {
+export function superscript(exponent: string): string {
   return [...exponent].map((c) => (c === "-" ? "⁻" : c === "." ? "·" : SUPERSCRIPT_DIGITS[Number(c)])).join("");
 }
 

@@ -1,6 +1,6 @@
 /**
  * The charts' colours as CSS custom properties, light and dark, shared by every chart element
- * (<gs-chart>, <gs-loss-chart>, <gs-heatmap>): each reads them from its computed style when it draws.
+ * (<gs-chart>, <gs-loss-chart>, <gs-heatmap>, <gs-distributions>): each reads them from its computed style when it draws.
  */
 import { css, unsafeCSS } from "lit";
 import uPlotCss from "uplot/dist/uPlot.min.css?inline";
@@ -44,6 +44,16 @@ export const chartTheme = css`
 /** A custom property of an element's computed style, or `fallback` where it is not set. */
 export function readColour(element: Element, name: string, fallback: string): string {
   return getComputedStyle(element).getPropertyValue(name).trim() || fallback;
+}
+
+/** A CSS colour as [r, g, b] bytes, through a 1 × 1 canvas (any syntax the browser reads). */
+export function parseColour(colour: string): [number, number, number] {
+  const ctx = document.createElement("canvas").getContext("2d");
+  if (!ctx) return [200, 200, 200];
+  ctx.fillStyle = colour;
+  ctx.fillRect(0, 0, 1, 1);
+  const [r, g, b] = ctx.getImageData(0, 0, 1, 1).data;
+  return [r ?? 200, g ?? 200, b ?? 200];
 }
 
 /** The styles of a chart element that owns a uPlot: uPlot's own, the theme, a block host, the legend's font. */

@@ -4,12 +4,13 @@
  * The colour is log10 of the gradient RMS or of the update ratio ‖ΔW_l‖/‖W_l‖ on ONE log scale for
  * the whole run so far (viridis, with a legend of its decades); a layer without a value is grey.
  */
-import { css, html, LitElement, nothing, type PropertyValues, unsafeCSS } from "lit";
+import { css, html, LitElement, type PropertyValues } from "lit";
 import { customElement, property, query, state } from "lit/decorators.js";
 import type { TrainingRecord } from "../core/result";
-import { AXIS_FONT, FONT_FAMILY, INTEGER_INCRS } from "./chart-draw";
+import { AXIS_FONT, axisTicks, FONT_FAMILY } from "./chart-draw";
 import { magnitudeLabel } from "./chart-model";
-import { chartTheme, readColour } from "./chart-theme";
+import { chartTheme, parseColour, readColour } from "./chart-theme";
+import { heatmapStyles } from "./gs-colour-legend";
 import {
   colourScale,
   HEATMAP_METRICS,
@@ -17,43 +18,21 @@ import {
   heatmapColumn,
   recordAt,
   scaleEndText,
-  scaleTickLabel,
-  scaleTicks,
   viridis,
 } from "./training-model";
+import "./gs-colour-legend";
 
 /** The plot area's margins in CSS pixels: room for the layer labels, the step labels and the axis titles. */
 const MARGIN = { left: 44, right: 10, top: 8, bottom: 34 };
-
-/** Ticks of an axis over [from, to]: multiples of the first step of INTEGER_INCRS leaving `gap` pixels between labels. */
-function axisTicks(from: number, to: number, pixels: number, gap: number): number[] {
-  const span = Math.max(1, to - from);
-  const step = INTEGER_INCRS.find((incr) => (incr / span) * pixels >= gap) ?? span;
-  const ticks: number[] = [];
-  for (let v = Math.ceil(from / step) * step; v <= to; v += step) ticks.push(v);
-  return ticks;
-}
 
 @customElement("gs-heatmap")
 export class GsHeatmap extends LitElement {
   static override styles = [
     chartTheme,
+    heatmapStyles,
     css`
-      :host { display: block; font: 13px ${unsafeCSS(FONT_FAMILY)}; }
-      .head { display: flex; flex-wrap: wrap; gap: 0.25rem 1rem; align-items: baseline; justify-content: space-between; }
-      h3 { font-size: 0.9rem; margin: 0; }
-      .metrics { display: flex; gap: 0.2rem 0.75rem; flex-wrap: wrap; min-width: 0; }
-      label { display: inline-flex; gap: 0.3rem; align-items: center; cursor: pointer; white-space: nowrap; }
-      input { accent-color: var(--gs-act); margin: 0; }
-      canvas.map { display: block; width: 100%; margin-top: 0.25rem; }
-      .bar { position: relative; height: 28px; margin: 0.25rem ${MARGIN.right + 12}px 0 ${MARGIN.left + 12}px; }
-      .bar canvas { display: block; width: 100%; height: 10px; border-radius: 2px; }
-      .tick { position: absolute; top: 12px; transform: translateX(-50%); white-space: nowrap; font-size: 12px; }
-      .tick::before { content: ""; position: absolute; left: 50%; top: -5px; height: 4px; border-left: 1px solid currentColor; }
-      .none { display: inline-flex; gap: 0.3rem; align-items: center; white-space: nowrap; font-size: 12px; }
-      .none::before { content: ""; width: 0.8rem; height: 0.8rem; border-radius: 2px; background: var(--gs-heat-none); }
-      .readout { margin: 0.2rem 0 0; min-height: 1.3em; font-variant-numeric: tabular-nums; font-size: 12px; }
-      .note { margin: 0.2rem 0 0; font-size: 12px; opacity: 0.85; }
+      gs-colour-legend { margin: 0.25rem ${MARGIN.right + 12}px 0 ${MARGIN.left + 12}px; }
+      .readout { min-height: 1.3em; }
     `,
   ];
 
@@ -69,7 +48,6 @@ export class GsHeatmap extends LitElement {
   @state() private readout = "";
 
   @query("canvas.map") private canvas!: HTMLCanvasElement;
-  @query(".bar canvas") private bar!: HTMLCanvasElement;
   private frame = 0;
   private resizeObserver: ResizeObserver | null = null;
 
@@ -126,25 +104,13 @@ export class GsHeatmap extends LitElement {
         @mouseleave=${() => {
           this.readout = "";
         }}></canvas>
-      <div class="bar">
-        <canvas width="256" height="1" aria-hidden="true"></canvas>
-        ${scale ? this.renderTicks(scale) : nothing}
-      </div>
+      <gs-colour-legend .scale=${scale}></gs-colour-legend>
       <p class="note">One log colour scale for the whole run so far${
         scale ? `, ${scaleEndText(scale.min)} to ${scaleEndText(scale.max)}` : ""
       }; <span class="none">no value (0, not finite${
         this.metric === "update" ? ", or no update after the last step" : ""
       })</span></p>
       <p class="readout" id="heatmap-readout">${this.readout}</p>`;
-  }
-
-  /** The legend's ticks (whole decades, or tenths of one for a narrow scale), placed along the bar. */
-  private renderTicks(scale: { min: number; max: number }) {
-    const span = scale.max - scale.min;
-    return scaleTicks(scale.min, scale.max).map(
-      (tick) =>
-        html`<span class="tick" style="left: ${(100 * (tick - scale.min)) / span}%">${scaleTickLabel(tick)}</span>`,
-    );
   }
 
   private scheduleDraw(): void {
@@ -189,7 +155,6 @@ export class GsHeatmap extends LitElement {
     this.drawCells(ctx, ratio, width, height);
     ctx.scale(ratio, ratio);
     this.drawAxes(ctx, width, height);
-    this.drawBar();
   }
 
   /** Every pixel of the plot area takes the colour of the record and layer under it. */
@@ -263,18 +228,6 @@ export class GsHeatmap extends LitElement {
     ctx.fillText("step", left + width / 2, top + height + 19);
   }
 
-  /** The legend's bar: viridis from the scale's minimum (left) to its maximum (right). */
-  private drawBar(): void {
-    const ctx = this.bar?.getContext("2d");
-    if (!ctx) return;
-    const image = ctx.createImageData(256, 1);
-    for (let i = 0; i < 256; i++) {
-      const [r, g, b] = viridis(i / 255);
-      image.data.set([r, g, b, 255], 4 * i);
-    }
-    ctx.putImageData(image, 0, 0);
-  }
-
   /** The cell under the pointer, in words: layer, step and value. */
   private onHover = (event: MouseEvent) => {
     const rect = this.canvas.getBoundingClientRect();
@@ -307,16 +260,6 @@ function columnColours(
     const rgb = value === null || !scale ? none : viridis((value - scale.min) / (scale.max - scale.min));
     out.set(rgb, 3 * (i + 1));
   });
-}
-
-/** A CSS colour as [r, g, b] bytes, through a 1 × 1 canvas (any syntax the browser reads). */
-function parseColour(colour: string): [number, number, number] {
-  const ctx = document.createElement("canvas").getContext("2d");
-  if (!ctx) return [200, 200, 200];
-  ctx.fillStyle = colour;
-  ctx.fillRect(0, 0, 1, 1);
-  const [r, g, b] = ctx.getImageData(0, 0, 1, 1).data;
-  return [r ?? 200, g ?? 200, b ?? 200];
 }
 
 declare global {

@@ -33,6 +33,7 @@ import { UrlHistory } from "./url-history";
 import "./gs-bench";
 import "./gs-chart";
 import "./gs-controls";
+import "./gs-distributions";
 import "./gs-heatmap";
 import "./gs-loss-chart";
 import "./gs-presets";
@@ -81,15 +82,17 @@ export class GsLab extends LitElement {
      */
     .layout { display: grid; grid-template-columns: minmax(0, 1fr) minmax(16rem, 20rem); gap: 0.75rem 1.5rem;
       align-items: start;
-      grid-template-areas: "plot controls" "reading controls" "training controls" "theory controls" "presets controls"
+      grid-template-areas: "plot controls" "reading controls" "training controls" "dist controls" "theory controls"
+        "presets controls"
         "bench controls"; }
     .layout > * { min-width: 0; }
     .plot { grid-area: plot; display: grid; grid-template-columns: minmax(0, 1fr); gap: 0.25rem; }
     .reading { grid-area: reading; }
-    aside { grid-area: controls; grid-row: 1 / span 6; position: sticky; top: 1rem; max-height: calc(100vh - 2rem);
+    aside { grid-area: controls; grid-row: 1 / span 7; position: sticky; top: 1rem; max-height: calc(100vh - 2rem);
       overflow-y: auto; padding: 1rem; border-radius: 12px; border: 1px solid var(--gs-border, #d1d5db); }
     .presets { grid-area: presets; }
     .theory { grid-area: theory; }
+    .distributions { grid-area: dist; }
     /* The loss curve and the heatmap side by side where the column is wide enough, else one above the other. */
     .training { grid-area: training; display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 22rem), 1fr));
       gap: 0.75rem 1.25rem; align-items: start; }
@@ -104,7 +107,7 @@ export class GsLab extends LitElement {
      */
     @media (max-width: 52rem) {
       .layout { grid-template-columns: minmax(0, 1fr);
-        grid-template-areas: "plot" "reading" "controls" "training" "theory" "presets" "bench"; }
+        grid-template-areas: "plot" "reading" "controls" "training" "dist" "theory" "presets" "bench"; }
       aside { grid-row: auto; position: static; max-height: none; }
       .plot { position: sticky; top: 0; z-index: 1; background: var(--gs-bg, #fafaf9); padding: 0.25rem 0;
         box-shadow: 0 6px 6px -6px rgb(0 0 0 / 0.35); }
@@ -233,7 +236,7 @@ export class GsLab extends LitElement {
           if (sameConfig(config, singlePass(this.config))) this.progress = fraction;
         },
       },
-      { forceCpu: typeof navigator === "undefined" || !navigator.gpu },
+      { forceCpu: typeof navigator === "undefined" || !navigator.gpu, histograms: true },
     );
     if (!navigator.gpu) this.backend = { kind: "cpu", reason: "this browser has no WebGPU (navigator.gpu is missing)" };
     window.addEventListener("popstate", this.onPopState);
@@ -485,6 +488,10 @@ export class GsLab extends LitElement {
             <button type="button" id="export-png" ?disabled=${!this.result} @click=${this.exportPng}>PNG</button>
           </div>
         </aside>
+        <section class="distributions" aria-label="Distributions per layer">
+          <h2 id="distributions-heading" class="visually-hidden">Distributions per layer</h2>
+          <gs-distributions .result=${this.result} .alignTo=${this.chart ?? null} ?stale=${this.stale()}></gs-distributions>
+        </section>
         <section class="theory" aria-label="Theory">
           <h2>Theory at initialization</h2>
           <gs-theory .result=${this.result} .config=${this.config} @gs-phase-pick=${this.onDiagramPick}></gs-theory>

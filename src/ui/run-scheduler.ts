@@ -48,12 +48,15 @@ export class RunScheduler {
   /** Aborts the run in flight, if any: a GPU run after its chunk in flight, a CPU run at once. */
   private current: AbortController | null = null;
   private forceCpu: boolean;
+  /** Each run also counts its histograms (the run option { histograms: true }). */
+  private readonly histograms: boolean;
 
   constructor(
     private readonly events: SchedulerEvents,
-    options: { forceCpu?: boolean } = {},
+    options: { forceCpu?: boolean; histograms?: boolean } = {},
   ) {
     this.forceCpu = options.forceCpu ?? false;
+    this.histograms = options.histograms ?? false;
   }
 
   /** Asks for a run of `config`; replaces any request still waiting. */
@@ -98,6 +101,7 @@ export class RunScheduler {
           const result = await runOnGpu(config, {
             signal: controller.signal,
             onProgress: (fraction) => this.events.onProgress?.(fraction, config),
+            histograms: this.histograms,
           });
           this.events.onBackend({ kind: "webgpu", adapter });
           return result;
@@ -121,8 +125,12 @@ export class RunScheduler {
     const controller = new AbortController();
     this.current = controller;
     try {
-      return await runReferenceOffThread(config, "flushed", controller.signal, (fraction) =>
-        this.events.onProgress?.(fraction, config),
+      return await runReferenceOffThread(
+        config,
+        "flushed",
+        controller.signal,
+        (fraction) => this.events.onProgress?.(fraction, config),
+        this.histograms,
       );
     } catch (error) {
       if (controller.signal.aborted) return null;

@@ -111,6 +111,52 @@ describe("the first screen", () => {
   }
 });
 
+describe("the distributions view under the chart", () => {
+  for (const colorScheme of ["light", "dark"] as const) {
+    for (const size of [
+      { width: 1280, height: 860 },
+      { width: 1024, height: 768 },
+      { width: 390, height: 844 },
+    ]) {
+      test(`${size.width} × ${size.height}, ${colorScheme}: fits the column, its layers under the chart's`, async () => {
+        const opened = await openIdle(size, colorScheme);
+        try {
+          const { page } = opened;
+          await page.evaluate(
+            () => window.gradscope.lab()?.shadowRoot?.querySelector("gs-distributions")?.updateComplete,
+          );
+          await page.evaluate(() =>
+            window.gradscope.lab()?.shadowRoot?.querySelector("gs-distributions")?.scrollIntoView({ block: "end" }),
+          );
+          const fit = await page.evaluate(() => {
+            const lab = window.gradscope.lab()?.shadowRoot;
+            const view = lab?.querySelector("gs-distributions");
+            const canvas = view?.shadowRoot?.querySelector("canvas.map")?.getBoundingClientRect();
+            const plot = lab?.querySelector("gs-chart")?.uplot;
+            if (!view || !canvas || !plot) throw new Error("the view or the chart has not drawn");
+            const over = plot.over.getBoundingClientRect();
+            // Layer l's column centre against the chart's x of layer l, in page x.
+            const offsets = [0, 25, 50].map(
+              (l) => canvas.left + (view.pointOf(l, "zero")?.x ?? Number.NaN) - (over.left + plot.valToPos(l, "x")),
+            );
+            return { right: view.getBoundingClientRect().right, canvasBottom: canvas.bottom, offsets };
+          });
+          expect(fit.right).toBeLessThanOrEqual(size.width);
+          expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(size.width);
+          expect(fit.canvasBottom).toBeLessThanOrEqual(size.height);
+          for (const offset of fit.offsets) expect(Math.abs(offset)).toBeLessThanOrEqual(1);
+          await page.screenshot({
+            path: `${OUTPUT}/layout-${size.width}x${size.height}-${colorScheme}-distributions.png`,
+          });
+          expect(opened.errors).toEqual([]);
+        } finally {
+          await opened.close();
+        }
+      });
+    }
+  }
+});
+
 test("a window narrowed from a laptop's width to a phone's keeps the page within it: the chart shrinks", async () => {
   const opened = await openIdle({ width: 1280, height: 860 }, "light");
   try {
