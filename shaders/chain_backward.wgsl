@@ -37,7 +37,7 @@ fn main(@builtin(local_invocation_index) lidx: u32) {
   var m = Moments(0.0, 0.0);
   var bits = 0u;
   for (var index = lidx; index < count; index += CHAIN_WORKGROUP) {
-    let d = acts[params.depth * count + index] * seed.a_shift * seed.a_drop - targets[index] * seed.y_scale;
+    let d = round_to_format(acts[params.depth * count + index] * seed.a_shift * seed.a_drop - targets[index] * seed.y_scale);
     grads[index] = d;
     m = moments_add(m, d);
     bits = max(bits, abs_bits(d));
@@ -68,6 +68,7 @@ fn main(@builtin(local_invocation_index) lidx: u32) {
         let dz = plain_grad_z(grads[g_in + b * N + row] * shift.shift, acts[act_base + b * N + row]);
         acc += dz * acts[prev_base + b * N + column];
       }
+      acc = round_to_format(acc);
       stash_weight_grad(entry, acc);
       m = moments_add(m, acc);
       bits = max(bits, abs_bits(acc));
@@ -85,6 +86,7 @@ fn main(@builtin(local_invocation_index) lidx: u32) {
         let dz = plain_grad_z(grads[g_in + row + i] * shift.shift, acts[act_base + row + i]);
         acc += dz * layer_weight(layer, i, unit);
       }
+      acc = round_to_format(acc);
       grads[g_out + index] = acc;
       m = moments_add(m, acc);
       bits = max(bits, abs_bits(acc));

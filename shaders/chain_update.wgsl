@@ -53,6 +53,6 @@ fn update_layer(lidx: u32, layer: u32, g_in: u32, act_base: u32) {
     }
     let step = optimizer_step(sum / f32(BATCH), bias_base + unit, bias_base + N + unit, corrections);
     let at = (layer - 1u) * N + unit;
-    biases[at] = biases[at] - step;
+    biases[at] = round_to_format(biases[at] - step);
   }
 }

@@ -5,36 +5,14 @@
  */
 import { describe, expect, test } from "vitest";
 import { validateConfig } from "../../src/core/config";
-import { FLOAT_FORMATS, type FloatFormat, roundToFormat, storageFormat } from "../../src/core/formats";
+import { FLOAT_FORMATS, roundToFormat, storageFormat } from "../../src/core/formats";
 import { storeRounding } from "../../src/core/layers/numerics";
 import { lectureConfig } from "../../src/core/presets";
 import { runReference } from "../../src/core/reference";
-import { lectureMarkers } from "../support/format-lecture";
+import { expectSeries, lectureChain, lectureMarkers, log10Rms } from "../support/format-lecture";
+import { decode16, positiveValues } from "../support/formats";
 
 const { float16, bfloat16, float32 } = FLOAT_FORMATS;
-
-/** The value of a 16-bit pattern: 1 sign bit, 16 − 1 − m exponent bits, m mantissa bits. */
-function decode16(bits: number, format: FloatFormat): number {
-  const m = format.mantissaBits;
-  const exponentBits = 15 - m;
-  const bias = format.maxExponent;
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> m) & ((1 << exponentBits) - 1);
-  const mantissa = bits & ((1 << m) - 1);
-  if (exponent === (1 << exponentBits) - 1) return mantissa === 0 ? sign * Number.POSITIVE_INFINITY : Number.NaN;
-  if (exponent === 0) return sign * mantissa * 2 ** (1 - bias - m);
-  return sign * (1 + mantissa * 2 ** -m) * 2 ** (exponent - bias);
-}
-
-/** Every finite non-negative value of a 16-bit format, ascending (pattern 0x0000 up to the largest). */
-function positiveValues(format: FloatFormat): number[] {
-  const values: number[] = [];
-  for (let bits = 0; bits < 0x8000; bits++) {
-    const value = decode16(bits, format);
-    if (Number.isFinite(value)) values.push(value);
-  }
-  return values;
-}
 
 describe.each([
   ["float16", float16],
@@ -179,7 +157,7 @@ describe("the numerics' store rounding", () => {
   });
 });
 
-describe("the lecture in float16 and bfloat16 (tests/support/format-lecture.ts derives the layers)", () => {
+describe("the lecture in float16 and bfloat16 (tests/support/format-lecture.ts derives its layers and values)", () => {
   const lecture = (numerics: "float16" | "bfloat16", scale: number, depth = 300, target = "zeros" as const) =>
     validateConfig({ ...lectureConfig(scale, depth), numerics, target });
 
@@ -219,16 +197,20 @@ describe("the lecture in float16 and bfloat16 (tests/support/format-lecture.ts d
     }
   });
 
-  test("every marker, forward and backward, where the rounded recursion puts it", () => {
+  test("every marker, forward and backward, where the rounded recursion puts it, and every value its value", () => {
     for (const numerics of ["float16", "bfloat16"] as const) {
       for (const scale of [1.5, 0.5, 0.9, -1.5, 1.1]) {
         for (const depth of [12, 20, 40, 300]) {
           for (const target of ["zeros", "gaussian"] as const) {
             for (const subnormals of ["kept", "flushed"] as const) {
               const config = validateConfig({ ...lecture(numerics, scale, depth), target, seed: depth });
-              const { firstNonFinite, firstAllZero } = runReference(config, { subnormals });
+              const result = runReference(config, { subnormals });
+              const { firstNonFinite, firstAllZero } = result;
               const label = `${numerics} ${scale}·I, depth ${depth}, ${target} target, subnormals ${subnormals}`;
               expect({ firstNonFinite, firstAllZero }, label).toEqual(lectureMarkers(config, subnormals));
+              const chain = lectureChain(config, subnormals);
+              expectSeries(result.log10ActRms, log10Rms(chain.act), 1e-12, label);
+              expectSeries(result.log10GradRms, log10Rms(chain.grad), 1e-12, label);
             }
           }
         }

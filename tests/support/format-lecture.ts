@@ -14,6 +14,7 @@
  * half of that is a tie that rounds to 0, so a_l is zero from l = m − e_min + 1 (float16: 25, bfloat16:
  * 134), or, with subnormals flushed, from l = 1 − e_min (float16: 15, bfloat16: 127).
  */
+import { expect } from "vitest";
 import type { RunConfig } from "../../src/core/config";
 import { storeRounding } from "../../src/core/layers/numerics";
 import { Stream } from "../../src/core/random";
@@ -26,14 +27,20 @@ export interface LectureMarkers {
   firstAllZero: LayerPair;
 }
 
+/** The chain's entries as the recursion gives them: a_l (l = 0..L) and ∂ℓ/∂a_l (l = 0..L), each a layer's entries. */
+export interface LectureChain {
+  act: number[][];
+  grad: number[][];
+}
+
 /** The first layer, in the order given, whose entries meet `test` (some or every entry), or null. */
 function firstLayer(values: number[][], order: number[], test: (v: number) => boolean, every: boolean) {
   const layer = order.find((l) => (every ? values[l]?.every(test) : values[l]?.some(test)));
   return layer ?? null;
 }
 
-/** The markers of a lecture chain config (identity init, linear, width any, batch 1) in a binary format. */
-export function lectureMarkers(config: RunConfig, subnormals: Subnormals): LectureMarkers {
+/** The entries of a lecture chain config (identity init, linear, no biases) in a binary format, by the recursion. */
+export function lectureChain(config: RunConfig, subnormals: Subnormals): LectureChain {
   if (config.init.scheme !== "identity" || config.activation !== "linear" || config.biasSigma !== 0)
     throw new Error("the lecture chain is s·I, linear, without biases");
   const round = storeRounding(config, subnormals);
@@ -45,6 +52,12 @@ export function lectureMarkers(config: RunConfig, subnormals: Subnormals): Lectu
   const grad: number[][] = [];
   grad[depth] = (act[depth] as number[]).map((a, k) => round(a - (targets[k] as number)));
   for (let l = depth; l >= 1; l--) grad[l - 1] = (grad[l] as number[]).map((g) => round(s * g));
+  return { act, grad };
+}
+
+/** The markers of a lecture chain config in a binary format, from its recursion. */
+export function lectureMarkers(config: RunConfig, subnormals: Subnormals): LectureMarkers {
+  const { act, grad } = lectureChain(config, subnormals);
   const forward = act.map((_, l) => l);
   const backward = [...forward].reverse();
   const nonFinite = (v: number) => !Number.isFinite(v);
@@ -56,4 +69,22 @@ export function lectureMarkers(config: RunConfig, subnormals: Subnormals): Lectu
     },
     firstAllZero: { forward: firstLayer(act, forward, zero, true), backward: firstLayer(grad, backward, zero, true) },
   };
+}
+
+/** log10 of the RMS of each layer's entries; null where one is not finite or all are zero (as a result has it). */
+export function log10Rms(layers: number[][]): (number | null)[] {
+  return layers.map((values) => {
+    if (values.some((v) => !Number.isFinite(v)) || values.every((v) => v === 0)) return null;
+    return 0.5 * Math.log10(values.reduce((sum, v) => sum + v * v, 0) / values.length);
+  });
+}
+
+/** A result's series equal to the recursion's: null at the same layers, within `tolerance` in log10 elsewhere. */
+export function expectSeries(got: (number | null)[], want: (number | null)[], tolerance: number, label: string) {
+  expect(
+    got.map((v) => v === null),
+    label,
+  ).toEqual(want.map((v) => v === null));
+  const worst = Math.max(0, ...got.map((v, l) => (v === null ? 0 : Math.abs(v - (want[l] as number)))));
+  expect(worst, label).toBeLessThanOrEqual(tolerance);
 }
