@@ -46,6 +46,14 @@ export function storageFormat(numerics: string): FloatFormat | null {
   return Object.hasOwn(FLOAT_FORMATS, numerics) ? FLOAT_FORMATS[numerics as StorageFormat] : null;
 }
 
+/**
+ * The format a run's values are stored in, by name: its numerics', or float32 for tracked numerics
+ * (their values are float32 numbers, and what they would do in a plain pass is a float32 pass's).
+ */
+export function formatName(numerics: string): StorageFormat {
+  return Object.hasOwn(FLOAT_FORMATS, numerics) ? (numerics as StorageFormat) : "float32";
+}
+
 const bits = new Float64Array(1);
 const words = new Uint32Array(bits.buffer);
 /** The index of a float64's high word (sign, exponent, top of the significand) in `words`. */
