@@ -14,8 +14,12 @@ override FORMAT: u32 = 0u;
 
 const SIGN_BIT: u32 = 0x80000000u;
 const INFINITY_BITS: u32 = 0x7f800000u;
+// float16's smallest normal 2⁻¹⁴ and largest value 65504 as float32 bits.
+const FLOAT16_MIN_NORMAL_BITS: u32 = 0x38800000u;
+const FLOAT16_MAX_BITS: u32 = 0x477fe000u;
 
-// v rounded to nearest even in the run's format, as a float32; ±∞ and NaN unchanged.
+// v rounded to nearest even in the run's format, as a float32; ±∞ and NaN unchanged. Without branches
+// on the value (select), so that neighbouring invocations never part ways over it.
 fn round_to_format(v: f32) -> f32 {
   if (FORMAT == 0u) {
     return v;
@@ -23,31 +27,27 @@ fn round_to_format(v: f32) -> f32 {
   let bits = bitcast<u32>(v);
   let sign = bits & SIGN_BIT;
   let magnitude = bits ^ sign;
-  if (magnitude >= INFINITY_BITS) {
-    return v;
-  }
+  var rounded: u32;
   if (FORMAT == 2u) {
     // bfloat16 is float32's top 16 bits: add just under half of the 16 bits dropped, plus the last bit
     // kept (ties to even); a carry runs into the exponent, and from the largest value into ∞.
-    return bitcast<f32>(sign | ((magnitude + 0x7fffu + ((magnitude >> 16u) & 1u)) & 0xffff0000u));
+    rounded = (magnitude + 0x7fffu + ((magnitude >> 16u) & 1u)) & 0xffff0000u;
+  } else {
+    rounded = round_to_float16(magnitude);
   }
-  return bitcast<f32>(sign | round_to_float16(magnitude));
+  return bitcast<f32>(select(sign | rounded, bits, magnitude >= INFINITY_BITS));
 }
 
-// A float32's magnitude (its bits, finite) rounded to nearest even in float16, as float32 bits: its
-// 24-bit significand loses 13 bits at float16's normal exponents, and more below 2⁻¹⁴, where float16's
-// spacing stays 2⁻²⁴; from 2⁻²⁶ down (float32's subnormals too) nothing is left. From 65520 up it is ∞.
+// A float32's magnitude (its bits, finite) rounded to nearest even in float16, as float32 bits. From
+// float16's smallest normal 2⁻¹⁴ up, its 24-bit significand keeps 11 bits: add just under half of the 13
+// dropped, plus the last bit kept (ties to even), a carry running into the exponent; from 65520 up it is
+// ∞. Below 2⁻¹⁴ float16's spacing stays 2⁻²⁴: v·2²⁴ (exact, under 2¹⁰) rounded to an integer, ties to
+// even (WGSL's round), times 2⁻²⁴ (exact).
 fn round_to_float16(magnitude: u32) -> u32 {
-  let exponent = i32(magnitude >> 23u) - 127;
-  if (exponent > 15) {
-    return INFINITY_BITS;
-  }
-  let dropped = u32(clamp(-1 - exponent, 13, 25));
-  let significand = (magnitude & 0x7fffffu) | 0x800000u;
-  let units = (significand + (1u << (dropped - 1u)) - 1u + ((significand >> dropped) & 1u)) >> dropped;
-  // Units of 2^(exponent − 23 + dropped): 2^(exponent − 10) for normals, 2⁻²⁴ below; exact products.
-  let rounded = f32(units) * pow2(exponent - 23 + i32(dropped));
-  return select(bitcast<u32>(rounded), INFINITY_BITS, rounded > 65504.0);
+  let normal = (magnitude + 0xfffu + ((magnitude >> 13u) & 1u)) & 0xffffe000u;
+  let subnormal = bitcast<u32>(round(bitcast<f32>(magnitude) * 0x1p24f) * 0x1p-24f);
+  let rounded = select(normal, subnormal, magnitude < FLOAT16_MIN_NORMAL_BITS);
+  return select(rounded, INFINITY_BITS, rounded > FLOAT16_MAX_BITS);
 }
 
 fn round_to_format4(v: vec4<f32>) -> vec4<f32> {
