@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: the sweep in the system Chromium (with the tfjs peer); `npm run bench -- --node`:
 // the sweep on Dawn's WebGPU in Node (`gradscope bench`), for a machine with a GPU and no browser;
-// `npm run bench -- --train`: training steps per second against tfjs' training loop (bench/train.main.ts).
+// `npm run bench -- --train`: training steps per second against tfjs' training loop (bench/train.main.ts);
+// `npm run bench -- --numerics`: float16 and bfloat16 passes against float32's (bench/numerics.main.ts).
 import { spawnSync } from "node:child_process";
 
 const args = process.argv.slice(2);
@@ -15,6 +16,9 @@ if (args.includes("--node")) {
 } else if (args.includes("--train")) {
   run("npx", ["vite", "build"]);
   run("npx", ["vitest", "run", "--project", "bench-train"]);
+} else if (args.includes("--numerics")) {
+  run("npx", ["vite", "build"]);
+  run("npx", ["vitest", "run", "--project", "bench-numerics"]);
 } else {
   run("npx", ["vite", "build"]);
   run("npx", ["vitest", "run", "--project", "bench"]);

@@ -74,3 +74,30 @@ export function trainBenchConfig(point: TrainPoint): RunConfig {
     train: { steps, optimizer: "sgd", learningRate: TRAIN_LEARNING_RATE, record: steps },
   });
 }
+
+/** A point of the numerics bench (`npm run bench -- --numerics`): a shape, and the path its plan takes, for the table. */
+export interface NumericsPoint {
+  depth: number;
+  width: number;
+  batch: number;
+}
+
+/** The numerics each point is timed in, float32 first: the others' times are set against its. */
+export const BENCH_NUMERICS = ["float32", "float16", "bfloat16"] as const;
+
+/**
+ * Shapes on each path: two layered (depth 100 × width 256 × batch 64, depth 50 × 64 × 16), one per
+ * example (100 × 16 × 64) and two fused (300 × 16 × 16, and the lecture's width 2 at depth 1000).
+ */
+export const NUMERICS_SWEEP: NumericsPoint[] = [
+  { depth: 100, width: 256, batch: 64 },
+  { depth: 50, width: 64, batch: 16 },
+  { depth: 100, width: 16, batch: 64 },
+  { depth: 300, width: 16, batch: 16 },
+  { depth: 1000, width: 2, batch: 1 },
+];
+
+/** The bench's chain (tanh, Xavier-normal, Gaussian input and target) at a numerics point, in these numerics. */
+export function numericsBenchConfig(point: NumericsPoint, numerics: (typeof BENCH_NUMERICS)[number]): RunConfig {
+  return validateConfig({ ...benchConfig({ axis: "depth", ...point }), numerics });
+}
