@@ -18,6 +18,12 @@ export interface FloatFormat {
   readonly minNormal: number;
   /** Smallest positive subnormal value. */
   readonly minSubnormal: number;
+  /**
+   * By a float64's biased exponent (0..2047): 1.5·2⁵²·ulp, the shifter that rounds a magnitude of that
+   * binade to a multiple of the format's spacing there, ulp = 2^(e − mantissaBits) (the subnormals'
+   * spacing below 2^minExponent); 0 past the format's largest binade (roundToFormat).
+   */
+  readonly shifters: Float64Array;
 }
 
 function format(mantissaBits: number, minExponent: number, maxExponent: number): FloatFormat {
@@ -28,6 +34,10 @@ function format(mantissaBits: number, minExponent: number, maxExponent: number):
     max: (2 - 2 ** -mantissaBits) * 2 ** maxExponent,
     minNormal: 2 ** minExponent,
     minSubnormal: 2 ** (minExponent - mantissaBits),
+    shifters: Float64Array.from({ length: 2048 }, (_, biased) => {
+      const exponent = biased - 1023;
+      return exponent > maxExponent ? 0 : 1.5 * 2 ** 52 * 2 ** (Math.max(exponent, minExponent) - mantissaBits);
+    }),
   };
 }
 
@@ -59,12 +69,6 @@ const words = new Uint32Array(bits.buffer);
 /** The index of a float64's high word (sign, exponent, top of the significand) in `words`. */
 const HIGH = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
 
-/** ⌊log₂ m⌋ of a positive normal float64, read from its exponent bits; −1023 for a subnormal one. */
-function binade(magnitude: number): number {
-  bits[0] = magnitude;
-  return (((words[HIGH] as number) >>> 20) & 0x7ff) - 1023;
-}
-
 /**
  * v rounded to the nearest value of `format`, ties to even, in one rounding from the float64 value
  * (so not through float32, which would round twice): subnormals of the format kept, a magnitude
@@ -74,18 +78,13 @@ function binade(magnitude: number): number {
 export function roundToFormat(v: number, format: FloatFormat): number {
   if (v === 0 || !Number.isFinite(v)) return v;
   const magnitude = Math.abs(v);
-  const exponent = binade(magnitude);
-  let rounded: number;
-  if (exponent > format.maxExponent) rounded = Number.POSITIVE_INFINITY;
-  else {
-    // The spacing of the format at this magnitude: 2^(e − p + 1), or the subnormals' below 2^minExponent.
-    const ulp = 2 ** (Math.max(exponent, format.minExponent) - format.mantissaBits);
-    // magnitude < 2·2^mantissaBits·ulp, so magnitude + 1.5·2⁵²·ulp lies in [2⁵²·ulp, 2⁵³·ulp), where
-    // float64's spacing is exactly ulp: the sum is magnitude rounded to a multiple of ulp, ties to
-    // even (float64 rounds so), and subtracting the shifter back is exact.
-    const shifter = 1.5 * 2 ** 52 * ulp;
-    rounded = magnitude + shifter - shifter;
-    if (rounded > format.max) rounded = Number.POSITIVE_INFINITY;
-  }
+  bits[0] = magnitude;
+  // The shifter of magnitude's binade (a float64 subnormal's is the lowest's: the format's subnormals).
+  const shifter = format.shifters[((words[HIGH] as number) >>> 20) & 0x7ff] as number;
+  // magnitude < 2·2^mantissaBits·ulp, so magnitude + 1.5·2⁵²·ulp lies in [2⁵²·ulp, 2⁵³·ulp), where
+  // float64's spacing is exactly ulp: the sum is magnitude rounded to a multiple of ulp, ties to even
+  // (float64 rounds so), and subtracting the shifter back is exact.
+  let rounded = shifter === 0 ? Number.POSITIVE_INFINITY : magnitude + shifter - shifter;
+  if (rounded > format.max) rounded = Number.POSITIVE_INFINITY;
   return v < 0 ? -rounded : rounded;
 }
