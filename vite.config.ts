@@ -42,6 +42,19 @@ export default defineConfig(({ isSsrBuild }) => ({
       },
       {
         extends: true,
+        test: { name: "bench-theory", include: ["bench/theory.main.ts"], environment: "node", testTimeout: 600_000 },
+      },
+      {
+        extends: true,
+        test: {
+          name: "bench-histograms",
+          include: ["bench/histograms.main.ts"],
+          environment: "node",
+          testTimeout: 1_800_000,
+        },
+      },
+      {
+        extends: true,
         test: {
           name: "bench-numerics",
           include: ["bench/numerics.main.ts"],

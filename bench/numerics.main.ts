@@ -11,14 +11,7 @@ import { openBuiltPage } from "../tests/support/page";
 import { buildPageBundle } from "./page-bundle";
 import { callBench, type Page, unwrap } from "./page-call";
 import { formatNumericsTable, type NumericsRow, recordHeader, resultsPath } from "./report";
-import {
-  BENCH_NUMERICS,
-  DEFAULT_LIMITS,
-  NUMERICS_SWEEP,
-  type NumericsPoint,
-  numericsBenchConfig,
-  planned,
-} from "./sweep";
+import { BENCH_NUMERICS, DEFAULT_LIMITS, NUMERICS_SWEEP, numericsBenchConfig, planned, type TrainPoint } from "./sweep";
 
 /** Rounds after the warm-up; each runs every numerics once, in an order that turns round by round. */
 const ROUNDS = 7;
@@ -31,7 +24,7 @@ const passMs = (timing: { wall: number; gpu?: { total: number } }) => timing.gpu
  * trial, shared by all three), then ROUNDS rounds, each running float32, float16 and bfloat16 once in
  * an order rotated by one per round, so that a machine whose load drifts meets each numerics alike.
  */
-async function measurePoint(page: Page, point: NumericsPoint): Promise<NumericsRow> {
+async function measurePoint(page: Page, point: TrainPoint): Promise<NumericsRow> {
   const configs = BENCH_NUMERICS.map((numerics) => numericsBenchConfig(point, numerics));
   for (const config of configs) unwrap(await callBench(page, "passOurs", config));
   unwrap(await callBench(page, "settleTuning"));

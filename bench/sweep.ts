@@ -75,21 +75,21 @@ export function trainBenchConfig(point: TrainPoint): RunConfig {
   });
 }
 
-/** A point of the numerics bench (`npm run bench -- --numerics`): a shape, and the path its plan takes, for the table. */
-export interface NumericsPoint {
-  depth: number;
-  width: number;
-  batch: number;
-}
+/** The histograms' bench rows (`npm run bench -- --histograms`): widths ≥ 64, as issue 13 sets its bound. */
+export const HISTOGRAM_SWEEP: TrainPoint[] = [
+  { depth: 100, width: 64, batch: 64 },
+  { depth: 50, width: 256, batch: 64 },
+  { depth: 20, width: 512, batch: 32 },
+];
 
 /** The numerics each point is timed in, float32 first: the others' times are set against its. */
 export const BENCH_NUMERICS = ["float32", "float16", "bfloat16"] as const;
 
 /**
- * Shapes on each path: two layered (depth 100 × width 256 × batch 64, depth 50 × 64 × 16), one per
+ * The numerics bench's rows (`npm run bench -- --numerics`), shapes on each path: two layered (depth 100 × width 256 × batch 64, depth 50 × 64 × 16), one per
  * example (100 × 16 × 64) and two fused (300 × 16 × 16, and the lecture's width 2 at depth 1000).
  */
-export const NUMERICS_SWEEP: NumericsPoint[] = [
+export const NUMERICS_SWEEP: TrainPoint[] = [
   { depth: 100, width: 256, batch: 64 },
   { depth: 50, width: 64, batch: 16 },
   { depth: 100, width: 16, batch: 64 },
@@ -98,6 +98,6 @@ export const NUMERICS_SWEEP: NumericsPoint[] = [
 ];
 
 /** The bench's chain (tanh, Xavier-normal, Gaussian input and target) at a numerics point, in these numerics. */
-export function numericsBenchConfig(point: NumericsPoint, numerics: (typeof BENCH_NUMERICS)[number]): RunConfig {
+export function numericsBenchConfig(point: TrainPoint, numerics: (typeof BENCH_NUMERICS)[number]): RunConfig {
   return validateConfig({ ...benchConfig({ axis: "depth", ...point }), numerics });
 }

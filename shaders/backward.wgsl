@@ -62,6 +62,7 @@ fn finish_backward_block(sums: array<vec4<f32>, 4>, origin: vec2<u32>, sum: Grad
         }
         m = moments_add(m, g);
         bits = max(bits, abs_bits(g));
+        hist_count(hist_layer(), HIST_GRAD, g);
       }
     }
   }

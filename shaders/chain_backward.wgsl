@@ -44,6 +44,7 @@ fn main(@builtin(local_invocation_index) lidx: u32) {
     grads[index] = plain_grad_z(d, a);
     m = moments_add(m, d);
     bits = max(bits, abs_bits(d));
+    hist_count(params.depth, HIST_GRAD, d);
   }
   finish_slot(lidx, m, bits, grad_slot(params.depth), seed.exponent);
   storageBarrier();
@@ -90,6 +91,7 @@ fn main(@builtin(local_invocation_index) lidx: u32) {
       grads[g_out + index] = plain_grad_z(acc, acts[prev_base + index]);
       m = moments_add(m, acc);
       bits = max(bits, abs_bits(acc));
+      hist_count(layer - 1u, HIST_GRAD, acc);
     }
     finish_slot(lidx, m, bits, grad_slot(layer - 1u), shift.exponent);
     update_layer(lidx, layer, g_in);

@@ -1,7 +1,8 @@
 // The whole forward pass of a narrow net in one dispatch: one workgroup draws a_0 and y, then loops
 // over the layers, each weight and bias regenerated where it is used (or read, when stored:
 // shaders/chain_weights.wgsl, shaders/chain_biases*.wgsl), with
-// every layer's statistics; params.depth is the depth. Slot s keeps its partials at s·WORKGROUP.
+// every layer's statistics (and histograms, shaders/histogram.wgsl); params.depth is the depth.
+// Slot s keeps its partials at s·WORKGROUP.
 
 override N: u32 = 1u;
 // Invocations of the one workgroup: no more than the entries of a layer, since each barrier costs
@@ -25,6 +26,7 @@ fn main(@builtin(local_invocation_index) lidx: u32) {
     targets[index] = target_entry(params.seed, index / N, index % N);
     m = moments_add(m, x);
     bits = max(bits, abs_bits(x));
+    hist_count(0u, HIST_ACT, x);
   }
   publish_stats(m, bits, 0u, lidx);
   storageBarrier();
@@ -49,8 +51,11 @@ fn main(@builtin(local_invocation_index) lidx: u32) {
       acts[layer * count + index] = a;
       m = moments_add(m, a);
       bits = max(bits, abs_bits(a));
+      hist_count(layer, HIST_ACT, a);
+      hist_unit(layer, unit, a);
     }
     publish_stats(m, bits, layer, layer * CHAIN_WORKGROUP + lidx);
+    hist_flush(layer);
     if (lidx == 0u) {
       exponents[layer] = scale.exponent;
     }

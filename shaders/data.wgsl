@@ -32,6 +32,7 @@ fn main(
         targets[example * 4u * N4 + unit] = target_entry(params.seed, example, unit);
         m = moments_add(m, x);
         bits = max(bits, abs_bits(x));
+        hist_count(hist_layer(), HIST_ACT, x);
       }
     }
   }

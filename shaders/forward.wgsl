@@ -1,5 +1,6 @@
 // One layer forward: a_l = g(W_l a_{l-1} + b_l) (or, with STORE_Z, z_l = W_l a_{l-1} + b_l) for the whole batch, a BLOCK × BLOCK tile of
-// (example, unit) per invocation, with a_l's statistics. Rows are padded with zeros to 4·N4 floats,
+// (example, unit) per invocation, with a_l's statistics (and histogram, shaders/histogram.wgsl).
+// Rows are padded with zeros to 4·N4 floats,
 // so the product runs over vec4s without bounds checks: each step loads BLOCK weight vec4s
 // (shaders/product_weights.wgsl) and BLOCK activation vec4s for 4·BLOCK² multiply-adds. In tracked
 // numerics the input is rescaled by powers of two (shaders/scaling.wgsl).
@@ -40,6 +41,10 @@ fn finish_block(sums: array<vec4<f32>, 4>, origin: vec2<u32>, scale: ForwardScal
         act_out[example * 4u * N4 + unit] = a;
         m = moments_add(m, a);
         bits = max(bits, abs_bits(a));
+        if (!STORE_Z) {
+          hist_count(hist_layer(), HIST_ACT, a);
+          hist_unit(hist_layer(), unit, a);
+        }
       }
     }
   }
@@ -133,4 +138,5 @@ fn main(
     finish_block(array<vec4<f32>, 4>(hi0, hi1, hi2, hi3), origin + vec2<u32>(0u, 4u), scale);
     finish_block(array<vec4<f32>, 4>(hi40, hi41, hi42, hi43), origin + vec2<u32>(4u, 4u), scale);
   }
+  hist_flush(hist_layer());
 }

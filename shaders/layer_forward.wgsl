@@ -117,9 +117,12 @@ fn main(
       state[index] = a;
       m = moments_add(m, a);
       bits = max(bits, abs_bits(a));
+      hist_count(hist_layer(), HIST_ACT, a);
+      hist_unit(hist_layer(), select(k, g, NORM == 2u), h);
     }
   }
   publish_stats(m, bits, params.out_slot, params.partial_base + invocation);
+  hist_flush(hist_layer());
   for (var p = invocation + invocations; p < PARTIALS; p += invocations) {
     partials[params.partial_base + p] = vec2<f32>(0.0);
   }

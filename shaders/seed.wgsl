@@ -49,6 +49,7 @@ fn main(
         }
         m = moments_add(m, d);
         bits = max(bits, abs_bits(d));
+        hist_count(hist_layer(), HIST_GRAD, d);
       }
     }
   }

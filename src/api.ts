@@ -23,6 +23,11 @@ export interface RunOptions {
    * after the chunk in flight, a CPU run's worker is ended.
    */
   signal?: AbortSignal;
+  /**
+   * Both backends: also count a_l and ∂ℓ/∂a_l per binade, and each layer's saturated entries and
+   * dead units (result.histograms). Not with `train`.
+   */
+  histograms?: boolean;
 }
 
 const BACKENDS: Backend[] = ["webgpu", "cpu"];
@@ -32,6 +37,7 @@ const OPTION_BACKENDS: Record<keyof RunOptions, Backend | null> = {
   subnormals: "cpu",
   memoryBudgetBytes: "webgpu",
   signal: null,
+  histograms: null,
 };
 const OPTION_KEYS = Object.keys(OPTION_BACKENDS);
 
@@ -65,11 +71,18 @@ export function validateOptions(options: unknown): RunOptions & { backend: Backe
   if (budget !== undefined && !(typeof budget === "number" && Number.isInteger(budget) && budget > 0)) {
     throw new ConfigError("memoryBudgetBytes", budget, "a positive integer");
   }
+  if (record.histograms !== undefined && typeof record.histograms !== "boolean") {
+    throw new ConfigError("histograms", record.histograms, "a boolean (true or false)");
+  }
   if (record.signal !== undefined && !(record.signal instanceof AbortSignal)) {
     throw new ConfigError("signal", record.signal, "an AbortSignal (new AbortController().signal)");
   }
   return { ...(record as RunOptions), backend: backend as Backend };
 }
+
+/** Why histograms are refused with training: they describe one pass. */
+const TRAIN_HISTOGRAMS =
+  "absent or false with train (histograms describe a single pass at initialization: run the config without train)";
 
 /**
  * Runs a config (defaults filled in) on the chosen backend and resolves to SPEC.md's result. An
@@ -78,10 +91,15 @@ export function validateOptions(options: unknown): RunOptions & { backend: Backe
  */
 export async function run(config: unknown, options?: unknown): Promise<RunResult> {
   const valid = validateConfig(config);
-  const { backend, subnormals, memoryBudgetBytes, signal } = validateOptions(options);
+  const { backend, subnormals, memoryBudgetBytes, signal, histograms } = validateOptions(options);
+  if (histograms && valid.train) throw new ConfigError("histograms", histograms, TRAIN_HISTOGRAMS);
   signal?.throwIfAborted();
-  if (backend === "cpu") return runReferenceOffThread(valid, subnormals ?? "kept", signal);
-  const gpuOptions = { ...(memoryBudgetBytes ? { memoryBudgetBytes } : {}), ...(signal ? { signal } : {}) };
+  if (backend === "cpu") return runReferenceOffThread(valid, subnormals ?? "kept", signal, undefined, histograms);
+  const gpuOptions = {
+    ...(memoryBudgetBytes ? { memoryBudgetBytes } : {}),
+    ...(signal ? { signal } : {}),
+    ...(histograms ? { histograms } : {}),
+  };
   const gpuRun = valid.train
     ? import("./gpu/trainer").then(({ trainOnGpu }) => trainOnGpu(valid, gpuOptions))
     : import("./gpu/engine").then(({ runOnGpu }) => runOnGpu(valid, gpuOptions));
@@ -97,8 +115,9 @@ export async function train(config: unknown, options?: unknown): Promise<Trainer
   const valid = validateConfig(config);
   if (!valid.train)
     throw new ConfigError("train", undefined, "an object { steps, optimizer, learningRate, ... } to train");
-  const { backend, subnormals, memoryBudgetBytes, signal } = validateOptions(options);
+  const { backend, subnormals, memoryBudgetBytes, signal, histograms } = validateOptions(options);
   if (signal) throw new ConfigError("signal", signal, "absent for train (pass a signal to each advance)");
+  if (histograms) throw new ConfigError("histograms", histograms, TRAIN_HISTOGRAMS);
   if (backend === "cpu") return referenceTrainer(valid, subnormals ?? "kept");
   const { GpuTrainer } = await import("./gpu/trainer");
   return GpuTrainer.create(valid, memoryBudgetBytes ? { memoryBudgetBytes } : {});

@@ -26,6 +26,7 @@ import {
   formatUlp,
   ldexp,
   type Numerics,
+  normalizingExponent,
   renormalized,
   storeRounding,
   type Tensor,
@@ -35,8 +36,11 @@ import { residualBackward, residualForward } from "./layers/residual";
 import { normalEntry, Stream } from "./random";
 import {
   assembleResult,
+  type Histogram,
+  type HistogramCounts,
   type RunResult,
   type RunSummaries,
+  SATURATION_THRESHOLD,
   type Subnormals,
   summarize,
   type TensorSummary,
@@ -67,6 +71,13 @@ export interface ReferenceOptions {
    * width, whose batch sum is B·∂loss/∂b_l), as values times 2^exponent (training's updates).
    */
   onParameterGradient?: (layer: number, weightGrad: Tensor, gradZ: Tensor) => void;
+  /** Counts each a_l and ∂ℓ/∂a_l by binade, and each layer's saturated entries and dead units (result.histograms). */
+  histograms?: boolean;
+  /**
+   * Receives each a_l (l = 0..L), ∂ℓ/∂a_l (l = L..0) and branch h_l = g(ẑ_l) (l = 1..L, what g' is
+   * taken from) as it is computed, as values times 2^exponent.
+   */
+  onTensor?: (kind: "act" | "grad" | "branch", layer: number, tensor: Tensor) => void;
   /** Receives the fraction of the run done, after each layer of each pass (2L calls, the last with 1). */
   onProgress?: (fraction: number) => void;
   /** Receives ∂ℓ_b/∂a_{l-1} and B·∂loss/∂W_l of each layer l = L..1, as values times 2^exponent2. */
@@ -222,38 +233,102 @@ function lossGradient(config: RunConfig, output: Tensor, numerics: Numerics, dra
   return { values, exponent };
 }
 
-/** The forward pass: each layer's state (layer l at index l − 1), and the summary of each a_l appended. */
-function forwardPass(net: Network, input: Tensor, numerics: Numerics, options: ReferenceOptions, act: TensorSummary[]) {
+/** The histogram of plain values times 2^exponent2 (binades exact, in float64), trimmed (result.histograms). */
+export function histogramOf(values: ArrayLike<number>, exponent2 = 0): Histogram {
+  const byBinade = new Map<number, number>();
+  let zeros = 0;
+  let nonFinite = 0;
+  for (let i = 0; i < values.length; i++) {
+    const magnitude = Math.abs(values[i] as number);
+    if (magnitude === 0) zeros++;
+    else if (!Number.isFinite(magnitude)) nonFinite++;
+    else {
+      const binade = normalizingExponent(magnitude) + exponent2;
+      byBinade.set(binade, (byBinade.get(binade) ?? 0) + 1);
+    }
+  }
+  if (byBinade.size === 0) return { minExponent: null, counts: [], zeros, nonFinite };
+  const binades = [...byBinade.keys()];
+  const minExponent = Math.min(...binades);
+  const counts = new Array<number>(Math.max(...binades) - minExponent + 1).fill(0);
+  for (const [binade, count] of byBinade) counts[binade - minExponent] = count;
+  return { minExponent, counts, zeros, nonFinite };
+}
+
+/** What a pass gathers of each a_l and ∂ℓ/∂a_l: its summary, and its histogram when the run counts them. */
+interface Gathered {
+  act: TensorSummary[];
+  grad: TensorSummary[];
+  histograms: HistogramCounts | null;
+}
+
+/** Summarizes a_l or ∂ℓ/∂a_l into `gathered` (and its histogram), and hands it to options.onTensor. */
+function gather(gathered: Gathered, kind: "act" | "grad", layer: number, tensor: Tensor, options: ReferenceOptions) {
+  gathered[kind][layer] = summarize(tensor.values, tensor.exponent);
+  if (gathered.histograms) gathered.histograms[kind][layer] = histogramOf(tensor.values, tensor.exponent);
+  options.onTensor?.(kind, layer, tensor);
+}
+
+/**
+ * Layer l's saturated entries (|g'(ẑ)| < SATURATION_THRESHOLD, g' read from the stored h = g(ẑ) as the
+ * backward pass reads it) and dead units (saturated on every example), into the histogram counts.
+ */
+function countSaturation(counts: HistogramCounts, layer: number, branch: Tensor, net: Network): void {
+  const n = net.config.width;
+  const h = branch.values;
+  const live = new Uint8Array(n);
+  let saturated = 0;
+  for (let k = 0; k < h.length; k++) {
+    if (Math.abs(net.activation.derFromOutput(h[k] as number)) < SATURATION_THRESHOLD) saturated++;
+    else live[k % n] = 1;
+  }
+  counts.saturatedEntries[layer] = saturated;
+  counts.deadUnits[layer] = live.reduce((dead, alive) => dead + (alive ? 0 : 1), 0);
+}
+
+/** The forward pass: each layer's state (layer l at index l − 1), each a_l gathered. */
+function forwardPass(net: Network, input: Tensor, numerics: Numerics, options: ReferenceOptions, gathered: Gathered) {
   const layers: LayerState[] = [];
   let output = input;
   for (let l = 1; l <= net.config.depth; l++) {
     const state = forwardLayer(net, l, output, numerics, options);
     layers.push(state);
     output = state.output;
-    act.push(summarize(output.values, output.exponent));
+    gather(gathered, "act", l, output, options);
+    options.onTensor?.("branch", l, state.branch);
+    if (gathered.histograms) countSaturation(gathered.histograms, l, state.branch, net);
     options.onProgress?.(l / (2 * net.config.depth));
   }
   return layers;
 }
 
-/** The backward pass from ∂ℓ/∂a_L, dropping each layer's state as it leaves it: the summaries of ∂ℓ/∂a_l and ∂loss/∂W_l. */
-function backwardPass(net: Network, layers: LayerState[], seed: Tensor, numerics: Numerics, options: ReferenceOptions) {
+/**
+ * The backward pass from ∂ℓ/∂a_L, dropping each layer's state as it leaves it: each ∂ℓ/∂a_l gathered,
+ * and the summaries of ∂loss/∂W_l returned.
+ */
+function backwardPass(
+  net: Network,
+  layers: LayerState[],
+  seed: Tensor,
+  numerics: Numerics,
+  options: ReferenceOptions,
+  gathered: Gathered,
+) {
   const { depth } = net.config;
-  const grad: TensorSummary[] = [];
   const weightGrad: (TensorSummary | null)[] = [null];
-  grad[depth] = summarize(seed.values, seed.exponent);
+  gather(gathered, "grad", depth, seed, options);
   let gradOutput = seed;
   for (let l = depth; l >= 1; l--) {
     if (numerics.tracked) gradOutput = renormalized(gradOutput);
     const { gradInput, gradZ, weightGrad: w } = backwardLayer(net, l, layers.pop() as LayerState, gradOutput, numerics);
     options.onParameterGradient?.(l, w, gradZ);
     weightGrad[l] = summarize(w.values, w.exponent);
-    grad[l - 1] = summarize(gradInput.values, gradInput.exponent);
+    gather(gathered, "grad", l - 1, gradInput, options);
     options.onGradient?.(l, gradInput.values, w.values, gradInput.exponent, w.exponent);
     options.onProgress?.((2 * depth - l + 1) / (2 * depth));
     gradOutput = gradInput;
   }
-  return { grad, weightGrad };
+  return weightGrad;
 }
 
 /**
@@ -283,9 +358,17 @@ export function runReference(config: RunConfig, options: ReferenceOptions = {}):
   const drawn = drawRounding(config, subnormals);
   const net = networkOf(config, options, drawn);
   const input = { values: (options.input ?? dataTensor(config, Stream.inputs, drawn)).map(drawn), exponent: 0 };
-  const act = [summarize(input.values)];
-  const layers = forwardPass(net, input, numerics, options, act);
+  const none = () => [0];
+  const gathered: Gathered = {
+    act: [],
+    grad: [],
+    histograms: options.histograms ? { act: [], grad: [], saturatedEntries: none(), deadUnits: none() } : null,
+  };
+  gather(gathered, "act", 0, input, options);
+  const layers = forwardPass(net, input, numerics, options, gathered);
   const seed = lossGradient(config, (layers.at(-1) as LayerState).output, numerics, drawn);
-  const summaries: RunSummaries = { act, ...backwardPass(net, layers, seed, numerics, options) };
+  const weightGrad = backwardPass(net, layers, seed, numerics, options, gathered);
+  const { act, grad, histograms } = gathered;
+  const summaries: RunSummaries = { act, grad, weightGrad, ...(histograms ? { histograms } : {}) };
   return assembleResult(config, "cpu", summaries, subnormals, { wall: performance.now() - started });
 }

@@ -3,6 +3,7 @@
  * GPU engine and the CPU reference report the same way.
  */
 import type { RunConfig } from "./config";
+import { type Theory, theoryFor } from "./theory-models";
 
 export type Backend = "webgpu" | "cpu";
 
@@ -57,6 +58,8 @@ export interface RunResult {
   log10WeightGradNorm: (number | null)[];
   /** log10 of the root mean square of the n² entries of ∂loss/∂W_l (the norm over n); index 0 is null. */
   log10WeightGradRms: (number | null)[];
+  /** What theory predicts for this config, from the RMS of its input a_0; null where no model applies. */
+  theory: Theory | null;
   firstNonFinite: LayerPair;
   firstAllZero: LayerPair;
   /** Per layer, why a log10 entry is null: a zero layer told from an overflowed one (SPEC extension). */
@@ -70,6 +73,51 @@ export interface RunResult {
   memory?: GpuMemory;
   /** A config with `train`: the loss after every step and the recorded steps (SPEC.md, "Training"). */
   training?: TrainingResult;
+  /** With the run option `{ histograms: true }`: per layer, the binades of a_l and ∂ℓ/∂a_l, and saturation. */
+  histograms?: Histograms;
+}
+
+/**
+ * SPEC.md's H: one tensor's entries counted by binade of their true magnitude: counts[i] entries with
+ * ⌊log₂|v|⌋ = minExponent + i, from the first non-empty binade to the last; zeros and non-finite
+ * entries apart, so Σ counts + zeros + nonFinite = n·B. A tensor without a finite non-zero entry has
+ * counts [] and minExponent null (SPEC extension).
+ */
+export interface Histogram {
+  minExponent: number | null;
+  counts: number[];
+  zeros: number;
+  nonFinite: number;
+}
+
+/**
+ * SPEC.md's result.histograms, with the fractions of saturated entries and dead units per layer
+ * (SPEC extension): an entry of layer l is saturated where |g'| < SATURATION_THRESHOLD for the
+ * activation g of that layer (g' from its stored output h_l = g(ẑ_l), as the backward pass takes it).
+ */
+export interface Histograms {
+  /** Per layer l = 0..L: the binades of a_l. */
+  act: Histogram[];
+  /** Per layer l = 0..L: the binades of ∂ℓ/∂a_l. */
+  grad: Histogram[];
+  /** Per layer l = 1..L (index 0 null): the fraction of entries (units × examples) that are saturated. */
+  saturated: (number | null)[];
+  /** Per layer l = 1..L (index 0 null): the fraction of units saturated on every example of the batch. */
+  dead: (number | null)[];
+}
+
+/** |g'| below this is a saturated entry (a dead ReLU's, or tanh's and sigmoid's in their flat tails). */
+export const SATURATION_THRESHOLD = 0.01;
+
+/**
+ * What a backend counts for the histograms, per layer: each tensor's binades (not necessarily trimmed
+ * to its non-empty ones), and for l = 1..L (index 0 unused) the saturated entries and dead units.
+ */
+export interface HistogramCounts {
+  act: Histogram[];
+  grad: Histogram[];
+  saturatedEntries: number[];
+  deadUnits: number[];
 }
 
 /** How a GPU run fit its memory budget (src/gpu/plan.ts chooses). */
@@ -126,6 +174,27 @@ export function summarize(values: ArrayLike<number>, exponent2 = 0): TensorSumma
   return { maxAbs, scaledSumSq, nonFinite, exponent2 };
 }
 
+/** The same histogram with its counts cut to the span from the first to the last non-empty binade. */
+export function trimmed(histogram: Histogram): Histogram {
+  const { counts, zeros, nonFinite } = histogram;
+  const first = counts.findIndex((count) => count > 0);
+  if (first < 0 || histogram.minExponent === null) return { minExponent: null, counts: [], zeros, nonFinite };
+  let last = counts.length - 1;
+  while ((counts[last] as number) === 0) last--;
+  return { minExponent: histogram.minExponent + first, counts: counts.slice(first, last + 1), zeros, nonFinite };
+}
+
+/** result.histograms from a backend's counts over a (batch × width) chain. */
+function histogramsOf(counts: HistogramCounts, width: number, batch: number): Histograms {
+  const perLayer = (values: number[], divisor: number) => values.map((v, l) => (l === 0 ? null : v / divisor));
+  return {
+    act: counts.act.map(trimmed),
+    grad: counts.grad.map(trimmed),
+    saturated: perLayer(counts.saturatedEntries, width * batch),
+    dead: perLayer(counts.deadUnits, width),
+  };
+}
+
 /** Why a tensor's log10 entry is null: all zero, or not finite (also a magnitude past float64's logs). */
 function nullCause(summary: TensorSummary, log10: number | null): NullCause {
   if (log10 !== null) return null;
@@ -137,6 +206,8 @@ export interface RunSummaries {
   act: TensorSummary[];
   grad: TensorSummary[];
   weightGrad: (TensorSummary | null)[];
+  /** With the run option { histograms: true }. */
+  histograms?: HistogramCounts;
 }
 
 /** The loss ‖a_L − y‖² / (2B) from the summary of ∂ℓ/∂a_L = a_L − y, or null if not finite. */
@@ -187,6 +258,7 @@ export function assembleResult(
     log10GradRms,
     log10WeightGradNorm: log10WeightGrad(batch),
     log10WeightGradRms,
+    theory: theoryFor(config, log10ActRms[0] ?? null),
     firstNonFinite: tracked
       ? { forward: null, backward: null }
       : { forward: firstForward((s) => s.nonFinite), backward: firstBackward((s) => s.nonFinite) },
@@ -198,5 +270,6 @@ export function assembleResult(
     },
     subnormals,
     timingMs,
+    ...(summaries.histograms ? { histograms: histogramsOf(summaries.histograms, width, batch) } : {}),
   };
 }

@@ -1,11 +1,13 @@
 /**
  * A one-line reading of a result for the page: does the gradient vanish or explode through the
  * chain, how fast per layer, and at which layer a plain pass in its format (float32, float16,
- * bfloat16; float32 for tracked runs) breaks.
+ * bfloat16; float32 for tracked runs) breaks; and a second sentence on how far that growth is from
+ * the one result.theory predicts.
  */
 import type { RunConfig } from "./config";
 import { formatName } from "./formats";
 import type { RunResult } from "./result";
+import type { Theory } from "./theory-models";
 
 /** log10 of float32's largest finite value, (2 − 2⁻²³)·2¹²⁷ ≈ 3.4028e38: ≈ 38.53. */
 export const LOG10_FLOAT32_MAX = Math.log10(3.4028234663852886e38);
@@ -35,6 +37,21 @@ export interface Verdict {
   /** Least-squares slope of log10GradRms against l over its finite entries (l increasing, i.e. forward). */
   gradSlope: number | null;
   float32Limit: Float32Limit | null;
+  /** The measured growth per layer against the predicted one (result.theory); null where no model applies. */
+  theory: TheoryReading | null;
+}
+
+/** Least-squares slopes (log10 per layer, l increasing) of a measured and a predicted curve over the same layers. */
+export interface SlopePair {
+  measured: number;
+  predicted: number;
+}
+
+/** How the measured curves follow the theory's: the gradient's and the activations' slopes, and a sentence. */
+export interface TheoryReading {
+  grad: SlopePair | null;
+  act: SlopePair | null;
+  text: string;
 }
 
 /** Least-squares slope of values[l] against l over the finite entries; null with fewer than 2. */
@@ -88,9 +105,10 @@ export function cutBranches(config: RunConfig): string | null {
 }
 
 /**
- * Where a float32 pass breaks. A chain whose every ẑ_l is exactly 0 (cutBranches) breaks nowhere:
- * its zeros are the norm's, not float32's, and nothing in it can overflow. float32, float16 and bfloat16 numerics: the first forward layer that is non-finite
- * (overflow) or all zero (underflow), else the first backward one (counting down from L). tracked
+ * Where a pass in the run's format breaks (a float32 pass for tracked runs). A chain whose every ẑ_l
+ * is exactly 0 (cutBranches) breaks nowhere: its zeros are the norm's, not the format's, and nothing
+ * in it can overflow. float32, float16 and bfloat16 numerics: the first forward layer that is
+ * non-finite (overflow) or all zero (underflow), else the first backward one (counting down from L). tracked
  * numerics, from the true magnitudes: the first forward layer whose log10ActRms is above
  * LOG10_FLOAT32_MAX (overflow) or below LOG10_FLOAT32_MIN_NORMAL (underflow), else the first
  * backward layer (counting down from L) whose log10GradRms is.
@@ -156,16 +174,85 @@ export function verdictKind(result: RunResult): Verdict["kind"] {
   return ratio === null ? "broken" : "stable";
 }
 
-/** The reading of a result: kind, slopes, gradient ratio, float32 limit and one plain-text sentence. */
+/** The numbers the verdict's sentence reads. */
+type Reading = Omit<Verdict, "text" | "theory">;
+
+/** The reading of a result: kind, slopes, gradient ratio, float32 limit, one plain-text sentence, and the theory's. */
 export function verdict(result: RunResult): Verdict {
-  const reading: Omit<Verdict, "text"> = {
+  const reading: Reading = {
     kind: verdictKind(result),
     gradientRatioLog10: gradientRatioLog10(result),
     actSlope: logSlope(result.log10ActRms),
     gradSlope: logSlope(result.log10GradRms),
     float32Limit: float32Limit(result),
   };
-  return { ...reading, text: verdictText(result, reading) };
+  return { ...reading, text: verdictText(result, reading), theory: theoryReading(result) };
+}
+
+/** The slopes of a measured and a predicted curve over the layers where both are finite; null with fewer than 2. */
+export function slopePair(
+  measured: readonly (number | null)[],
+  predicted: readonly (number | null)[],
+): SlopePair | null {
+  const both = (l: number) => Number.isFinite(measured[l] ?? Number.NaN) && Number.isFinite(predicted[l] ?? Number.NaN);
+  const slopeOf = (values: readonly (number | null)[]) => logSlope(values.map((v, l) => (both(l) ? v : null)));
+  const m = slopeOf(measured);
+  const p = slopeOf(predicted);
+  return m === null || p === null ? null : { measured: m, predicted: p };
+}
+
+/** A measured curve within this fraction per layer of the predicted one reads "within X% per layer". */
+export const THEORY_CLOSE = 0.05;
+
+/**
+ * How far a measured growth per layer is from the predicted one: "within X% per layer" for factors
+ * closer than THEORY_CLOSE, else the ratio of the slopes ("2.1× steeper", "1.6× shallower"), or "off by
+ * X% per layer" where a predicted factor near 1 or an opposite direction makes a ratio meaningless.
+ */
+export function slopeComparison({ measured, predicted }: SlopePair): string {
+  const off = 10 ** Math.abs(measured - predicted) - 1;
+  if (off < THEORY_CLOSE) return `within ${percent(off)} per layer`;
+  if (Math.abs(10 ** predicted - 1) < THEORY_CLOSE || Math.sign(measured) !== Math.sign(predicted))
+    return `off by ${percent(off)} per layer`;
+  const ratio = measured / predicted;
+  return ratio > 1 ? `${ratio.toPrecision(2)}× steeper` : `${(1 / ratio).toPrecision(2)}× shallower`;
+}
+
+/** A fraction as a percentage rounded up to one decimal below 10 % ("0.1%", "4.3%"), whole above. */
+function percent(fraction: number): string {
+  const value = 100 * fraction;
+  if (value < 10) return `${Math.max(0.1, Math.ceil(value * 10) / 10)}%`;
+  return `${Math.round(value)}%`;
+}
+
+/** The model's name at the head of the theory's sentence. */
+const MODEL_HEADS: Record<Theory["model"], string> = {
+  "mean-field": "Mean field",
+  "mean-field-residual": "Mean field (residual)",
+  exact: "Exact theory",
+};
+
+/**
+ * The theory's sentence: the predicted growth per layer of the gradient (backward) and the activations
+ * (forward) against the measured, each over the layers where both curves are finite; null where the
+ * result has no theory or no two such layers.
+ */
+export function theoryReading(result: RunResult): TheoryReading | null {
+  const theory = result.theory;
+  if (!theory) return null;
+  const grad = slopePair(result.log10GradRms, theory.log10GradRms);
+  const act = slopePair(result.log10ActRms, theory.log10ActRms);
+  const clauses: string[] = [];
+  if (grad) clauses.push(theoryClause("gradients", grad, -1, "backward"));
+  if (act) clauses.push(theoryClause("activations", act, 1, "forward"));
+  if (clauses.length === 0) return null;
+  return { grad, act, text: `${MODEL_HEADS[theory.model]} predicts ${clauses.join("; ")}.` };
+}
+
+/** "gradients ×0.976 per layer backward, measured ×0.975 (within 0.2% per layer)": sign −1 reads the slope backward. */
+function theoryClause(what: string, pair: SlopePair, sign: 1 | -1, direction: string): string {
+  const factor = (slope: number) => formatFactor(10 ** (sign * slope));
+  return `${what} ×${factor(pair.predicted)} per layer ${direction}, measured ×${factor(pair.measured)} (${slopeComparison(pair)})`;
 }
 
 /** A power of ten's exponent with one decimal ("-38.2", "0.0"). */
@@ -219,7 +306,7 @@ function limitClause(limit: Float32Limit | null, numerics: RunResult["config"]["
  * Why the kind is what it is, after the lead: the gradient ratio against DECADES_THRESHOLD, or the
  * activations' change when the ratio was mild; nothing when float32 broke the chain (the lead says how).
  */
-function ruleClause(result: RunResult, reading: Omit<Verdict, "text">): string {
+function ruleClause(result: RunResult, reading: Reading): string {
   const ratio = reading.gradientRatioLog10;
   if (ratio === null || reading.kind === "broken") return "";
   const decades = `${DECADES_THRESHOLD} decades`;
@@ -245,7 +332,7 @@ function cutClause(config: RunConfig, reason: string): string {
 }
 
 /** The sentence: a capital letter, clauses joined by semicolons, a full stop; the kind itself is the badge's. */
-function verdictText(result: RunResult, reading: Omit<Verdict, "text">): string {
+function verdictText(result: RunResult, reading: Reading): string {
   const cut = cutBranches(result.config);
   if (cut !== null)
     return capitalized(`${cutClause(result.config, cut)}; ${limitClause(null, result.config.numerics)}.`);

@@ -11,7 +11,7 @@ import { BufferSet, type GpuContext, runSubnormals, withGpu } from "./device";
 import { LayeredSteps } from "./layered-steps";
 import { fusedSteps, perExampleSteps } from "./narrow-steps";
 import { DEFAULT_MEMORY_BUDGET, planRun, RUN_PATHS, type RunPath, WEIGHT_SOURCES, type WeightSource } from "./plan";
-import { RunEncoder, type Step, timestampOffset } from "./run-encoder";
+import { histogramOffset, RunEncoder, type Step, timestampOffset } from "./run-encoder";
 import type { SlotLayout } from "./slots";
 
 /** How each path builds its dispatches for a run. */
@@ -53,6 +53,11 @@ export interface GpuRunOptions {
    * fraction of its floating-point work done, 0 < fraction ≤ 1.
    */
   onProgress?: (fraction: number) => void;
+  /**
+   * Also count a_l and ∂ℓ/∂a_l per binade, and each layer's saturated entries and dead units
+   * (result.histograms); on the layered and fused paths (the per-example path refuses them).
+   */
+  histograms?: boolean;
 }
 
 /**
@@ -95,7 +100,7 @@ async function runOnDevice(gpu: GpuContext, config: RunConfig, options: GpuRunOp
   const started = performance.now();
   options.signal?.throwIfAborted();
   const budget = options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
-  const { maxLayerBufferBytes, path, positions, weights, reduceEachDispatch } = options;
+  const { maxLayerBufferBytes, path, positions, weights, reduceEachDispatch, histograms } = options;
   checkChoice("path", path, RUN_PATHS);
   checkChoice("weights", weights, WEIGHT_SOURCES);
   const plan = planRun(config, gpu.limits, {
@@ -105,6 +110,7 @@ async function runOnDevice(gpu: GpuContext, config: RunConfig, options: GpuRunOp
     ...(positions !== undefined ? { positions } : {}),
     ...(weights ? { weights } : {}),
     ...(reduceEachDispatch !== undefined ? { reduceEachDispatch } : {}),
+    ...(histograms ? { histograms } : {}),
   });
   const { device } = gpu;
   const tiling = plan.path === "layered" ? chooseTiling(gpu.adapterName, config, options) : DEFAULT_TILING;
@@ -129,6 +135,11 @@ async function runOnDevice(gpu: GpuContext, config: RunConfig, options: GpuRunOp
     const bytes = readback.getMappedRange().slice(0);
     readback.unmap();
     const summaries = readSummaries(plan.slotLayout, bytes);
+    if (plan.histograms) {
+      const words = new Uint32Array(bytes, histogramOffset(plan.slots), plan.histograms.reportedBytes / 4);
+      const exponents = { act: summaries.act.map((s) => s.exponent2), grad: summaries.grad.map((s) => s.exponent2) };
+      summaries.histograms = plan.histograms.read(words, exponents);
+    }
     const gpuTimes = timed ? readTimestamps(bytes, timestampOffset(plan.slots)) : undefined;
     const timing = { wall: performance.now() - started, ...(gpuTimes ? { gpu: gpuTimes } : {}) };
     const fit: GpuMemory = {

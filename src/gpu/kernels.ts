@@ -24,6 +24,8 @@ import exampleForwardWgsl from "../../shaders/example_forward.wgsl?raw";
 import exampleWeightGradWgsl from "../../shaders/example_weight_grad.wgsl?raw";
 import formatWgsl from "../../shaders/format.wgsl?raw";
 import forwardWgsl from "../../shaders/forward.wgsl?raw";
+import histogramWgsl from "../../shaders/histogram.wgsl?raw";
+import histogramNoneWgsl from "../../shaders/histogram_none.wgsl?raw";
 import initBiasesWgsl from "../../shaders/init_biases.wgsl?raw";
 import initWeightsWgsl from "../../shaders/init_weights.wgsl?raw";
 import layerWgsl from "../../shaders/layer.wgsl?raw";
@@ -63,6 +65,8 @@ export interface Kernel {
   bindings: Binding[];
   /** Uses group 1, the statistics buffers of shaders/stats.wgsl. */
   stats: boolean;
+  /** Uses group 2, the histograms buffer of shaders/histogram.wgsl (the run option histograms). */
+  histogram: boolean;
   /**
    * n × n by n × B matrix products (2·n²·B flops each) one dispatch does; the others' work is O(n·B)
    * or O(n²). The per-example kernels' count varies with their range of layers: each step gives it.
@@ -75,12 +79,15 @@ const layer = (kind: BindingKind): Binding => ({ kind, dynamic: true });
 const whole = (kind: BindingKind): Binding => ({ kind });
 const random = [philoxWgsl, randomWgsl, drawsWgsl];
 
-/** The fused forward pass (shaders/chain_forward.wgsl), biases regenerated or stored (training). */
-function chainForward(name: string, training: boolean): Kernel {
+/**
+ * The fused forward pass (shaders/chain_forward.wgsl), biases regenerated or stored (training),
+ * counting every a_l into the histograms or not.
+ */
+function chainForward(name: string, training: boolean, counting = false): Kernel {
   const biases = training ? chainBiasesStoredWgsl : chainBiasesWgsl;
-  return kernel(
+  return binning(
     name,
-    [...random, activationsWgsl, layerWgsl, chainWeightsWgsl, biases, chainForwardWgsl],
+    [...random, activationsWgsl, histogramNoneWgsl, layerWgsl, chainWeightsWgsl, biases, chainForwardWgsl],
     [
       params,
       whole("read-only-storage"),
@@ -88,20 +95,23 @@ function chainForward(name: string, training: boolean): Kernel {
       whole("storage"),
       ...(training ? [whole("read-only-storage")] : []),
     ],
-    true,
     0,
     ["depth", "seed", "initParam", "biasSigma", "biasExp"],
+    counting,
   );
 }
 
-/** The fused backward pass (shaders/chain_backward.wgsl), with each layer's update when training. */
-function chainBackward(name: string, training: boolean): Kernel {
+/**
+ * The fused backward pass (shaders/chain_backward.wgsl), with each layer's update when training,
+ * counting every ∂ℓ/∂a_l into the histograms or not.
+ */
+function chainBackward(name: string, training: boolean, counting = false): Kernel {
   const parts = training
     ? [optimizerWgsl, chainWeightsTrainWgsl, chainUpdateWgsl]
     : [chainWeightsWgsl, chainUpdateNoneWgsl];
-  return kernel(
+  return binning(
     name,
-    [...random, activationsWgsl, layerWgsl, ...parts, chainBackwardWgsl],
+    [...random, activationsWgsl, histogramNoneWgsl, layerWgsl, ...parts, chainBackwardWgsl],
     [
       params,
       whole(training ? "storage" : "read-only-storage"),
@@ -110,20 +120,24 @@ function chainBackward(name: string, training: boolean): Kernel {
       whole("storage"),
       ...(training ? [whole("storage"), whole("storage"), whole("read-only-storage")] : []),
     ],
-    true,
     0,
     ["depth", "seed", "initParam", "targetExp"],
+    counting,
   );
 }
 
-/** Layer l's backward step (shaders/backward_step.wgsl), storing B·∂loss/∂W_l (binding 7) or not. */
-function backwardStep(name: string, storeWeightGrad: boolean): Kernel {
+/**
+ * Layer l's backward step (shaders/backward_step.wgsl), storing B·∂loss/∂W_l (binding 7) or not,
+ * counting ∂ℓ/∂a_{l-1} into the histograms or not.
+ */
+function backwardStep(name: string, storeWeightGrad: boolean, counting = false): Kernel {
   const store = storeWeightGrad ? weightGradStoreWgsl : weightGradDiscardWgsl;
-  return kernel(
+  return binning(
     name,
     [
       ...random,
       activationsWgsl,
+      histogramNoneWgsl,
       layerWgsl,
       productWeightsWgsl,
       backwardWgsl,
@@ -142,9 +156,9 @@ function backwardStep(name: string, storeWeightGrad: boolean): Kernel {
       whole("read-only-storage"),
       ...(storeWeightGrad ? [whole("storage")] : []),
     ],
-    true,
     2,
     ["layer", "seed", "initParam", "inSlot", "outSlot", "partialBase", "auxSlot", "auxPartialBase"],
+    counting,
   );
 }
 
@@ -155,6 +169,7 @@ function kernel(
   stats: boolean,
   products: number,
   params: readonly ParamName[],
+  histogram = false,
 ): Kernel {
   const code = [
     paramsStruct(params),
@@ -163,8 +178,70 @@ function kernel(
     ...(stats ? [statsWgsl, scalingWgsl] : []),
     ...parts,
   ].join("\n");
-  return { name, code, params, bindings, stats, products };
+  return { name, code, params, bindings, stats, histogram, products };
 }
+
+/**
+ * A kernel with statistics whose tensors go into the histograms when `counting`: then
+ * shaders/histogram.wgsl is linked in place of histogram_none.wgsl, the params gain `histogram`
+ * (the layer it counts into) and group 2 is bound. Without, it is the kernel as it always was.
+ */
+function binning(
+  name: string,
+  parts: string[],
+  bindings: Binding[],
+  products: number,
+  params: readonly ParamName[],
+  counting: boolean,
+): Kernel {
+  if (!counting) return kernel(name, parts, bindings, true, products, params);
+  const linked = parts.map((part) => (part === histogramNoneWgsl ? histogramWgsl : part));
+  return kernel(`${name}_histogram`, linked, bindings, true, products, [...params, "histogram"], true);
+}
+
+/** The inputs a_0 and targets y, with a_0's statistics (shaders/data.wgsl). */
+const dataKernel = (counting: boolean) =>
+  binning(
+    "data",
+    [...random, activationsWgsl, histogramNoneWgsl, dataWgsl],
+    [params, layer("storage"), whole("storage")],
+    0,
+    ["seed", "outSlot", "partialBase"],
+    counting,
+  );
+
+/** Layer l forward (shaders/forward.wgsl). */
+const forwardKernel = (counting: boolean) =>
+  binning(
+    "forward",
+    [...random, activationsWgsl, histogramNoneWgsl, layerWgsl, productWeightsWgsl, forwardWgsl],
+    [params, layer("read-only-storage"), layer("storage"), layer("storage"), whole("read-only-storage")],
+    1,
+    ["layer", "seed", "initParam", "inSlot", "outSlot", "partialBase", "biasExp", "biasSigma"],
+    counting,
+  );
+
+/** ∂ℓ/∂a_L = a_L − y (shaders/seed.wgsl). */
+const seedKernel = (counting: boolean) =>
+  binning(
+    "seed",
+    [activationsWgsl, histogramNoneWgsl, layerWgsl, seedWgsl],
+    [params, layer("read-only-storage"), whole("read-only-storage"), whole("storage")],
+    0,
+    ["inSlot", "outSlot", "partialBase", "targetExp"],
+    counting,
+  );
+
+/** Layer l's forward epilogue (shaders/layer_forward.wgsl). */
+const layerForwardKernel = (counting: boolean) =>
+  binning(
+    "layer_forward",
+    [activationsWgsl, histogramNoneWgsl, layerWgsl, layerGroupsWgsl, layerForwardWgsl],
+    [params, whole("read-only-storage"), layer("storage"), layer("storage")],
+    0,
+    ["layer", "inSlot", "outSlot", "auxSlot", "partialBase", "alpha"],
+    counting,
+  );
 
 /** Every kernel of a run, in the order a run uses them. */
 export const KERNELS = {
@@ -180,38 +257,19 @@ export const KERNELS = {
     "seed",
     "biasSigma",
   ]),
-  data: kernel("data", [...random, dataWgsl], [params, layer("storage"), whole("storage")], true, 0, [
-    "seed",
-    "outSlot",
-    "partialBase",
-  ]),
-  forward: kernel(
-    "forward",
-    [...random, activationsWgsl, layerWgsl, productWeightsWgsl, forwardWgsl],
-    [params, layer("read-only-storage"), layer("storage"), layer("storage"), whole("read-only-storage")],
-    true,
-    1,
-    ["layer", "seed", "initParam", "inSlot", "outSlot", "partialBase", "biasExp", "biasSigma"],
-  ),
-  seed: kernel(
-    "seed",
-    [activationsWgsl, layerWgsl, seedWgsl],
-    [params, layer("read-only-storage"), whole("read-only-storage"), whole("storage")],
-    true,
-    0,
-    ["inSlot", "outSlot", "partialBase", "targetExp"],
-  ),
+  data: dataKernel(false),
+  forward: forwardKernel(false),
+  seed: seedKernel(false),
   backward: backwardStep("backward_step", false),
   /** Training's backward step: also stores B·∂loss/∂W_l for the update. */
   backwardTrain: backwardStep("backward_train", true),
-  layerForward: kernel(
-    "layer_forward",
-    [activationsWgsl, layerWgsl, layerGroupsWgsl, layerForwardWgsl],
-    [params, whole("read-only-storage"), layer("storage"), layer("storage")],
-    true,
-    0,
-    ["layer", "inSlot", "outSlot", "auxSlot", "partialBase", "alpha"],
-  ),
+  layerForward: layerForwardKernel(false),
+  /** The run option histograms: the same kernels, each also counting its tensor (shaders/histogram.wgsl). */
+  dataHistogram: dataKernel(true),
+  forwardHistogram: forwardKernel(true),
+  seedHistogram: seedKernel(true),
+  backwardHistogram: backwardStep("backward_step", false, true),
+  layerForwardHistogram: layerForwardKernel(true),
   layerBackward: kernel(
     "layer_backward",
     [activationsWgsl, layerWgsl, layerGroupsWgsl, layerBackwardWgsl],
@@ -244,6 +302,9 @@ export const KERNELS = {
   /** Training's forward pass on the fused path: biases stored (binding 4), since the updates change them. */
   chainForwardTrain: chainForward("chain_forward_train", true),
   chainBackward: chainBackward("chain_backward", false),
+  /** The run option histograms on the fused path. */
+  chainForwardHistogram: chainForward("chain_forward", false, true),
+  chainBackwardHistogram: chainBackward("chain_backward", false, true),
   /** Training's backward pass on the fused path: each layer updated once its backward has read W_l. */
   chainBackwardTrain: chainBackward("chain_backward_train", true),
   exampleForward: kernel(
@@ -276,12 +337,14 @@ export interface CompiledKernel {
   pipeline: GPUComputePipeline;
   layout: GPUBindGroupLayout;
   statsLayout: GPUBindGroupLayout | null;
+  histogramLayout: GPUBindGroupLayout | null;
 }
 
 interface DeviceCache {
   modules: Map<string, GPUShaderModule>;
   pipelines: Map<string, CompiledKernel>;
   statsLayout: GPUBindGroupLayout;
+  histogramLayout: GPUBindGroupLayout;
 }
 
 const caches = new WeakMap<GPUDevice, DeviceCache>();
@@ -296,6 +359,10 @@ function deviceCache(device: GPUDevice): DeviceCache {
       statsLayout: device.createBindGroupLayout({
         label: "statistics",
         entries: [0, 1, 2].map((binding) => ({ binding, visibility: GPUShaderStage.COMPUTE, buffer: storage })),
+      }),
+      histogramLayout: device.createBindGroupLayout({
+        label: "histograms",
+        entries: [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: storage }],
       }),
     };
     caches.set(device, cache);
@@ -327,16 +394,18 @@ export function compileKernel(
     })),
   });
   const statsLayout = kernel.stats ? cache.statsLayout : null;
+  const histogramLayout = kernel.histogram ? cache.histogramLayout : null;
+  const groups = [layout, statsLayout, histogramLayout].filter((group) => group !== null);
   const pipeline = device.createComputePipeline({
     label: kernel.name,
-    layout: device.createPipelineLayout({ bindGroupLayouts: statsLayout ? [layout, statsLayout] : [layout] }),
+    layout: device.createPipelineLayout({ bindGroupLayouts: groups }),
     compute: {
       module,
       entryPoint: "main",
       constants: Object.fromEntries(Object.entries(constants).map(([name, value]) => [name, Number(value)])),
     },
   });
-  const compiled = { pipeline, layout, statsLayout };
+  const compiled = { pipeline, layout, statsLayout, histogramLayout };
   cache.pipelines.set(key, compiled);
   return compiled;
 }

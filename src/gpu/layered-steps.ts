@@ -11,7 +11,7 @@
  */
 import { ACTIVATIONS } from "../core/activations";
 import { type RunConfig, TARGETS } from "../core/config";
-import type { CompiledKernel } from "./kernels";
+import type { CompiledKernel, Kernel } from "./kernels";
 import { KERNELS } from "./kernels";
 import { blockGrid, dispatchGrid, drawGroups, layerState, tileCount, WORKGROUP } from "./plan";
 import type { RunEncoder, Step, TrainingSteps } from "./run-encoder";
@@ -43,6 +43,25 @@ interface LayerKernels {
   alpha: number;
 }
 
+/**
+ * The kernels of a run that write a_l or ∂ℓ/∂a_l: each the variant that also counts its tensor into
+ * the histograms when the run has them (the forward product only where it writes a_l itself).
+ */
+function tensorKernels(histograms: boolean, epilogue: boolean) {
+  return {
+    data: histograms ? KERNELS.dataHistogram : KERNELS.data,
+    forward: histograms && !epilogue ? KERNELS.forwardHistogram : KERNELS.forward,
+    seed: histograms ? KERNELS.seedHistogram : KERNELS.seed,
+    backward: histograms ? KERNELS.backwardHistogram : KERNELS.backward,
+    layerForward: histograms ? KERNELS.layerForwardHistogram : KERNELS.layerForward,
+  };
+}
+
+/** The `histogram` param of a dispatch of `kernel` counting into `layer`'s record (none without histograms). */
+function histogramParam(kernel: Kernel, layer: number): { histogram?: number } {
+  return kernel.histogram ? { histogram: layer } : {};
+}
+
 /** The pipelines and grids every step of one layered run shares, compiled once per run. */
 interface Prepared {
   forward: CompiledKernel;
@@ -69,6 +88,10 @@ export class LayeredSteps {
   private updating: CompiledKernel | null = null;
   /** Whether the pass being built is recorded (the update's statistics of W_l and ΔW_l). */
   private recording = true;
+  /** The kernels writing a_l and ∂ℓ/∂a_l: with or without histograms. */
+  private readonly kernels: ReturnType<typeof tensorKernels>;
+  /** Layers whose a_l is counted into the histograms already: a recomputation counts nothing. */
+  private readonly counted = new Set<number>();
 
   constructor(private readonly run: RunEncoder) {
     const { config, plan } = run;
@@ -83,8 +106,9 @@ export class LayeredSteps {
     const epilogue = plan.epilogue;
     // With layer kernels the products store z_l and ∂ℓ/∂a_{l-1}, and z_l's slot keeps only its scale.
     const products: Record<string, boolean> = epilogue ? { STORE_GRAD: true, RESIDUAL: config.residual !== null } : {};
+    this.kernels = tensorKernels(plan.histograms !== null, epilogue);
     this.prepared = {
-      forward: run.compile(KERNELS.forward, {
+      forward: run.compile(this.kernels.forward, {
         ...run.productShape,
         ACTIVATION: activation.id,
         TRACKED_FORWARD: tracked && activation.positivelyHomogeneous,
@@ -92,7 +116,7 @@ export class LayeredSteps {
           ? { STORE_Z: true, KEEP_PARTIALS: false, TRACKED_INPUT: tracked && !activation.positivelyHomogeneous }
           : {}),
       }),
-      seed: run.compile(KERNELS.seed, {
+      seed: run.compile(this.kernels.seed, {
         ...run.shape,
         ACTIVATION: activation.id,
         TRACKED: tracked,
@@ -118,7 +142,7 @@ export class LayeredSteps {
 
   /** The backward step, storing B·∂loss/∂W_l when training. */
   private get backwardKernel() {
-    return this.run.plan.training ? KERNELS.backwardTrain : KERNELS.backward;
+    return this.run.plan.training ? KERNELS.backwardTrain : this.kernels.backward;
   }
 
   private layerKernels(): LayerKernels {
@@ -126,7 +150,7 @@ export class LayeredSteps {
     const constants = { ...this.run.shape, ...layerConstants(config) };
     const groups = config.norm === "batch" ? config.width : config.batch;
     return {
-      forward: this.run.compile(KERNELS.layerForward, { ...constants, PARTIALS: plan.partialsPerLayer }),
+      forward: this.run.compile(this.kernels.layerForward, { ...constants, PARTIALS: plan.partialsPerLayer }),
       backward: this.run.compile(KERNELS.layerBackward, { ...constants, KEEP_PARTIALS: false }),
       grid: dispatchGrid(Math.ceil(groups / 4), WORKGROUP),
       alpha: Math.fround(config.residual ?? 1),
@@ -282,6 +306,9 @@ export class LayeredSteps {
     const slots = plan.slotLayout;
     const { forward, forwardGrid, initParam, layer } = this.prepared;
     const outSlot = layer ? slots.preActivation(l) : slots.act(l);
+    // a_l is counted where it is first computed; a recomputation counts into a record nothing reads.
+    const counting = this.counted.has(l) ? (plan.histograms?.discarded ?? 0) : l;
+    this.counted.add(l);
     const params = {
       layer: l,
       seed: config.seed,
@@ -291,11 +318,12 @@ export class LayeredSteps {
       partialBase: layer ? 0 : this.partialBase(outSlot),
       biasExp: this.run.biasExp,
       biasSigma: config.biasSigma,
+      ...histogramParam(this.kernels.forward, counting),
     };
     const weights = this.weightsFor(l, steps);
     const output = layer ? this.preActivations() : this.run.position(to);
     const resources = [weights, this.run.position(from), output, { buffer: this.run.biases }];
-    const product = this.run.step(KERNELS.forward, forward, params, resources, forwardGrid);
+    const product = this.run.step(this.kernels.forward, forward, params, resources, forwardGrid);
     if (!layer) {
       this.pushWithStatistics(steps, product, outSlot);
       return;
@@ -308,9 +336,10 @@ export class LayeredSteps {
       auxSlot: outSlot,
       partialBase: this.partialBase(slots.act(l)),
       alpha: layer.alpha,
+      ...histogramParam(this.kernels.layerForward, counting),
     };
     const state = [{ buffer: this.run.preActivations as GPUBuffer }, this.run.position(from), this.run.position(to)];
-    const step = this.run.step(KERNELS.layerForward, layer.forward, layerParams, state, layer.grid);
+    const step = this.run.step(this.kernels.layerForward, layer.forward, layerParams, state, layer.grid);
     this.pushWithStatistics(steps, step, slots.act(l));
   }
 
@@ -337,9 +366,16 @@ export class LayeredSteps {
     const slots = this.run.plan.slotLayout;
     const { seed } = this.prepared;
     const slot = slots.grad(L);
-    const params = { inSlot: L, outSlot: slot, partialBase: this.partialBase(slot), targetExp: this.run.targetExp };
+    const params = {
+      inSlot: L,
+      outSlot: slot,
+      partialBase: this.partialBase(slot),
+      targetExp: this.run.targetExp,
+      ...histogramParam(this.kernels.seed, L),
+    };
     const resources = [this.run.position(from), { buffer: this.run.targets }, this.gradBuffer(L)];
-    this.pushWithStatistics(steps, this.run.step(KERNELS.seed, seed, params, resources, this.run.tensorGrid), slot);
+    const step = this.run.step(this.kernels.seed, seed, params, resources, this.run.tensorGrid);
+    this.pushWithStatistics(steps, step, slot);
     this.layerBackwardStep(L, from, steps);
   }
 
@@ -385,6 +421,7 @@ export class LayeredSteps {
       partialBase: this.partialBase(slot),
       auxSlot: weightSlot,
       auxPartialBase: this.partialBase(weightSlot),
+      ...histogramParam(this.backwardKernel, l - 1),
     };
     const weights = this.weightsFor(l, steps);
     const act = this.run.position(previous);
@@ -402,15 +439,16 @@ export class LayeredSteps {
   initSteps() {
     const { config } = this.run;
     const steps = [...this.run.weightSteps(), ...this.run.biasSteps()];
-    const data = this.run.compile(KERNELS.data, {
+    const kernel = this.kernels.data;
+    const data = this.run.compile(kernel, {
       ...this.run.shape,
       INPUT_ONES: config.input === "ones",
       TARGET_KIND: TARGETS.indexOf(config.target),
     });
     const dataStep = this.run.step(
-      KERNELS.data,
+      kernel,
       data,
-      { seed: config.seed, outSlot: 0, partialBase: 0 },
+      { seed: config.seed, outSlot: 0, partialBase: 0, ...histogramParam(kernel, 0) },
       [this.run.position(0), { buffer: this.run.targets }],
       this.run.tensorGrid,
     );

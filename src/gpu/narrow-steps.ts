@@ -10,7 +10,10 @@ import { KERNELS } from "./kernels";
 import { dispatchGrid, exampleLayersPerDispatch, exampleWorkgroup, WORKGROUP } from "./plan";
 import type { RunEncoder, Step, TrainingSteps } from "./run-encoder";
 
-/** The fused path: stored weights drawn if needed, then one dispatch per pass and the reduction. */
+/**
+ * The fused path: stored weights drawn if needed, then one dispatch per pass (each counting its
+ * tensors into the histograms, with the run option) and the reduction.
+ */
 export function fusedSteps(run: RunEncoder): Step[][] {
   const { config, plan } = run;
   const activation = ACTIVATIONS[config.activation];
@@ -29,19 +32,22 @@ export function fusedSteps(run: RunEncoder): Step[][] {
   const weights = { buffer: run.weightBuffers[0] as GPUBuffer };
   const acts = { buffer: run.actBuffers[0] as GPUBuffer };
   const targets = { buffer: run.targets };
-  const forward = run.compile(KERNELS.chainForward, {
+  const counting = plan.histograms !== null;
+  const forwardKernel = counting ? KERNELS.chainForwardHistogram : KERNELS.chainForward;
+  const backwardKernel = counting ? KERNELS.chainBackwardHistogram : KERNELS.chainBackward;
+  const forward = run.compile(forwardKernel, {
     ...common,
     TRACKED_FORWARD: config.numerics === "tracked" && activation.positivelyHomogeneous,
     INPUT_ONES: config.input === "ones",
     TARGET_KIND: TARGETS.indexOf(config.target),
   });
-  const backward = run.compile(KERNELS.chainBackward, { ...common, TRACKED: config.numerics === "tracked" });
+  const backward = run.compile(backwardKernel, { ...common, TRACKED: config.numerics === "tracked" });
   return [
     run.weightSteps(),
-    [run.step(KERNELS.chainForward, forward, forwardParams, [weights, acts, targets], [1])],
+    [run.step(forwardKernel, forward, forwardParams, [weights, acts, targets], [1])],
     [
       run.step(
-        KERNELS.chainBackward,
+        backwardKernel,
         backward,
         backwardParams,
         [weights, acts, targets, { buffer: run.gradBuffers[0] as GPUBuffer }],

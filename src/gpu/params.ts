@@ -32,6 +32,11 @@ export const PARAM_FIELDS = {
   stride: "u32",
   /** α of a residual chain (shaders/layer.wgsl). */
   alpha: "f32",
+  /**
+   * The layer whose histogram record a dispatch counts its tensor into (shaders/histogram.wgsl), or
+   * NO_HISTOGRAM for a recomputed activation, which was counted when first computed.
+   */
+  histogram: "u32",
 } as const;
 
 export type ParamName = keyof typeof PARAM_FIELDS;

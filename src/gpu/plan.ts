@@ -6,6 +6,7 @@
  * before anything is allocated when even the leanest plan cannot fit.
  */
 import type { RunConfig } from "../core/config";
+import { HistogramLayout } from "./histograms";
 import { computations, MIN_CHECKPOINT_POSITIONS } from "./schedule";
 import { SlotLayout } from "./slots";
 import {
@@ -163,12 +164,21 @@ export function exampleLayersPerDispatch(config: RunConfig): number {
 const EPILOGUE_REFUSAL =
   "residual connections and norms run on the layered path only (shaders/layer_*.wgsl); the fused and per-example kernels have no port yet";
 
+const HISTOGRAMS_REFUSAL =
+  "histograms are counted on the layered and fused paths only (shaders/histogram.wgsl); the per-example kernels have no port";
+
+/** What a run asks of its path beyond its config: the run option histograms. */
+export interface PathNeeds {
+  histograms?: boolean;
+}
+
 const TRAINING_REFUSAL =
   "training runs on the layered and fused paths only (shaders/update.wgsl, shaders/chain_update.wgsl): the per-example kernels have no port";
 
-/** Why a config cannot take the per-example path, or null when it can. */
-export function perExampleRefusal(config: RunConfig): string | null {
+/** Why a config (with these needs) cannot take the per-example path, or null when it can. */
+export function perExampleRefusal(config: RunConfig, needs: PathNeeds = {}): string | null {
   if (config.train) return TRAINING_REFUSAL;
+  if (needs.histograms) return HISTOGRAMS_REFUSAL;
   if (config.numerics === "tracked") {
     return "the per-example path runs no tracked numerics: they scale each layer by the whole batch, which no one invocation sees";
   }
@@ -188,14 +198,14 @@ export function fusedRefusal(config: RunConfig): string | null {
  * What each path declares it cannot run (null: it runs every valid config, within memory). A new
  * layer feature lands on the layered path first; the others refuse it, with a reason, until ported.
  */
-export const PATH_REFUSALS: Readonly<Record<RunPath, (config: RunConfig) => string | null>> = {
+export const PATH_REFUSALS: Readonly<Record<RunPath, (config: RunConfig, needs?: PathNeeds) => string | null>> = {
   fused: fusedRefusal,
   "per-example": perExampleRefusal,
   layered: () => null,
 };
 
 /** The path a config takes when the caller does not choose: the first, cheapest first, that accepts it and suits its size. */
-export function choosePath(config: RunConfig): RunPath {
+export function choosePath(config: RunConfig, needs: PathNeeds = {}): RunPath {
   const work = config.width * config.width * config.batch;
   // Training takes the fused path only where it beats the layered one (FUSED_MAX_WORK); a single
   // pass keeps the older entries-only rule, whose retuning needs its own bench.
@@ -203,7 +213,7 @@ export function choosePath(config: RunConfig): RunPath {
   if (config.width * config.batch <= FUSED_MAX_ENTRIES && fusedWork && fusedRefusal(config) === null) {
     return "fused";
   }
-  if (work <= EXAMPLE_MAX_WORK && perExampleRefusal(config) === null) return "per-example";
+  if (work <= EXAMPLE_MAX_WORK && perExampleRefusal(config, needs) === null) return "per-example";
   return "layered";
 }
 
@@ -273,6 +283,8 @@ export interface BufferPlan {
   /** Layered path with residual connections or norms: the layer kernels and each position's state (layerState). */
   epilogue: boolean;
   partialBytes: number;
+  /** The run option histograms: the layout of their buffer (src/gpu/histograms.ts), else null. */
+  histograms: HistogramLayout | null;
   /** Training runs: the optimizer state and the readbacks (null for a single pass). */
   training: TrainingPlan | null;
   /** Most dispatches the run encodes (one params record each). */
@@ -287,7 +299,8 @@ export interface BufferPlan {
     | "targets"
     | "statistics"
     | "params"
-    | "training",
+    | "training"
+    | "histograms",
     number
   >;
   totalBytes: number;
@@ -363,7 +376,7 @@ function planTraining(
   return { moments, state, passesPerReadback, recordsPerReadback, recordBytes, bytes };
 }
 
-export interface PlanOptions {
+export interface PlanOptions extends PathNeeds {
   /** Most bytes of GPU buffers (default 1 GiB). */
   budget?: number;
   /** Largest buffer of activations or weights, below the adapter's limits (tests). */
@@ -388,7 +401,7 @@ type LayeredChoice = Required<Pick<PlanOptions, "positions" | "weights" | "reduc
  * once, then after each dispatch. The error of the leanest plan is the one thrown.
  */
 export function planBuffers(config: RunConfig, limits: AdapterLimits, options: PlanOptions = {}): BufferPlan {
-  const path = options.path ?? choosePath(config);
+  const path = options.path ?? choosePath(config, options);
   if (path === "per-example") return planFixed(config, limits, options, path, null);
   const keepAll = config.depth + 1;
   if (path === "fused") {
@@ -478,7 +491,7 @@ function planFixed(
   const { depth, width: n, batch } = config;
   const fused = path === "fused";
   const perExample = path === "per-example";
-  const refusal = PATH_REFUSALS[path](config);
+  const refusal = PATH_REFUSALS[path](config, options);
   if (refusal) throw new UnsupportedError(path, refusal);
   // The layered path's layer kernels: each position holds a layer's state, z_l has its own buffer.
   const epilogue = path === "layered" && hasLayerEpilogue(config);
@@ -542,6 +555,7 @@ function planFixed(
           epilogue,
           training !== null,
         );
+  const histograms = options.histograms ? new HistogramLayout(depth, n) : null;
   const bytes = {
     weights: layeredBytes(weights),
     activations: layeredBytes(activations),
@@ -553,6 +567,8 @@ function planFixed(
     statistics: partialBytes + 4 * (2 * slotLayout.total + 4 * slots),
     params: 256 * dispatches,
     training: training?.bytes ?? 0,
+    // The bins, counts and bitsets, and their copy in the readback.
+    histograms: histograms ? histograms.bytes + histograms.reportedBytes : 0,
   };
   const totalBytes = Object.values(bytes).reduce((sum, b) => sum + b, 0);
   if (totalBytes > budget) {
@@ -580,6 +596,7 @@ function planFixed(
     slotLayout,
     epilogue,
     partialBytes,
+    histograms,
     training,
     dispatches,
     bytes,
@@ -620,7 +637,7 @@ function layeredDispatches(
  */
 export function planRun(config: RunConfig, limits: AdapterLimits, options: PlanOptions = {}): BufferPlan {
   if (options.path) return planBuffers(config, limits, options);
-  const chosen = choosePath(config);
+  const chosen = choosePath(config, options);
   const paths: RunPath[] = chosen === "layered" ? [chosen] : [chosen, "layered"];
   return firstFitting(paths.map((path) => () => planBuffers(config, limits, { ...options, path })));
 }

@@ -32,6 +32,9 @@ const NO_TERM_EXPONENT = -(1 << 30);
 /** Byte offset of the timestamps in the readback buffer: after the three slot arrays, 8-aligned. */
 export const timestampOffset = (slots: number) => Math.ceil((12 * slots) / 8) * 8;
 
+/** Byte offset of the histograms (the run option) in the readback buffer: after the timestamps. */
+export const histogramOffset = (slots: number) => timestampOffset(slots) + 48;
+
 /** One dispatch: its pipeline, bind group, dynamic offsets, workgroup grid and its matrix-product flops. */
 export interface Step {
   kernel: CompiledKernel;
@@ -82,10 +85,13 @@ export class RunEncoder {
   readonly exponents: GPUBuffer;
   private readonly partials: GPUBuffer;
   readonly sums: GPUBuffer;
+  /** The run option histograms: every layer's bins (src/gpu/histograms.ts), else null. */
+  readonly histograms: GPUBuffer | null;
   private readonly paramsBuffer: GPUBuffer;
   private training: TrainingBuffers | null = null;
   private readonly bindGroups = new Map<string, GPUBindGroup>();
   private statsGroup: GPUBindGroup | null = null;
+  private histogramGroup: GPUBindGroup | null = null;
   private readonly steps: Step[][] = [];
 
   constructor(
@@ -118,6 +124,9 @@ export class RunEncoder {
     this.exponents = buffers.create("exponents", 4 * allSlots, STORAGE | COPY_SRC | COPY_DST);
     this.partials = buffers.create("partials", plan.partialBytes, STORAGE);
     this.sums = buffers.create("sums", 4 * plan.slots, STORAGE | COPY_SRC);
+    this.histograms = plan.histograms
+      ? buffers.create("histograms", plan.histograms.bytes, STORAGE | COPY_SRC | COPY_DST)
+      : null;
     this.paramsBuffer = buffers.create("params", plan.bytes.params, UNIFORM | COPY_DST);
   }
 
@@ -205,7 +214,8 @@ export class RunEncoder {
     signal?.throwIfAborted();
     this.steps.push(...buildSteps(this));
     device.queue.writeBuffer(this.paramsBuffer, 0, this.params.toBytes());
-    const readback = this.buffers.create("readback", timestampOffset(plan.slots) + 48, MAP_READ | COPY_DST);
+    const readbackBytes = histogramOffset(plan.slots) + (plan.histograms?.reportedBytes ?? 0);
+    const readback = this.buffers.create("readback", readbackBytes, MAP_READ | COPY_DST);
     const flops = this.steps.flat().reduce((sum, step) => sum + step.flops, 0);
     if (!signal || flops <= CHUNKED_FLOPS) {
       const encoder = device.createCommandEncoder({ label: "gradscope run" });
@@ -246,11 +256,15 @@ export class RunEncoder {
     return { readback, timed: false };
   }
 
-  /** Clears every slot's largest entry and exponent, from slot `first` on (a_0's stay from the draw: 1). */
+  /**
+   * Clears every slot's largest entry and exponent, from slot `first` on (a_0's stay from the draw: 1),
+   * and the histograms with the first.
+   */
   clearStatistics(encoder: GPUCommandEncoder, first = 0): void {
     const bytes = 4 * (this.plan.slotLayout.total - first);
     encoder.clearBuffer(this.maxBits, 4 * first, bytes);
     encoder.clearBuffer(this.exponents, 4 * first, bytes);
+    if (this.histograms && first === 0) encoder.clearBuffer(this.histograms);
   }
 
   encodePass(encoder: GPUCommandEncoder, steps: Step[], timestampWrites?: GPUComputePassTimestampWrites) {
@@ -259,12 +273,13 @@ export class RunEncoder {
       pass.setPipeline(step.kernel.pipeline);
       pass.setBindGroup(0, step.group, step.offsets);
       if (step.kernel.statsLayout) pass.setBindGroup(1, this.statsBindGroup(step.kernel.statsLayout));
+      if (step.kernel.histogramLayout) pass.setBindGroup(2, this.histogramBindGroup(step.kernel.histogramLayout));
       pass.dispatchWorkgroups(step.grid[0] as number, step.grid[1] ?? 1);
     }
     pass.end();
   }
 
-  /** The slots' three arrays (and the pass timestamps) into the readback buffer. */
+  /** The slots' three arrays (and the pass timestamps, and the histograms) into the readback buffer. */
   private copyResults(encoder: GPUCommandEncoder, readback: GPUBuffer, timed: boolean): void {
     const slots = this.plan.slots;
     encoder.copyBufferToBuffer(this.maxBits, 0, readback, 0, 4 * slots);
@@ -276,6 +291,21 @@ export class RunEncoder {
       encoder.resolveQuerySet(this.querySet, 0, 6, resolved, 0);
       encoder.copyBufferToBuffer(resolved, 0, readback, timestampOffset(slots), 48);
     }
+    const reported = this.plan.histograms?.reportedBytes;
+    if (this.histograms && reported) {
+      encoder.copyBufferToBuffer(this.histograms, 0, readback, histogramOffset(slots), reported);
+    }
+  }
+
+  private histogramBindGroup(layout: GPUBindGroupLayout): GPUBindGroup {
+    const buffer = this.histograms;
+    if (!buffer) throw new Error("a histogram kernel in a run without histograms");
+    this.histogramGroup ??= this.device.createBindGroup({
+      label: "histograms",
+      layout,
+      entries: [{ binding: 0, resource: { buffer } }],
+    });
+    return this.histogramGroup;
   }
 
   private statsBindGroup(layout: GPUBindGroupLayout): GPUBindGroup {

@@ -7,20 +7,29 @@ import { version } from "../../package.json";
 import { configToSearch, type Refusal, SETTINGS, searchToConfig } from "../core/settings";
 import { installNodeWebGpu } from "./webgpu";
 
-const USAGE = `usage: gradscope run [--backend webgpu|cpu] ${SETTINGS.map((s) => `[--${s.key} V]`).join(" ")}
+const USAGE = `usage: gradscope run [--backend webgpu|cpu] [--histograms] ${SETTINGS.map((s) => `[--${s.key} V]`).join(" ")}
        gradscope bench [--full]
        gradscope help | --help | -h | --version
-run prints SPEC.md's result as JSON; bench times the benchmark sweep on this machine's GPU.
+run prints SPEC.md's result as JSON (--histograms adds result.histograms); bench times the benchmark sweep on this machine's GPU.
 Without a GPU, WebGPU can run on SwiftShader: see README.md.`;
 
 const HELP = ["help", "--help", "-h"];
 
-/** Splits "--key value" pairs into URL parameters and the backend; throws on anything else. */
-export function parseArgs(args: string[]): { search: string; backend: "webgpu" | "cpu" } {
+/**
+ * Splits "--key value" pairs into URL parameters and the backend, and the flag --histograms (no
+ * value); throws on anything else.
+ */
+export function parseArgs(args: string[]): { search: string; backend: "webgpu" | "cpu"; histograms: boolean } {
   const params = new URLSearchParams();
   let backend: "webgpu" | "cpu" = "webgpu";
+  let histograms = false;
   for (let i = 0; i < args.length; i += 2) {
     const flag = args[i] as string;
+    if (flag === "--histograms") {
+      histograms = true;
+      i--;
+      continue;
+    }
     const value = args[i + 1];
     if (!flag.startsWith("--") || value === undefined)
       throw new Error(`expected --name value, got ${JSON.stringify(flag)}`);
@@ -31,9 +40,11 @@ export function parseArgs(args: string[]): { search: string; backend: "webgpu" |
       backend = value;
     } else if (SETTINGS.some((s) => s.key === key)) params.append(key, value);
     else
-      throw new Error(`unknown option --${key} (options: --backend, ${SETTINGS.map((s) => `--${s.key}`).join(", ")})`);
+      throw new Error(
+        `unknown option --${key} (options: --backend, --histograms, ${SETTINGS.map((s) => `--${s.key}`).join(", ")})`,
+      );
   }
-  return { search: `?${params}`, backend };
+  return { search: `?${params}`, backend, histograms };
 }
 
 /** A refused flag as the CLI says it: the flag, its value, and why (nothing runs then). */
@@ -79,7 +90,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     // The engine reads the WebGPU globals as it runs: the API imports it only for the GPU backend.
     const { run } = await import("../api");
-    const result = await run(config, { backend: parsed.backend });
+    const result = await run(config, { backend: parsed.backend, histograms: parsed.histograms });
     console.log(JSON.stringify(result));
     return 0;
   } catch (error) {

@@ -1,28 +1,50 @@
 /**
- * What <gs-chart> draws, as plain data: the columns of a result, its markers, the labels of the
- * magnitudes and a summary for screen readers. No DOM, no uPlot.
+ * What <gs-chart> draws, as plain data: the columns of a result and of its theory's predicted curves,
+ * its markers, the labels of the magnitudes and a summary for screen readers. No DOM, no uPlot.
  */
 import { formatName } from "../core/formats";
 import type { LayerPair, RunResult, TrainingRecord } from "../core/result";
+import type { Theory } from "../core/theory-models";
+import { modelWords } from "../core/theory-reading";
 import { LOG10_FLOAT32_MAX, LOG10_FLOAT32_MIN_NORMAL } from "../core/verdict";
 
 const SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹";
 
-/** The three plotted series, named as in `data`. */
+/** The three measured series, named as in `data`. */
 export type ChartSeries = "act" | "grad" | "weightGrad";
 export const SERIES: readonly ChartSeries[] = ["act", "grad", "weightGrad"];
-export const SERIES_LABELS: Record<ChartSeries, string> = {
+/** The theory's predicted curves (result.theory), drawn dashed in the colour of the series they predict. */
+export type PredictedSeries = "actPredicted" | "gradPredicted";
+export const PREDICTED_SERIES: readonly PredictedSeries[] = ["actPredicted", "gradPredicted"];
+/** The measured series each predicted curve predicts (and whose colour it takes). */
+export const PREDICTS: Record<PredictedSeries, ChartSeries> = { actPredicted: "act", gradPredicted: "grad" };
+/** Every plotted series, in uPlot's order after the layer axis. */
+export type PlotSeries = ChartSeries | PredictedSeries;
+export const PLOT_SERIES: readonly PlotSeries[] = [...SERIES, ...PREDICTED_SERIES];
+export const SERIES_LABELS: Record<PlotSeries, string> = {
   act: "activation RMS",
   grad: "gradient RMS",
   weightGrad: "weight-gradient RMS",
+  actPredicted: "predicted activation RMS",
+  gradPredicted: "predicted gradient RMS",
 };
 
-/** The columnar arrays the chart plots: x = layer 0..L, y = log10 magnitudes, null where absent. */
+/** The measured series a plotted series takes its colour from: itself, or the one it predicts. */
+export function colourOf(name: PlotSeries): ChartSeries {
+  return name === "actPredicted" || name === "gradPredicted" ? PREDICTS[name] : name;
+}
+
+/**
+ * The columnar arrays the chart plots: x = layer 0..L, y = log10 magnitudes, null where absent; the
+ * predicted curves all null where no theory is shown.
+ */
 export interface ChartData {
   layers: number[];
   act: (number | null)[];
   grad: (number | null)[];
   weightGrad: (number | null)[];
+  actPredicted: (number | null)[];
+  gradPredicted: (number | null)[];
 }
 
 /** A labelled vertical line at a layer: trouble in the run's format, or where it leaves float32's range. */
@@ -122,21 +144,47 @@ export function recordMarkers(record: TrainingRecord | null): ChartMarker[] {
 }
 
 /**
- * A sentence for screen readers: depth (and the training step a record shows), each series' first
- * and last finite values, the markers.
+ * The theory the chart draws with what it shows: the result's, which predicts the network at
+ * initialization, so none over a training record past step 0.
  */
-export function chartSummary(result: RunResult | null, record: TrainingRecord | null = null): string {
+export function shownTheory(result: RunResult | null, record: TrainingRecord | null = null): Theory | null {
+  if (!result || (record && record.step > 0)) return null;
+  return result.theory;
+}
+
+/** Whether the data has a predicted curve with a value to draw. */
+export function hasPrediction(data: ChartData): boolean {
+  return PREDICTED_SERIES.some((name) => data[name].some((v) => v !== null));
+}
+
+/** "activation RMS from 10 to the 0 at layer 0 to 10 to the -1.2 at layer 50", or why there is nothing to say. */
+function seriesRange(name: PlotSeries, values: readonly (number | null)[]): string {
+  const first = values.findIndex((v) => v !== null);
+  if (first < 0) return `${SERIES_LABELS[name]} not finite or zero at every layer`;
+  let last = values.length - 1;
+  while (values[last] === null) last--;
+  const from = `${spokenMagnitude(values[first])} at layer ${first}`;
+  return `${SERIES_LABELS[name]} from ${from} to ${spokenMagnitude(values[last])} at layer ${last}`;
+}
+
+/**
+ * A sentence for screen readers: depth (and the training step a record shows), each shown series'
+ * first and last finite values, the dashed predicted curves and their model where drawn, the markers.
+ */
+export function chartSummary(
+  result: RunResult | null,
+  record: TrainingRecord | null = null,
+  hidden: ReadonlySet<PlotSeries> = new Set(),
+): string {
   if (!result) return "Per-layer magnitudes: no run yet";
-  const data = chartData(record ?? result);
-  const parts = SERIES.map((name) => {
-    const values = data[name];
-    const first = values.findIndex((v) => v !== null);
-    if (first < 0) return `${SERIES_LABELS[name]} not finite or zero at every layer`;
-    let last = values.length - 1;
-    while (values[last] === null) last--;
-    const from = `${spokenMagnitude(values[first])} at layer ${first}`;
-    return `${SERIES_LABELS[name]} from ${from} to ${spokenMagnitude(values[last])} at layer ${last}`;
-  });
+  const theory = shownTheory(result, record);
+  const data = chartData(record ?? result, theory);
+  const parts = SERIES.filter((name) => !hidden.has(name)).map((name) => seriesRange(name, data[name]));
+  const predicted = PREDICTED_SERIES.filter((name) => !hidden.has(name) && data[name].some((v) => v !== null));
+  if (theory && predicted.length > 0) {
+    const curves = predicted.map((name) => seriesRange(name, data[name]));
+    parts.push(`dashed, ${modelWords(theory, result.config.init)}: ${curves.join(", ")}`);
+  }
   const markers = (record ? recordMarkers(record) : chartMarkers(result)).map((m) => m.label);
   const { depth, numerics } = result.config;
   const head = record
@@ -148,23 +196,28 @@ export function chartSummary(result: RunResult | null, record: TrainingRecord | 
 /** What the chart plots of a result or of a training record: its three per-layer series. */
 export type LayerSeries = Pick<RunResult, "log10ActRms" | "log10GradRms" | "log10WeightGradRms">;
 
-/** The columnar arrays of a result, or of a training record. */
-export function chartData(result: LayerSeries | null): ChartData {
-  if (!result) return { layers: [], act: [], grad: [], weightGrad: [] };
+/** The columnar arrays of a result, or of a training record, with a theory's predicted curves. */
+export function chartData(result: LayerSeries | null, theory: Theory | null = null): ChartData {
+  if (!result) return { layers: [], act: [], grad: [], weightGrad: [], actPredicted: [], gradPredicted: [] };
+  const layers = result.log10ActRms.map((_, l) => l);
+  const predicted = (values: readonly (number | null)[] | undefined) => layers.map((l) => values?.[l] ?? null);
   return {
-    layers: result.log10ActRms.map((_, l) => l),
+    layers,
     act: [...result.log10ActRms],
     grad: [...result.log10GradRms],
     weightGrad: [...result.log10WeightGradRms],
+    actPredicted: predicted(theory?.log10ActRms),
+    gradPredicted: predicted(theory?.log10GradRms),
   };
 }
 
 /**
- * One layer's values in words, for the keyboard read-out: "layer 100: activation RMS 10 to the 17.61, …"
- * (a screen reader reads "10^" as "caret" and superscripts unreliably).
+ * One layer's values in words, for the keyboard read-out: "layer 100: activation RMS 10 to the 17.61, …",
+ * the predicted ones too where drawn (a screen reader reads "10^" as "caret" and superscripts unreliably).
  */
 export function layerReadout(data: ChartData, layer: number): string {
   if (data.layers.length === 0) return "no run yet";
-  const values = SERIES.map((name) => `${SERIES_LABELS[name]} ${spokenMagnitude(data[name][layer])}`);
+  const names = hasPrediction(data) ? PLOT_SERIES : SERIES;
+  const values = names.map((name) => `${SERIES_LABELS[name]} ${spokenMagnitude(data[name][layer])}`);
   return `layer ${layer}: ${values.join(", ")}`;
 }

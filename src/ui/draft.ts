@@ -1,7 +1,8 @@
 /**
  * How one control's change edits the draft config: a field takes the value as typed; a new init
  * scheme takes back its own parameter; residual connections switched off and on again keep their α;
- * an α of exactly 1/√L follows the depth; and a new optimizer takes back its own extras.
+ * an α of exactly 1/√L follows the depth; a new optimizer takes back its own extras; and a point
+ * picked on the phase diagram is three such changes.
  */
 import {
   DEFAULT_TRAINING,
@@ -11,6 +12,7 @@ import {
   TRAIN_DEFAULTS,
   trainFields,
 } from "../core/config";
+import type { DiagramPoint } from "../core/theory-reading";
 import { type ControlField, type DraftConfig, initParamField, isDepth } from "./gs-controls";
 
 /** α remembered as "1/√L": it followed the depth when residual connections were switched off. */
@@ -77,6 +79,21 @@ export function applyChange(
     if (field === "depth" && isDepth(value) && followsDepth(draft, config)) next.residual = residualForDepth(value);
   }
   return next;
+}
+
+/**
+ * The draft moved to a point of the phase diagram: Gaussian weights N(0, σ_w²/n) and biases N(0, σ_b²),
+ * as the init scheme, σ and bias σ controls would set them (the old scheme's parameter is remembered).
+ */
+export function applyDiagramPoint(
+  draft: DraftConfig,
+  point: DiagramPoint,
+  memory: DraftMemory,
+  config: RunConfig,
+): DraftConfig {
+  const gaussian = applyChange(draft, "init.scheme", "gaussian", memory, config);
+  const weighted = applyChange(gaussian, "init.sigma", point.sigmaW, memory, config);
+  return applyChange(weighted, "biasSigma", point.sigmaB, memory, config);
 }
 
 /** α once residual connections are on: the remembered one, or 1/√L of the draft's depth (else the last valid one). */

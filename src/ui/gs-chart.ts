@@ -1,6 +1,8 @@
 /**
  * <gs-chart>: one run's per-layer magnitudes (activation RMS, gradient RMS, weight-gradient RMS)
- * against the layer, with overflow (in the run's format) and all-zero markers and, for tracked runs, float32's range.
+ * against the layer, with overflow (in the run's format) and all-zero markers and, for tracked runs,
+ * float32's range; where the run has a theory, its predicted activation and gradient RMS dashed in the
+ * same colours.
  *
  * The y values are the log10 magnitudes themselves on a linear scale whose ticks read as powers of
  * ten: tracked runs reach 10^±1400 and beyond, which a uPlot "log" scale (float64) cannot hold.
@@ -25,16 +27,18 @@ import {
 import {
   type ChartData,
   type ChartMarker,
-  type ChartSeries,
   chartData,
   chartMarkers,
   chartSummary,
+  colourOf,
   layerReadout,
   magnitudeLabel,
+  PLOT_SERIES,
+  type PlotSeries,
   powerOfTenLabel,
   recordMarkers,
-  SERIES,
   SERIES_LABELS,
+  shownTheory,
 } from "./chart-model";
 import { uplotStyles } from "./chart-theme";
 
@@ -46,6 +50,7 @@ export class GsChart extends LitElement {
       .uplot { width: 100%; }
       .u-legend th[tabindex]:focus-visible { outline: 2px solid var(--gs-act); outline-offset: 1px; border-radius: 3px; }
       .u-legend.u-inline tr { margin-right: 10px; }
+      .u-legend tr[hidden] { display: none; }
       .u-legend .u-value { font-variant-numeric: tabular-nums; min-width: 5.5em; text-align: left; }
       .u-legend tr:first-child .u-value { min-width: 2.5em; }
       .empty { padding: 2rem 1rem; text-align: center; opacity: 0.75; }
@@ -72,6 +77,8 @@ export class GsChart extends LitElement {
   @query(".plot") private plotHost!: HTMLDivElement;
   /** The layer the keyboard read-out is at. */
   @state() private readoutLayer = 0;
+  /** The series switched off in the legend (the summary leaves them out). */
+  @state() private hiddenSeries: ReadonlySet<PlotSeries> = new Set();
   @query(".legend") private legendHost!: HTMLDivElement;
 
   private plot: uPlot | null = null;
@@ -105,14 +112,14 @@ export class GsChart extends LitElement {
   }
 
   /** Whether a series is shown (the legend toggles it). */
-  seriesVisible(name: ChartSeries): boolean {
-    const index = SERIES.indexOf(name) + 1;
+  seriesVisible(name: PlotSeries): boolean {
+    const index = PLOT_SERIES.indexOf(name) + 1;
     return this.plot ? this.plot.series[index]?.show !== false : true;
   }
 
   /** The series drawn now: shown in the legend and with at least one finite value. */
-  drawnSeries(): ChartSeries[] {
-    return SERIES.filter((name) => this.seriesVisible(name) && this.prepared[name].some((v) => v !== null));
+  drawnSeries(): PlotSeries[] {
+    return PLOT_SERIES.filter((name) => this.seriesVisible(name) && this.prepared[name].some((v) => v !== null));
   }
 
   /**
@@ -132,7 +139,11 @@ export class GsChart extends LitElement {
     measure.font = `${Math.round(13 * ratio)}px ${FONT_FAMILY}`;
     const wrapped = lines.flatMap((line) => wrapText(measure, line, source.width - 2 * pad));
     const header = pad + lineHeight * (1 + wrapped.length) + pad / 2;
-    const strip = Math.round(28 * ratio);
+    // The legend of the drawn series, in as many rows as the width needs.
+    const rowHeight = Math.round(28 * ratio);
+    measure.font = `${Math.round(12 * ratio)}px ${FONT_FAMILY}`;
+    const entries = layoutLegend(measure, this.drawnSeries(), plot.bbox.left, source.width - pad);
+    const strip = rowHeight * Math.max(1, ...entries.map((entry) => entry.row + 1));
     const canvas = document.createElement("canvas");
     canvas.width = source.width;
     canvas.height = header + source.height + strip;
@@ -145,23 +156,23 @@ export class GsChart extends LitElement {
     ctx.textBaseline = "top";
     ctx.font = `600 ${Math.round(15 * ratio)}px ${FONT_FAMILY}`;
     ctx.fillText(title, pad, pad);
-    ctx.font = measure.font;
+    ctx.font = `${Math.round(13 * ratio)}px ${FONT_FAMILY}`;
     for (const [i, line] of wrapped.entries()) ctx.fillText(line, pad, pad + lineHeight * (i + 1));
     ctx.drawImage(source, 0, header);
     ctx.font = `${Math.round(12 * ratio)}px ${FONT_FAMILY}`;
     ctx.textBaseline = "middle";
-    let x = plot.bbox.left;
-    const y = header + source.height + strip / 2;
-    for (const name of this.drawnSeries()) {
-      ctx.strokeStyle = palette.series[name];
+    for (const { name, x, row } of entries) {
+      const y = header + source.height + rowHeight * (row + 0.5);
+      ctx.strokeStyle = palette.series[colourOf(name)];
       ctx.lineWidth = 2 * ratio;
+      ctx.setLineDash(colourOf(name) === name ? [] : PREDICTED_DASH.map((d) => d * ratio));
       ctx.beginPath();
       ctx.moveTo(x, y);
       ctx.lineTo(x + 18 * ratio, y);
       ctx.stroke();
+      ctx.setLineDash([]);
       ctx.fillStyle = palette.fg;
       ctx.fillText(SERIES_LABELS[name], x + 24 * ratio, y);
-      x += 24 * ratio + ctx.measureText(SERIES_LABELS[name]).width + 18 * ratio;
     }
     return new Promise((resolve, reject) =>
       canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("gs-chart: PNG encoding failed"))), "image/png"),
@@ -200,7 +211,7 @@ export class GsChart extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has("result") || changed.has("record")) {
-      this.prepared = chartData(this.record ?? this.result);
+      this.prepared = chartData(this.record ?? this.result, shownTheory(this.result, this.record));
       this.preparedMarkers = this.record ? recordMarkers(this.record) : chartMarkers(this.result);
     }
   }
@@ -217,7 +228,7 @@ export class GsChart extends LitElement {
   }
 
   override render() {
-    const label = chartSummary(this.result, this.record);
+    const label = chartSummary(this.result, this.record, this.hiddenSeries);
     const depth = this.result?.config.depth ?? 0;
     const layer = Math.min(this.readoutLayer, depth);
     // The plot is also a keyboard read-out: a slider over the layers whose value text is that layer's
@@ -297,11 +308,21 @@ export class GsChart extends LitElement {
       this.labelRows = Math.min(1, this.plotted.markers.length); // a guess; the first draw corrects it
       this.createPlot(columns, size);
     }
+    this.hideEmptyPredictions();
   }
 
   private alignedData(): uPlot.AlignedData {
-    const { layers, act, grad, weightGrad } = this.prepared;
-    return [layers, act, grad, weightGrad] as uPlot.AlignedData;
+    const prepared = this.prepared;
+    return [prepared.layers, ...PLOT_SERIES.map((name) => prepared[name])] as uPlot.AlignedData;
+  }
+
+  /** A predicted curve without values (no theory for this config) has no legend entry. */
+  private hideEmptyPredictions(): void {
+    const rows = this.legendHost.querySelectorAll<HTMLTableRowElement>("tr.u-series");
+    PLOT_SERIES.forEach((name, i) => {
+      const row = rows[i + 1];
+      if (row && colourOf(name) !== name) row.hidden = this.prepared[name].every((v) => v === null);
+    });
   }
 
   /** Width of the host; height 360 px, less on narrow screens. */
@@ -373,10 +394,12 @@ export class GsChart extends LitElement {
       ],
       series: [
         { label: "layer", value: (_u, v) => (v === null || v === undefined ? "—" : String(v)) },
-        ...SERIES.map((name) => ({
+        ...PLOT_SERIES.map((name) => ({
           label: SERIES_LABELS[name],
-          stroke: palette.series[name],
+          stroke: palette.series[colourOf(name)],
           width: 2,
+          // uPlot strokes the dash in canvas pixels.
+          ...(colourOf(name) === name ? {} : { dash: PREDICTED_DASH.map((d) => d * uPlot.pxRatio) }),
           spanGaps: false,
           pxAlign: 0,
           points: { show: true, size: 5, filter: (u: uPlot, i: number) => lonePoints(u.data[i] ?? []) },
@@ -387,7 +410,13 @@ export class GsChart extends LitElement {
       cursor: { y: false, points: { size: 7 }, drag: { x: true, y: false } },
       legend: {
         live: true,
-        markers: { width: 0, fill: (_u, i) => palette.series[SERIES[i - 1] ?? "act"] },
+        // A measured series' swatch is filled; a predicted one's is a dashed outline in the same colour.
+        markers: {
+          width: (_u, i) => (predictedAt(i) ? 2 : 0),
+          dash: "dashed",
+          stroke: (_u, i) => palette.series[colourOf(PLOT_SERIES[i - 1] ?? "act")],
+          fill: (_u, i) => (predictedAt(i) ? "transparent" : palette.series[colourOf(PLOT_SERIES[i - 1] ?? "act")]),
+        },
         mount: (_u, el) => this.legendHost.append(el),
       },
       hooks: {
@@ -422,6 +451,9 @@ export class GsChart extends LitElement {
     rows.forEach((row, i) => {
       if (i > 0) row.querySelector("th")?.setAttribute("aria-pressed", String(u.series[i]?.show !== false));
     });
+    const hidden = PLOT_SERIES.filter((_, i) => u.series[i + 1]?.show === false);
+    if (hidden.length !== this.hiddenSeries.size || hidden.some((name) => !this.hiddenSeries.has(name)))
+      this.hiddenSeries = new Set(hidden);
   }
 
   /** CSS pixels above the plot: the marker label rows, or room for the top tick label. */
@@ -442,6 +474,40 @@ export class GsChart extends LitElement {
       queueMicrotask(() => this.plot === u && u.redraw(false, true));
     }
   }
+}
+
+/** The dash pattern of the predicted curves, in CSS pixels: on, off. */
+const PREDICTED_DASH = [6, 4];
+
+/** Whether uPlot's series i (1-based, after the layer axis) is a predicted curve. */
+function predictedAt(i: number): boolean {
+  const name = PLOT_SERIES[i - 1];
+  return name !== undefined && colourOf(name) !== name;
+}
+
+/**
+ * Where each legend entry of the PNG export goes (a swatch, then its label): left to right from `left`,
+ * a new row where the next would pass `right`. Canvas pixels; needs ctx.font set to the legend's.
+ */
+function layoutLegend(
+  ctx: CanvasRenderingContext2D,
+  names: readonly PlotSeries[],
+  left: number,
+  right: number,
+): { name: PlotSeries; x: number; row: number }[] {
+  const ratio = uPlot.pxRatio;
+  let x = left;
+  let row = 0;
+  return names.map((name) => {
+    const width = 24 * ratio + ctx.measureText(SERIES_LABELS[name]).width;
+    if (x > left && x + width > right) {
+      x = left;
+      row++;
+    }
+    const entry = { name, x, row };
+    x += width + 18 * ratio;
+    return entry;
+  });
 }
 
 /** A line of text cut at spaces into lines no wider than `width` canvas pixels. */

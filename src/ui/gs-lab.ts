@@ -9,10 +9,11 @@ import { type ConfigError, checkDraft, type RunConfig, validateConfig } from "..
 import { PRESETS } from "../core/presets";
 import type { RunResult, TrainingRecord } from "../core/result";
 import { searchToConfig } from "../core/settings";
+import type { DiagramPoint } from "../core/theory-reading";
 import { verdict } from "../core/verdict";
 import { CapacityError } from "../gpu/plan";
 import { superscriptPowers } from "./chart-model";
-import { applyChange, DraftMemory, toDraft, trainableDraft } from "./draft";
+import { applyChange, applyDiagramPoint, DraftMemory, toDraft, trainableDraft } from "./draft";
 import { configSummary, download, exportName, lossText, resultToCsv, resultToJson } from "./export";
 import type { GsChart } from "./gs-chart";
 import type { ControlChange, DraftConfig } from "./gs-controls";
@@ -35,6 +36,7 @@ import "./gs-controls";
 import "./gs-heatmap";
 import "./gs-loss-chart";
 import "./gs-presets";
+import "./gs-theory";
 import "./gs-training";
 import "./gs-verdict";
 
@@ -79,13 +81,15 @@ export class GsLab extends LitElement {
      */
     .layout { display: grid; grid-template-columns: minmax(0, 1fr) minmax(16rem, 20rem); gap: 0.75rem 1.5rem;
       align-items: start;
-      grid-template-areas: "plot controls" "reading controls" "training controls" "presets controls" "bench controls"; }
+      grid-template-areas: "plot controls" "reading controls" "training controls" "theory controls" "presets controls"
+        "bench controls"; }
     .layout > * { min-width: 0; }
     .plot { grid-area: plot; display: grid; grid-template-columns: minmax(0, 1fr); gap: 0.25rem; }
     .reading { grid-area: reading; }
-    aside { grid-area: controls; grid-row: 1 / span 5; position: sticky; top: 1rem; max-height: calc(100vh - 2rem);
+    aside { grid-area: controls; grid-row: 1 / span 6; position: sticky; top: 1rem; max-height: calc(100vh - 2rem);
       overflow-y: auto; padding: 1rem; border-radius: 12px; border: 1px solid var(--gs-border, #d1d5db); }
     .presets { grid-area: presets; }
+    .theory { grid-area: theory; }
     /* The loss curve and the heatmap side by side where the column is wide enough, else one above the other. */
     .training { grid-area: training; display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 22rem), 1fr));
       gap: 0.75rem 1.25rem; align-items: start; }
@@ -100,7 +104,7 @@ export class GsLab extends LitElement {
      */
     @media (max-width: 52rem) {
       .layout { grid-template-columns: minmax(0, 1fr);
-        grid-template-areas: "plot" "reading" "controls" "training" "presets" "bench"; }
+        grid-template-areas: "plot" "reading" "controls" "training" "theory" "presets" "bench"; }
       aside { grid-row: auto; position: static; max-height: none; }
       .plot { position: sticky; top: 0; z-index: 1; background: var(--gs-bg, #fafaf9); padding: 0.25rem 0;
         box-shadow: 0 6px 6px -6px rgb(0 0 0 / 0.35); }
@@ -304,6 +308,12 @@ export class GsLab extends LitElement {
     this.run(config);
   }
 
+  /** A point picked on the phase diagram: Gaussian weights and biases there, run as a control's change would be. */
+  private onDiagramPick = (event: CustomEvent<DiagramPoint>) => {
+    this.draft = applyDiagramPoint(this.draft, event.detail, this.memory, this.config);
+    this.tryDraft(true);
+  };
+
   private onPreset = (event: CustomEvent<string>) => {
     const preset = PRESETS.find((p) => p.id === event.detail);
     if (!preset) return;
@@ -337,6 +347,7 @@ export class GsLab extends LitElement {
       : [
           configSummary(result.config),
           superscriptPowers(`loss ${lossText(result, 4)} · ${reading.kind}: ${reading.text}`),
+          ...(reading.theory ? [reading.theory.text] : []),
         ];
     download(await this.chart.toPNG(`gradscope · ${result.backend}`, lines), exportName(result, "png"));
   };
@@ -474,6 +485,10 @@ export class GsLab extends LitElement {
             <button type="button" id="export-png" ?disabled=${!this.result} @click=${this.exportPng}>PNG</button>
           </div>
         </aside>
+        <section class="theory" aria-label="Theory">
+          <h2>Theory at initialization</h2>
+          <gs-theory .result=${this.result} .config=${this.config} @gs-phase-pick=${this.onDiagramPick}></gs-theory>
+        </section>
         <section class="presets" aria-label="Presets">
           <h2>Problems and their cures</h2>
           <gs-presets .active=${matchingPreset(this.config)} @gs-preset=${this.onPreset}></gs-presets>

@@ -1,4 +1,7 @@
-/** <gs-verdict>: the run's reading in one sentence — vanishing, exploding or stable, and where float32 breaks. */
+/**
+ * <gs-verdict>: the run's reading in one sentence — vanishing, exploding or stable, and where float32
+ * breaks — and, where theory predicts the run, a second on how far the measured growth is from it.
+ */
 import { css, html, LitElement, nothing } from "lit";
 import { customElement, property } from "lit/decorators.js";
 import type { RunResult } from "../core/result";
@@ -32,8 +35,9 @@ export class GsVerdict extends LitElement {
     if (this.compact) return html`<span class="kind ${reading.kind}">${reading.kind}</span>`;
     // The badge and the sentence are separate words to a screen reader too: a hidden colon between them.
     const qualifier = this.qualifier ? html`<span class="qualifier">${this.qualifier} </span>` : nothing;
+    const theory = reading.theory ? html` <span id="theory">${reading.theory.text}</span>` : nothing;
     return html`<p><span class="kind ${reading.kind}">${reading.kind}</span><span class="hidden">: </span>${qualifier}<span
-      id="text">${superscriptPowers(reading.text)}</span></p>`;
+      id="text">${superscriptPowers(reading.text)}</span>${theory}</p>`;
   }
 }
 

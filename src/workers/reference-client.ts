@@ -12,7 +12,7 @@ const workers = new WorkerPool(
 
 /**
  * SPEC.md's result of a validated config on the float64 reference (reporting the fraction done, at
- * most every 100 ms from a worker): run in a Web Worker where there
+ * most every 100 ms from a worker; with its histograms when asked): run in a Web Worker where there
  * are workers (the page), so the main thread stays free, and an abort ends it and rejects with the
  * signal's reason at once; run inline where there are none (Node: the CLI and the core tests).
  */
@@ -21,11 +21,12 @@ export async function runReferenceOffThread(
   subnormals: Subnormals,
   signal?: AbortSignal,
   onProgress?: (fraction: number) => void,
+  histograms = false,
 ): Promise<RunResult> {
   signal?.throwIfAborted();
   if (!hasWorkers()) {
     const reference = config.train ? trainReference : runReference;
-    return reference(config, { subnormals, ...(onProgress ? { onProgress } : {}) });
+    return reference(config, { subnormals, histograms, ...(onProgress ? { onProgress } : {}) });
   }
-  return workers.call<RunResult>({ config, subnormals } satisfies ReferenceRequest, signal, [], onProgress);
+  return workers.call<RunResult>({ config, subnormals, histograms } satisfies ReferenceRequest, signal, [], onProgress);
 }

@@ -9,8 +9,10 @@ import { serve } from "./pool";
 export interface ReferenceRequest {
   config: RunConfig;
   subnormals: Subnormals;
+  /** Whether the result carries histograms (not with train). */
+  histograms: boolean;
 }
 
-serve<ReferenceRequest, RunResult>(({ config, subnormals }, progress) => ({
-  result: (config.train ? trainReference : runReference)(config, { subnormals, onProgress: progress }),
+serve<ReferenceRequest, RunResult>(({ config, subnormals, histograms }, progress) => ({
+  result: (config.train ? trainReference : runReference)(config, { subnormals, histograms, onProgress: progress }),
 }));

@@ -3,7 +3,7 @@
  * honoured, and options that are odd or do not apply to the backend are refused by name.
  */
 import { describe, expect, it } from "vitest";
-import { run, validateOptions } from "../../src/api";
+import { run, train, validateOptions } from "../../src/api";
 import { ConfigError } from "../../src/core/config";
 
 /** The ConfigError that validateOptions throws for `options` (fails the test if it returns instead). */
@@ -71,5 +71,33 @@ describe("validateOptions: odd options refused by name", () => {
     expect(validateOptions({ backend: "cpu", signal })).toEqual({ backend: "cpu", signal });
     expect(validateOptions({ backend: "webgpu", signal, subnormals: undefined }).backend).toBe("webgpu");
     expect(validateOptions(undefined)).toEqual({ backend: "webgpu" });
+  });
+});
+
+describe("the histograms option", () => {
+  it("adds result.histograms on the CPU backend, one histogram per layer, and nothing without it", async () => {
+    const config = { depth: 3, width: 4, batch: 2 };
+    const result = await run(config, { backend: "cpu", histograms: true });
+    expect(result.histograms?.act).toHaveLength(4);
+    expect(result.histograms?.grad).toHaveLength(4);
+    expect(result.histograms?.dead[0]).toBeNull();
+    expect((await run(config, { backend: "cpu", histograms: false })).histograms).toBeUndefined();
+    expect((await run(config, { backend: "cpu" })).histograms).toBeUndefined();
+  });
+
+  it("refuses a histograms that is not a boolean, by name", () => {
+    expect(refusal({ backend: "cpu", histograms: "yes" }).message).toBe(
+      'histograms must be a boolean (true or false), got "yes"',
+    );
+    expect(refusal({ histograms: 1 }).field).toBe("histograms");
+  });
+
+  it("refuses histograms with train, saying why, from run and from train", async () => {
+    const config = { depth: 2, width: 2, batch: 1, train: { steps: 2, learningRate: 0.01 } };
+    const why = /^histograms must be absent or false with train \(histograms describe a single pass/;
+    for (const backend of ["cpu", "webgpu"]) {
+      await expect(run(config, { backend, histograms: true })).rejects.toThrow(why);
+      await expect(train(config, { backend, histograms: true })).rejects.toThrow(why);
+    }
   });
 });

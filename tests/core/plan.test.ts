@@ -305,3 +305,37 @@ describe("training plans", () => {
     expect(plan.totalBytes).toBeLessThanOrEqual(DEFAULT_MEMORY_BUDGET);
   });
 });
+
+describe("the histograms' plan", () => {
+  test("counts the bins of every layer (and a discarded record), their readback, and nothing without them", () => {
+    const config = validateConfig({ depth: 100, width: 70, batch: 8 });
+    const plain = planRun(config, DEFAULT_LIMITS);
+    const counted = planRun(config, DEFAULT_LIMITS, { histograms: true });
+    // A record: 2 × 279 bins, the saturated count, ⌈70 / 32⌉ = 3 bitset words.
+    const record = 4 * (2 * 279 + 1 + 3);
+    expect(plain.histograms).toBeNull();
+    expect(plain.bytes.histograms).toBe(0);
+    expect(counted.histograms?.recordWords).toBe(record / 4);
+    expect(counted.bytes.histograms).toBe(102 * record + 101 * record);
+    expect(counted.totalBytes - plain.totalBytes).toBe(counted.bytes.histograms);
+  });
+
+  test("still fits SPEC's largest config in 1 GiB, by checkpointing", () => {
+    const config = validateConfig({ depth: 4096, width: 2048, batch: 4096 });
+    const plan = planRun(config, DEFAULT_LIMITS, { histograms: true });
+    expect(plan.totalBytes).toBeLessThanOrEqual(DEFAULT_MEMORY_BUDGET);
+    expect(plan.bytes.histograms).toBeLessThan(25 * 2 ** 20);
+  });
+
+  test("takes the fused path for narrow nets, and the layered path where the per-example path would run", () => {
+    expect(planRun(validateConfig({ depth: 10, width: 4, batch: 2 }), DEFAULT_LIMITS, { histograms: true }).path).toBe(
+      "fused",
+    );
+    const examples = validateConfig({ depth: 10, width: 16, batch: 64 });
+    expect(planRun(examples, DEFAULT_LIMITS).path).toBe("per-example");
+    expect(planRun(examples, DEFAULT_LIMITS, { histograms: true }).path).toBe("layered");
+    expect(() => planRun(examples, DEFAULT_LIMITS, { histograms: true, path: "per-example" })).toThrow(
+      UnsupportedError,
+    );
+  });
+});

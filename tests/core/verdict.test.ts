@@ -42,6 +42,7 @@ function syntheticResult(
     log10GradRms,
     log10WeightGradNorm: log10ActRms.map((_, l) => (l === 0 ? null : 0)),
     log10WeightGradRms: log10ActRms.map((_, l) => (l === 0 ? null : 0)),
+    theory: null,
     firstNonFinite: { forward: null, backward: null },
     firstAllZero: { forward: null, backward: null },
     nullCauses: { act: [], grad: [], weightGrad: [] },
@@ -493,5 +494,75 @@ describe("verdict on synthetic results", () => {
         "activations shrink ×0.501 per layer forward, gradients shrink ×0.501 per layer backward; " +
         "a float32 pass would see zero activations from layer 127.",
     );
+  });
+});
+
+describe("the measured growth against the theory's", () => {
+  const line = (depth: number, slope: number) => Array.from({ length: depth + 1 }, (_, l) => slope * l);
+  /** A theory of straight predicted curves, slope act and grad (log10 per layer, l increasing). */
+  const theoryOf = (depth: number, act: number, grad: number): NonNullable<RunResult["theory"]> => ({
+    model: "mean-field",
+    chi1: 10 ** (-2 * grad),
+    qStar: 1,
+    phase: "ordered",
+    xiQ: null,
+    xiC: null,
+    log10ActRms: line(depth, act),
+    log10GradRms: line(depth, grad),
+  });
+
+  it("says nothing where no model applies", () => {
+    expect(read({ depth: 20, width: 8, batch: 4, norm: "layer" }).reading.theory).toBeNull();
+    expect(verdict(syntheticResult(line(10, 0), line(10, 0))).theory).toBeNull();
+  });
+
+  it("s·I at 1.5, float32: the activations as predicted where float32 holds them; no finite gradient, no gradient clause", () => {
+    const { reading } = read(lectureConfig(1.5, 300));
+    expect(reading.theory?.grad).toBeNull();
+    expect(reading.theory?.act?.predicted).toBeCloseTo(LOG10_1_5, 12);
+    expect(reading.theory?.text).toBe(
+      "Exact theory predicts activations ×1.50 per layer forward, measured ×1.50 (within 0.1% per layer).",
+    );
+  });
+
+  it("a wide tanh chain at σ_w = 1.5, σ_b = 0.3 follows mean field to within a few percent per layer", () => {
+    const { reading } = read({
+      depth: 40,
+      width: 256,
+      batch: 16,
+      init: { scheme: "gaussian", sigma: 1.5 },
+      biasSigma: 0.3,
+    });
+    const theory = reading.theory;
+    expect(theory?.text).toMatch(
+      /^Mean field predicts gradients ×[\d.]+ per layer backward, measured ×[\d.]+ \(within [\d.]+% per layer\); activations ×/,
+    );
+    expect(Math.abs((theory?.grad?.measured as number) - (theory?.grad?.predicted as number))).toBeLessThan(0.01);
+  }, 30_000);
+
+  it("compares over the layers where both curves are finite", () => {
+    const result = syntheticResult(
+      line(10, 0.1).map((v, l) => (l > 6 ? null : v)),
+      line(10, -0.1),
+      { theory: theoryOf(10, 0.1, -0.1) },
+    );
+    // The predicted activations bend after layer 6, where the measured ones are not finite: not counted.
+    result.theory?.log10ActRms.splice(7, 4, 5, 9, 13, 17);
+    const reading = verdict(result).theory;
+    expect(reading?.act).toEqual({ measured: expect.closeTo(0.1, 12), predicted: expect.closeTo(0.1, 12) });
+    expect(reading?.text).toBe(
+      "Mean field predicts gradients ×1.26 per layer backward, measured ×1.26 (within 0.1% per layer); " +
+        "activations ×1.26 per layer forward, measured ×1.26 (within 0.1% per layer).",
+    );
+  });
+
+  it("words a gap as the ratio of the slopes, or as a percentage where the prediction is flat or of the other sign", () => {
+    const reading = (measured: number, predicted: number) =>
+      verdict(syntheticResult(line(20, 0), line(20, measured), { theory: theoryOf(20, 0, predicted) })).theory?.text;
+    expect(reading(-0.2, -0.1)).toContain("gradients ×1.26 per layer backward, measured ×1.58 (2.0× steeper)");
+    expect(reading(-0.05, -0.1)).toContain("measured ×1.12 (2.0× shallower)");
+    expect(reading(-0.101, -0.1)).toContain("(within 0.3% per layer)");
+    expect(reading(0.05, 0)).toContain("gradients ×1.00 per layer backward, measured ×0.891 (off by 12% per layer)");
+    expect(reading(0.1, -0.1)).toContain("(off by 58% per layer)");
   });
 });

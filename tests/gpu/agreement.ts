@@ -70,7 +70,7 @@ const NEAR_OVERFLOW = Math.log10(3.4028234663852886e38) - 3;
 const FLOAT16_ZONES = { underflow: Math.log10(2 ** -14) + 1, overflow: Math.log10(65504) - 2 };
 
 /** A statistic within its numerics' limit zones, where rounding no longer bounds the GPU's difference. */
-function nearLimit(numerics: RunConfig["numerics"], value: number | null | undefined): boolean {
+export function nearLimit(numerics: RunConfig["numerics"], value: number | null | undefined): boolean {
   if (value === null || value === undefined) return false;
   const { underflow, overflow } =
     numerics === "float16" ? FLOAT16_ZONES : { underflow: NEAR_UNDERFLOW, overflow: NEAR_OVERFLOW };
@@ -78,7 +78,7 @@ function nearLimit(numerics: RunConfig["numerics"], value: number | null | undef
 }
 
 /** Whether a series is null or in a limit zone at one of the layers l−1, l, l+1. */
-const zoneAround = (numerics: RunConfig["numerics"], values: (number | null)[], layer: number): boolean =>
+export const zoneAround = (numerics: RunConfig["numerics"], values: (number | null)[], layer: number): boolean =>
   [layer - 1, layer, layer + 1].some(
     (l) => l >= 0 && l < values.length && (values[l] === null || nearLimit(numerics, values[l])),
   );
@@ -92,7 +92,7 @@ const zoneAround = (numerics: RunConfig["numerics"], values: (number | null)[], 
  *   sign of a_l, and which tiny values are flushed to zero inside sums (or, in float16, rounded to
  *   zero) flips those signs, so every gradient below differs.
  */
-function forwardUnderflow(config: RunConfig, reference: RunResult): number | null {
+export function forwardUnderflow(config: RunConfig, reference: RunResult): number | null {
   const plainTracked =
     config.numerics === "tracked" && (config.activation === "tanh" || config.activation === "sigmoid");
   const signDerivative =
@@ -110,9 +110,9 @@ function forwardUnderflow(config: RunConfig, reference: RunResult): number | nul
  * the GPU's activations show (≈ 1e-7): a |z| under KINK_MARGIN · RMS(z_l) may flip, one above cannot.
  * Returns the highest layer holding such a z (the backward pass meets it first), or null.
  */
-const KINK_MARGIN = 1e-5;
+export const KINK_MARGIN = 1e-5;
 
-function nearKink(config: RunConfig, subnormals: Subnormals): number | null {
+export function nearKink(config: RunConfig, subnormals: Subnormals): number | null {
   if (config.activation !== "relu" && config.activation !== "leaky_relu") return null;
   let highest: number | null = null;
   runReference(config, {

@@ -1,4 +1,5 @@
 /** <gs-chart> in Chromium: data, markers, float32 band, legend toggles, hover read-out, PNG export, 4096 layers. */
+import type uPlot from "uplot";
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import { cdp, commands, page } from "vitest/browser";
 import { type PartialConfig, validateConfig } from "../../src/core/config";
@@ -130,7 +131,7 @@ describe("gs-chart", () => {
   test("the legend toggles a series by click and by keyboard", async () => {
     const chart = await mountChart(reference({ ...lectureConfig(1.5, 300), numerics: "tracked" }));
     const rows = legendRows(chart);
-    expect(rows).toHaveLength(4); // layer read-out + three series
+    expect(rows).toHaveLength(6); // layer read-out + three series + two predicted
     const actLabel = rows[1]?.querySelector("th") as HTMLElement;
     expect(actLabel.textContent).toContain("activation RMS");
     expect(chart.seriesVisible("act")).toBe(true);
@@ -143,6 +144,50 @@ describe("gs-chart", () => {
     expect(chart.seriesVisible("act")).toBe(true);
     expect(actLabel.getAttribute("aria-pressed")).toBe("true");
     expect(actLabel.tabIndex).toBe(0);
+  });
+
+  test("draws the theory's predicted curves dashed in their measured series' colours, toggled from the legend; none without a theory", async () => {
+    const result = reference({
+      depth: 40,
+      width: 64,
+      batch: 8,
+      init: { scheme: "gaussian", sigma: 1.5 },
+      biasSigma: 0.3,
+    });
+    const chart = await mountChart(result);
+    const u = chart.uplot!;
+    expect(chart.data.actPredicted).toEqual(result.theory?.log10ActRms);
+    expect(chart.data.gradPredicted).toEqual(result.theory?.log10GradRms);
+    // uPlot keeps a series' stroke as a function of the plot and the series' index.
+    const stroke = (i: number) => ((u.series[i] as uPlot.Series).stroke as (u: uPlot, i: number) => string)(u, i);
+    expect(stroke(4)).toBe(stroke(1));
+    expect(stroke(5)).toBe(stroke(2));
+    expect(u.series[4]?.dash?.length).toBe(2);
+    expect(u.series[1]?.dash).toBeUndefined();
+    const rows = legendRows(chart);
+    expect(rows.map((row) => getComputedStyle(row).display !== "none")).toEqual([true, true, true, true, true, true]);
+    expect(rows[4]?.querySelector(".u-marker")?.getAttribute("style")).toContain("dashed");
+    expect(chart.drawnSeries()).toEqual(["act", "grad", "weightGrad", "actPredicted", "gradPredicted"]);
+    const summary = () => chart.shadowRoot?.querySelector("#summary")?.textContent ?? "";
+    expect(summary()).toContain("; dashed, mean field (wide Gaussian layers): predicted activation RMS from");
+    await page.screenshot({ element: chart, path: "../output/chart-predicted-tanh-1.5-0.3.png" });
+    const toggle = (i: number) => (rows[i] as HTMLTableRowElement).querySelector("th")?.click();
+    toggle(5);
+    toggle(4);
+    await chart.updateComplete;
+    expect(chart.seriesVisible("gradPredicted")).toBe(false);
+    expect(chart.drawnSeries()).toEqual(["act", "grad", "weightGrad"]);
+    expect(summary()).not.toContain("dashed");
+    toggle(4);
+    await chart.updateComplete;
+    expect(summary()).toContain("; dashed, mean field (wide Gaussian layers): predicted activation RMS from");
+    // A layer-norm chain has no theory: no predicted curve and no legend entry for one.
+    chart.result = reference({ depth: 40, width: 64, batch: 8, norm: "layer" });
+    await chart.updateComplete;
+    expect(chart.data.actPredicted.every((v) => v === null)).toBe(true);
+    const shownRows = legendRows(chart).map((row) => getComputedStyle(row).display !== "none");
+    expect(shownRows).toEqual([true, true, true, true, false, false]);
+    expect(summary()).not.toContain("dashed");
   });
 
   test("the hover read-out shows the layer and each series as 10ˣ (superscript, as the axis) at the cursor", async () => {
@@ -163,6 +208,8 @@ describe("gs-chart", () => {
       expected(result.log10ActRms[100]),
       expected(result.log10GradRms[100]),
       expected(result.log10WeightGradRms[100]),
+      expected(result.theory?.log10ActRms[100]),
+      expected(result.theory?.log10GradRms[100]),
     ]);
     expect(legendValues(chart)[1]).toBe("10¹⁷·⁶¹"); // 100·log10(1.5) = 17.609
     await page.screenshot({ element: chart, path: "../output/chart-hover-layer-100.png" });
@@ -242,9 +289,12 @@ describe("gs-chart", () => {
     await press("ArrowLeft");
     expect(plot.getAttribute("aria-valuenow")).toBe("289");
     const act = (result.log10ActRms[289] as number).toPrecision(4);
+    const spoken = (values: readonly (number | null)[] = []) => (values[289] as number).toPrecision(4);
     expect(plot.getAttribute("aria-valuetext")).toBe(
-      `layer 289: activation RMS 10 to the ${act}, gradient RMS 10 to the ${(result.log10GradRms[289] as number).toPrecision(4)}, ` +
-        `weight-gradient RMS 10 to the ${(result.log10WeightGradRms[289] as number).toPrecision(4)}`,
+      `layer 289: activation RMS 10 to the ${act}, gradient RMS 10 to the ${spoken(result.log10GradRms)}, ` +
+        `weight-gradient RMS 10 to the ${spoken(result.log10WeightGradRms)}, ` +
+        `predicted activation RMS 10 to the ${spoken(result.theory?.log10ActRms)}, ` +
+        `predicted gradient RMS 10 to the ${spoken(result.theory?.log10GradRms)}`,
     );
     // The legend follows the keyboard as it follows the mouse.
     expect(chart.uplot?.cursor.idx).toBe(289);
@@ -261,6 +311,19 @@ describe("gs-chart", () => {
     const bytes = new Uint8Array(await blob.arrayBuffer());
     const base64 = btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(""));
     await commands.writeFile("tests/output/chart-export.png", base64, "base64");
+  });
+
+  test("toPNG wraps its legend into rows on a narrow chart: five entries, none cut off", async () => {
+    const result = reference({ depth: 20, width: 16, batch: 4 });
+    const narrow = await mountChart(result, 360);
+    const wide = await mountChart(result, 900);
+    const legendHeight = async (chart: GsChart) => {
+      const bitmap = await createImageBitmap(await chart.toPNG("gradscope", []));
+      return bitmap.height - (chart.uplot?.ctx.canvas.height ?? 0);
+    };
+    expect(narrow.drawnSeries()).toHaveLength(5);
+    // Title and legend strip: the wide chart's legend is one row of 28 px, the narrow one's at least three.
+    expect((await legendHeight(narrow)) - (await legendHeight(wide))).toBeGreaterThanOrEqual(2 * 28);
   });
 
   test("a new result of another depth redraws with setData and re-ranges the x scale", async () => {

@@ -85,6 +85,25 @@ describe.skipIf(!existsSync(SWIFTSHADER))("gradscope run in Node", () => {
     }
   });
 
+  test("--histograms prints result.histograms, the same on Dawn's WebGPU as on the CPU for the lecture's 0.5·I", () => {
+    const args = ["run", "--depth", "160", "--width", "2", "--batch", "1", "--act", "linear", "--init", "identity"];
+    const lecture = [...args, "--scale", "0.5", "--input", "ones", "--target", "zeros", "--histograms"];
+    const gpu = gradscope(lecture);
+    expect(gpu.status).toBe(0);
+    const result = JSON.parse(gpu.stdout) as RunResult;
+    expect(result.histograms?.act[150]).toEqual({ minExponent: null, counts: [], zeros: 2, nonFinite: 0 });
+    const cpu = gradscope([...lecture, "--backend", "cpu"], "none");
+    expect(cpu.status).toBe(0);
+    const reference = JSON.parse(cpu.stdout) as RunResult;
+    if (result.subnormals === "kept") expect(result.histograms).toEqual(reference.histograms);
+    expect(result.histograms?.act.slice(0, 127)).toEqual(reference.histograms?.act.slice(0, 127));
+    const plain = gradscope([...args.slice(0, 3), "--backend", "cpu"], "none");
+    expect(JSON.parse(plain.stdout).histograms).toBeUndefined();
+    const training = gradscope(["run", "--depth", "3", "--steps", "5", "--histograms", "--backend", "cpu"], "none");
+    expect(training.status).toBe(1);
+    expect(training.stderr).toContain("histograms must be absent or false with train");
+  });
+
   test("bad options are refused, naming the option", () => {
     const zero = gradscope(["run", "--depth", "0", "--backend", "cpu"]);
     expect(zero.status).toBe(2);

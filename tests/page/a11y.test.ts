@@ -16,7 +16,7 @@ function focused(page: Page): Promise<{ region: string; top: number; label: stri
     let node: Node | null = element;
     let region = "page";
     while (node) {
-      if (node instanceof Element && node.matches("section.plot, aside, section.presets, details")) {
+      if (node instanceof Element && node.matches("section.plot, aside, section.theory, section.presets, details")) {
         region = node.getAttribute("aria-label") ?? node.tagName.toLowerCase();
         break;
       }
@@ -122,7 +122,7 @@ describe("accessibility", () => {
     }
   });
 
-  test("Tab follows the reading order: chart, controls, presets on a laptop; top to bottom on a phone", async () => {
+  test("Tab follows the reading order: chart, controls, theory, presets on a laptop; top to bottom on a phone", async () => {
     for (const viewport of [
       { width: 1280, height: 860 },
       { width: 390, height: 844 },
@@ -131,9 +131,10 @@ describe("accessibility", () => {
       try {
         await opened.page.evaluate(() => window.gradscope.lab()?.whenIdle());
         const { regions, tops } = await tabRegions(opened.page, 60);
-        expect(regions.slice(0, 3), JSON.stringify({ viewport, regions })).toEqual([
+        expect(regions.slice(0, 4), JSON.stringify({ viewport, regions })).toEqual([
           "Per-layer magnitudes",
           "Network settings",
+          "Theory",
           "Presets",
         ]);
         if (viewport.width < 600) {

@@ -330,6 +330,18 @@ describe("window.gradscope.run on the built page", () => {
     expect(noTrain).toMatch(/^ConfigError: train must be an object/);
   });
 
+  test("both backends count histograms with { histograms: true }, the CPU's in its worker, alike for 0.5·I", async () => {
+    const lecture = lectureConfig(0.5, 120);
+    const gpu = await runInPage(lecture, { backend: "webgpu", histograms: true });
+    const cpu = await runInPage(lecture, { backend: "cpu", subnormals: gpu.subnormals, histograms: true });
+    expect(gpu.histograms).toEqual(cpu.histograms);
+    // ∂ℓ/∂a_l = 0.5^(240 − l): 2^−126 at l = 114, the last normal float32.
+    expect(cpu.histograms?.grad[114]).toEqual({ minExponent: -126, counts: [2], zeros: 0, nonFinite: 0 });
+    expect(await rejectionInPage(lecture, { histograms: "yes" })).toBe(
+      'ConfigError: histograms must be a boolean (true or false), got "yes"',
+    );
+  });
+
   test("the page logged no errors", () => {
     expect(opened.errors).toEqual([]);
   });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { RunConfig } from "../../src/core/config";
 import { PRESET_GROUPS, PRESETS } from "../../src/core/presets";
 import type { RunResult } from "../../src/core/result";
+import { meanField } from "../../src/core/theory";
 import { formatExponent, verdict } from "../../src/core/verdict";
 import { superscriptPowers } from "../../src/ui/chart-model";
 import { type OpenPage, openBuiltPage } from "../support/page";
@@ -346,11 +347,11 @@ describe("the lab", () => {
     const json = JSON.parse((await save("export-json")).bytes.toString("utf8"));
     expect(json.firstNonFinite.forward).toBe(219);
     expect(json.loss).toBe("not finite (float32 overflow)");
-    // The legend of the PNG lists only what is drawn: no gradient is finite here.
+    // The legend of the PNG lists only what is drawn: no measured gradient is finite here (the predicted one is).
     const drawn = await page.evaluate(() =>
       window.gradscope.lab()?.shadowRoot?.querySelector("gs-chart")?.drawnSeries(),
     );
-    expect(drawn).toEqual(["act"]);
+    expect(drawn).toEqual(["act", "actPredicted", "gradPredicted"]);
     const png = await save("export-png");
     expect([...png.bytes.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
     expect(png.name).toBe(
@@ -545,6 +546,94 @@ describe("the lab", () => {
     expect(text).not.toMatch(/0\.00\b/);
     await page.screenshot({ path: `${OUTPUT}/bench-panel.png`, fullPage: true });
   }, 150_000);
+
+  test("theory: predicted curves dashed and toggled in the legend, χ₁ in the panel, the phase diagram moves the config; no model, the reason", async () => {
+    const { page } = opened;
+    await clickPreset(page, "xavier-tanh");
+    await setNumber(page, "depth", "50");
+    await select(page, "init.scheme", "gaussian");
+    await setNumber(page, "init.sigma", "1.5");
+    const state = await setNumber(page, "biasSigma", "0.3");
+    expect(state.config).toMatchObject({
+      activation: "tanh",
+      init: { scheme: "gaussian", sigma: 1.5 },
+      biasSigma: 0.3,
+    });
+    const theory = state.result?.theory;
+    expect(theory?.model).toBe("mean-field");
+    const chart = () =>
+      page.evaluate(() => {
+        const element = window.gradscope.lab()?.shadowRoot?.querySelector("gs-chart");
+        return { predicted: element?.data.actPredicted, drawn: element?.drawnSeries() };
+      });
+    expect((await chart()).predicted).toEqual(theory?.log10ActRms);
+    expect((await chart()).drawn).toEqual(["act", "grad", "weightGrad", "actPredicted", "gradPredicted"]);
+    const legendEntry = page.locator("gs-chart .u-legend th", { hasText: "predicted gradient RMS" });
+    await legendEntry.click();
+    expect((await chart()).drawn).toEqual(["act", "grad", "weightGrad", "actPredicted"]);
+    expect(await legendEntry.getAttribute("aria-pressed")).toBe("false");
+    await legendEntry.click();
+    expect((await chart()).drawn).toContain("gradPredicted");
+
+    // The panel's χ₁ and q* are meanField's at σ_w² = 2.25, σ_b² = 0.09; the verdict compares the slopes.
+    const field = meanField("tanh", 2.25, 0.09);
+    const facts = await page.locator("gs-theory dd").allTextContents();
+    expect(facts[1]).toMatch(new RegExp(`^${Number(field.chi1.toPrecision(3))}: the gradient's RMS grows ×`));
+    expect(facts[2]).toBe(String(Number(field.qStar.toPrecision(3))));
+    expect(facts[5]).toBe("chaotic (χ₁ > 1): gradients explode");
+    expect(state.text).toMatch(/Mean field predicts gradients ×[\d.]+ per layer backward, measured ×[\d.]+ \(/);
+
+    // The diagram's plot area spans σ_w 0..4 and σ_b 0..1: hover reads a point, a click runs it.
+    const plane = page.locator("gs-phase-diagram .plane");
+    await plane.scrollIntoViewIfNeeded();
+    const frame = await page.locator("gs-phase-diagram rect.frame").boundingBox();
+    if (!frame) throw new Error("the phase diagram's frame is missing");
+    const at = (sigmaW: number, sigmaB: number) => ({
+      x: frame.x + (sigmaW / 4) * frame.width,
+      y: frame.y + (1 - sigmaB) * frame.height,
+    });
+    const hover = at(2, 0.5);
+    await page.mouse.move(hover.x, hover.y);
+    const chiThere = Number(meanField("tanh", 4, 0.25).chi1.toPrecision(3));
+    await expect
+      .poll(() => page.locator("gs-phase-diagram #readout").textContent())
+      .toBe(`σ_w 2.00, σ_b 0.50: χ₁ ${chiThere}, chaotic; click to run it`);
+    await page.screenshot({ path: `${OUTPUT}/theory-panel-hover.png`, fullPage: true });
+    const runs = await page.evaluate(() => window.gradscope.lab()?.completedRuns ?? 0);
+    const target = at(2.5, 0.5);
+    await page.mouse.click(target.x, target.y);
+    const picked = await labState(page);
+    const { init, biasSigma } = picked.config;
+    expect(init.scheme).toBe("gaussian");
+    const sigma = (init as { sigma: number }).sigma;
+    expect(Math.abs(sigma - 2.5)).toBeLessThanOrEqual(0.02);
+    expect(Math.abs(biasSigma - 0.5)).toBeLessThanOrEqual(0.02);
+    expect(picked.result?.config).toEqual(picked.config);
+    expect(await page.evaluate(() => window.gradscope.lab()?.completedRuns ?? 0)).toBeGreaterThan(runs);
+    expect(picked.search).toContain(`sigma=${sigma}`);
+    expect(picked.search).toContain(`bias=${biasSigma}`);
+    expect(await page.locator('gs-controls input[id="init.sigma"]').inputValue()).toBe(String(sigma));
+    // The keyboard moves the point too, one step of 0.05 a key.
+    await plane.focus();
+    await page.keyboard.press("ArrowLeft");
+    const left = await labState(page);
+    expect((left.config.init as { sigma: number }).sigma).toBeCloseTo(sigma - 0.05, 10);
+    await page.keyboard.press("ArrowUp");
+    expect((await labState(page)).config.biasSigma).toBeCloseTo(biasSigma + 0.05, 10);
+    await page.screenshot({ path: `${OUTPUT}/theory-panel.png`, fullPage: true });
+
+    // Layer norm: no model, and the panel says why; no predicted curve nor its legend entry.
+    const normed = await select(page, "norm", "layer");
+    expect(normed.result?.theory).toBeNull();
+    expect(await page.locator("gs-theory #theory-absent").textContent()).toMatch(
+      /^No prediction for this config: no model here covers layer norm/,
+    );
+    expect((await chart()).drawn).toEqual(["act", "grad", "weightGrad"]);
+    expect(await legendEntry.isVisible()).toBe(false);
+    expect(normed.text).not.toContain("predicts");
+    await page.screenshot({ path: `${OUTPUT}/theory-panel-no-model.png`, fullPage: true });
+    await select(page, "norm", "none");
+  });
 
   test("no console errors during any of this", () => {
     expect(opened.errors).toEqual([]);

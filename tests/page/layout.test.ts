@@ -1,7 +1,7 @@
 /**
  * The lab's first screen at a laptop (1280 × 860), a projector (1024 × 768) and a phone (390 × 844),
- * light and dark: what a newcomer sees before scrolling, and whether the chart stays in view on a
- * phone while a control changes. Screenshots go to tests/output/.
+ * light and dark: what a newcomer sees before scrolling, whether the chart stays in view on a phone
+ * while a control changes, and the theory panel scrolled into view. Screenshots go to tests/output/.
  */
 import { mkdirSync } from "node:fs";
 import type { Page } from "playwright";
@@ -18,6 +18,24 @@ async function box(page: Page, selector: string): Promise<{ top: number; bottom:
     const rect = element.getBoundingClientRect();
     return { top: rect.top, bottom: rect.bottom };
   }, selector);
+}
+
+/**
+ * The theory panel scrolled into view (on a phone, under the sticky chart): it fits the window's width,
+ * its phase diagram is drawn at a readable size; a screenshot of the window.
+ */
+async function theoryInView(page: Page, size: { width: number; height: number }, name: string): Promise<void> {
+  const panel = page.locator("gs-lab section.theory");
+  await panel.evaluate((element) => element.scrollIntoView({ block: "end" }));
+  const box = await panel.boundingBox();
+  const diagram = await page.locator("gs-phase-diagram svg").boundingBox();
+  expect(box?.x ?? -1).toBeGreaterThanOrEqual(0);
+  expect((box?.x ?? 0) + (box?.width ?? 0)).toBeLessThanOrEqual(size.width);
+  expect(box?.y ?? 0).toBeLessThan(size.height);
+  expect(diagram?.width ?? 0).toBeGreaterThan(250);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(size.width);
+  expect(await page.locator("gs-theory dd").count()).toBeGreaterThan(0);
+  await page.screenshot({ path: `${OUTPUT}/layout-${size.width}x${size.height}-${name}-theory.png` });
 }
 
 async function openIdle(size: { width: number; height: number }, colorScheme: "light" | "dark"): Promise<OpenPage> {
@@ -38,6 +56,7 @@ describe("the first screen", () => {
         expect((await box(page, "gs-chart")).bottom).toBeLessThanOrEqual(860);
         expect((await box(page, "gs-verdict.reading")).bottom).toBeLessThanOrEqual(860);
         await page.screenshot({ path: `${OUTPUT}/layout-1280x860-${colorScheme}.png` });
+        await theoryInView(page, { width: 1280, height: 860 }, colorScheme);
       } finally {
         await opened.close();
       }
@@ -48,6 +67,7 @@ describe("the first screen", () => {
       try {
         expect((await box(opened.page, "gs-chart")).bottom).toBeLessThanOrEqual(768);
         await opened.page.screenshot({ path: `${OUTPUT}/layout-1024x768-${colorScheme}.png` });
+        await theoryInView(opened.page, { width: 1024, height: 768 }, colorScheme);
       } finally {
         await opened.close();
       }
@@ -81,6 +101,9 @@ describe("the first screen", () => {
           scale: 0.5,
         });
         await page.screenshot({ path: `${OUTPUT}/layout-390x844-${colorScheme}-preset.png` });
+        // The s·I preset has no point on the diagram: its note says so. Gaussian weights give one.
+        await theoryInView(page, { width: 390, height: 844 }, `${colorScheme}-preset`);
+        expect(await page.locator("gs-theory figcaption").textContent()).toContain("s·I weights are not Gaussian");
       } finally {
         await opened.close();
       }
