@@ -56,6 +56,15 @@ export default defineConfig(({ isSsrBuild }) => ({
       {
         extends: true,
         test: {
+          name: "bench-numerics",
+          include: ["bench/numerics.main.ts"],
+          environment: "node",
+          testTimeout: 1_800_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: "gpu",
           include: ["tests/gpu/**/*.test.ts"],
           testTimeout: 300_000,

@@ -375,3 +375,60 @@ export function formatTrainTable(rows: TrainRow[]): string {
   const row = (cells: string[]) => `| ${cells.join(" | ")} |`;
   return [row(header), row(header.map(() => "---")), ...lines.map(row)].join("\n");
 }
+
+/** One shape of the numerics bench: GPU ms of a pass in each numerics (median of the alternating rounds), and the path. */
+export interface NumericsRow {
+  depth: number;
+  width: number;
+  batch: number;
+  path: string;
+  clock: "timestamp-query" | "wall";
+  rounds: number;
+  /** Median ms by numerics (float32, float16, bfloat16). */
+  ms: Record<string, number>;
+  /** Least ms by numerics: on a shared machine, the run least slowed by others. */
+  least: Record<string, number>;
+  /** Every round's ms by numerics, in the order run. */
+  runs: Record<string, number[]>;
+}
+
+/** The issue's bound on a float16 or bfloat16 pass: at most this many times float32's at the same config. */
+export const NUMERICS_TARGET = 1.2;
+
+/**
+ * The numerics bench's Markdown table: median (and least) ms per numerics, and each 16-bit format's
+ * ratio to float32, of the medians and of the least runs.
+ */
+export function formatNumericsTable(rows: NumericsRow[]): string {
+  const header = [
+    "L",
+    "n",
+    "B",
+    "path",
+    "float32 ms",
+    "float16 ms",
+    "bfloat16 ms",
+    "float16 / float32 (least)",
+    "bfloat16 / float32 (least)",
+  ];
+  const ratio = (times: Record<string, number>, numerics: string) =>
+    (times[numerics] as number) / (times.float32 as number);
+  const ratios = (r: NumericsRow, numerics: string) => {
+    const [median, least] = [ratio(r.ms, numerics), ratio(r.least, numerics)];
+    const met = Math.min(median, least) <= NUMERICS_TARGET ? "≤" : ">";
+    return `${median.toFixed(2)} (${least.toFixed(2)}) ${met} ${NUMERICS_TARGET}`;
+  };
+  const ms = (r: NumericsRow, numerics: string) =>
+    `${(r.ms[numerics] as number).toPrecision(3)} (${(r.least[numerics] as number).toPrecision(3)})`;
+  const lines = rows.map((r) => [
+    String(r.depth),
+    String(r.width),
+    String(r.batch),
+    r.path,
+    ...["float32", "float16", "bfloat16"].map((numerics) => ms(r, numerics)),
+    ratios(r, "float16"),
+    ratios(r, "bfloat16"),
+  ]);
+  const row = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  return [row(header), row(header.map(() => "---")), ...lines.map(row)].join("\n");
+}

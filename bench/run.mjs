@@ -4,6 +4,7 @@
 // `npm run bench -- --train`: training steps per second against tfjs' training loop (bench/train.main.ts);
 // `npm run bench -- --theory`: result.theory's CPU time at depth 4096 (bench/theory.main.ts), also run after the sweep.
 // `npm run bench -- --histograms`: GPU time with and without the run option histograms (bench/histograms.main.ts).
+// `npm run bench -- --numerics`: float16 and bfloat16 passes against float32's (bench/numerics.main.ts).
 import { spawnSync } from "node:child_process";
 
 const args = process.argv.slice(2);
@@ -22,6 +23,9 @@ if (args.includes("--node")) {
 } else if (args.includes("--histograms")) {
   run("npx", ["vite", "build"]);
   run("npx", ["vitest", "run", "--project", "bench-histograms"]);
+} else if (args.includes("--numerics")) {
+  run("npx", ["vite", "build"]);
+  run("npx", ["vitest", "run", "--project", "bench-numerics"]);
 } else {
   run("npx", ["vite", "build"]);
   run("npx", ["vitest", "run", "--project", "bench"]);

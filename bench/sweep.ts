@@ -81,3 +81,23 @@ export const HISTOGRAM_SWEEP: TrainPoint[] = [
   { depth: 50, width: 256, batch: 64 },
   { depth: 20, width: 512, batch: 32 },
 ];
+
+/** The numerics each point is timed in, float32 first: the others' times are set against its. */
+export const BENCH_NUMERICS = ["float32", "float16", "bfloat16"] as const;
+
+/**
+ * The numerics bench's rows (`npm run bench -- --numerics`), shapes on each path: two layered (depth 100 × width 256 × batch 64, depth 50 × 64 × 16), one per
+ * example (100 × 16 × 64) and two fused (300 × 16 × 16, and the lecture's width 2 at depth 1000).
+ */
+export const NUMERICS_SWEEP: TrainPoint[] = [
+  { depth: 100, width: 256, batch: 64 },
+  { depth: 50, width: 64, batch: 16 },
+  { depth: 100, width: 16, batch: 64 },
+  { depth: 300, width: 16, batch: 16 },
+  { depth: 1000, width: 2, batch: 1 },
+];
+
+/** The bench's chain (tanh, Xavier-normal, Gaussian input and target) at a numerics point, in these numerics. */
+export function numericsBenchConfig(point: TrainPoint, numerics: (typeof BENCH_NUMERICS)[number]): RunConfig {
+  return validateConfig({ ...benchConfig({ axis: "depth", ...point }), numerics });
+}

@@ -12,7 +12,7 @@ import { median } from "../src/core/sweep";
 import type { RunPath } from "../src/gpu/plan";
 import { openBuiltPage } from "../tests/support/page";
 import { buildPageBundle } from "./page-bundle";
-import type { GradscopeBench } from "./page-entry";
+import { callBench, type Page, unwrap } from "./page-call";
 import {
   formatTrainTable,
   type PassTiming,
@@ -52,37 +52,6 @@ const PASS_REPEATS = 3;
 const PASS_TIME_MS = 6_000;
 /** BENCH_QUICK=1: only depth 10, to try the bench out. */
 const QUICK = process.env.BENCH_QUICK === "1";
-
-type Page = Awaited<ReturnType<typeof openBuiltPage>>["page"];
-type Outcome<T> = { ok: T } | { error: string };
-type Helper = keyof GradscopeBench;
-
-/** Calls one of the bench bundle's helpers in the page; a rejection comes back as "Name: message". */
-function callBench<K extends Helper>(
-  page: Page,
-  name: K,
-  ...args: Parameters<GradscopeBench[K]>
-): Promise<Outcome<Awaited<ReturnType<GradscopeBench[K]>>>> {
-  return page.evaluate(
-    async ([helper, helperArgs]) => {
-      try {
-        const helpers = (window as unknown as { gradscopeBench: Record<string, (...a: unknown[]) => unknown> })
-          .gradscopeBench;
-        return { ok: await (helpers[helper] as (...a: unknown[]) => Promise<unknown>)(...helperArgs) };
-      } catch (error) {
-        const e = error as Error;
-        return { error: `${e.name}: ${e.message}` };
-      }
-    },
-    [name, args as unknown[]] as const,
-  ) as Promise<Outcome<Awaited<ReturnType<GradscopeBench[K]>>>>;
-}
-
-/** The figure to hold up: whatever came back, or the error thrown. */
-function unwrap<T>(outcome: Outcome<T>): T {
-  if ("error" in outcome) throw new Error(outcome.error);
-  return outcome.ok;
-}
 
 /** A side's timed steps as the table shows them. */
 const timing = (

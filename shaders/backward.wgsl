@@ -54,6 +54,7 @@ fn finish_backward_block(sums: array<vec4<f32>, 4>, origin: vec2<u32>, sum: Grad
         if (RESIDUAL) {
           g = g * sum.product + grad_skip[index] * sum.skip;
         }
+        g = round_to_format(g);
         if (STORE_GRAD) {
           dz_out[index] = g;
         } else {

@@ -2,6 +2,8 @@
 // then for l = L..1 reduces B·∂loss/∂W_l to its statistics and computes ∂ℓ/∂a_{l-1} = W_lᵀ ∂ℓ/∂z_l,
 // ping-ponging between the two halves of `grads`, and when training updates W_l and b_l
 // (update_layer: shaders/chain_update.wgsl or chain_update_none.wgsl). Slots as in shaders/reduce.wgsl.
+// As the layered path's kernels, it stores ∂ℓ/∂z_l = ∂ℓ/∂a_l ⊙ g'(a_l), not ∂ℓ/∂a_l (whose statistics it
+// publishes), so the products read it n times without computing g' (and rounding it) each time.
 
 override N: u32 = 1u;
 // Invocations of the one workgroup: no more than the entries of a layer, since each barrier costs
@@ -37,8 +39,9 @@ fn main(@builtin(local_invocation_index) lidx: u32) {
   var m = Moments(0.0, 0.0);
   var bits = 0u;
   for (var index = lidx; index < count; index += CHAIN_WORKGROUP) {
-    let d = acts[params.depth * count + index] * seed.a_shift * seed.a_drop - targets[index] * seed.y_scale;
-    grads[index] = d;
+    let a = acts[params.depth * count + index];
+    let d = round_to_format(a * seed.a_shift * seed.a_drop - targets[index] * seed.y_scale);
+    grads[index] = plain_grad_z(d, a);
     m = moments_add(m, d);
     bits = max(bits, abs_bits(d));
     hist_count(params.depth, HIST_GRAD, d);
@@ -51,7 +54,6 @@ fn main(@builtin(local_invocation_index) lidx: u32) {
     let layer = params.depth - step;
     let g_in = (step % 2u) * count;
     let g_out = count - g_in;
-    let act_base = layer * count;
     let prev_base = (layer - 1u) * count;
     var shift = GradientShift(1.0, 0);
     if (TRACKED) {
@@ -66,9 +68,9 @@ fn main(@builtin(local_invocation_index) lidx: u32) {
       let column = entry % N;
       var acc = 0.0;
       for (var b = 0u; b < BATCH; b++) {
-        let dz = plain_grad_z(grads[g_in + b * N + row] * shift.shift, acts[act_base + b * N + row]);
-        acc += dz * acts[prev_base + b * N + column];
+        acc += (grads[g_in + b * N + row] * shift.shift) * acts[prev_base + b * N + column];
       }
+      acc = round_to_format(acc);
       stash_weight_grad(entry, acc);
       m = moments_add(m, acc);
       bits = max(bits, abs_bits(acc));
@@ -83,16 +85,16 @@ fn main(@builtin(local_invocation_index) lidx: u32) {
       let unit = index % N;
       var acc = 0.0;
       for (var i = 0u; i < N; i++) {
-        let dz = plain_grad_z(grads[g_in + row + i] * shift.shift, acts[act_base + row + i]);
-        acc += dz * layer_weight(layer, i, unit);
+        acc += (grads[g_in + row + i] * shift.shift) * layer_weight(layer, i, unit);
       }
-      grads[g_out + index] = acc;
+      acc = round_to_format(acc);
+      grads[g_out + index] = plain_grad_z(acc, acts[prev_base + index]);
       m = moments_add(m, acc);
       bits = max(bits, abs_bits(acc));
       hist_count(layer - 1u, HIST_GRAD, acc);
     }
     finish_slot(lidx, m, bits, grad_slot(layer - 1u), shift.exponent);
-    update_layer(lidx, layer, g_in, act_base);
+    update_layer(lidx, layer, g_in);
     storageBarrier();
     workgroupBarrier();
   }

@@ -26,9 +26,8 @@ fn state_base(layer: u32) -> u32 {
   return (layer - 1u) * optimizer_moments() * (N * N + N);
 }
 
-// Step t's update of layer `layer` (every invocation, in uniform control flow); ∂ℓ/∂z_l is
-// plain_grad_z of the gradient at `g_in` and the activations at `act_base`.
-fn update_layer(lidx: u32, layer: u32, g_in: u32, act_base: u32) {
+// Step t's update of layer `layer` (every invocation, in uniform control flow), with ∂ℓ/∂z_l at `g_in`.
+fn update_layer(lidx: u32, layer: u32, g_in: u32) {
   storageBarrier();
   workgroupBarrier();
   let corrections = step_corrections();
@@ -49,10 +48,10 @@ fn update_layer(lidx: u32, layer: u32, g_in: u32, act_base: u32) {
   for (var unit = lidx; unit < N; unit += CHAIN_WORKGROUP) {
     var sum = 0.0;
     for (var b = 0u; b < BATCH; b++) {
-      sum += plain_grad_z(grads[g_in + b * N + unit], acts[act_base + b * N + unit]);
+      sum += grads[g_in + b * N + unit];
     }
     let step = optimizer_step(sum / f32(BATCH), bias_base + unit, bias_base + N + unit, corrections);
     let at = (layer - 1u) * N + unit;
-    biases[at] = biases[at] - step;
+    biases[at] = round_to_format(biases[at] - step);
   }
 }

@@ -2,4 +2,4 @@
 
 fn stash_weight_grad(entry: u32, value: f32) {}
 
-fn update_layer(lidx: u32, layer: u32, g_in: u32, act_base: u32) {}
+fn update_layer(lidx: u32, layer: u32, g_in: u32) {}

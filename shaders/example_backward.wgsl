@@ -54,7 +54,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     var g = ExampleVector();
     let last = example_row(depth, example);
     for (var j = 0u; j < N4; j++) {
-      g[j] = acts[last + j] - targets[example * N4 + j];
+      g[j] = round_to_format4(acts[last + j] - targets[example * N4 + j]);
     }
     publish_vector(g, 2u * depth + 1u, example);
     d = store_dz(g, depth, example);
@@ -74,6 +74,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       for (var j = 0u; j < N4; j++) {
         g[j] += di.x * weights[row + j] + di.y * weights[row + N4 + j] + di.z * weights[row + 2u * N4 + j]
           + di.w * weights[row + 3u * N4 + j];
+      }
+    }
+    if (FORMAT != 0u) {
+      for (var j = 0u; j < N4; j++) {
+        g[j] = round_to_format4(g[j]);
       }
     }
     publish_vector(g, depth + layer, example);

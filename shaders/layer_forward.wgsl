@@ -108,11 +108,11 @@ fn main(
         z = normalized((z - statistics.x) - statistics.y, statistics.z);
         state[Z_OFFSET + index] = z;
       }
-      let h = activate(z * scale.branch_in);
+      let h = plain_output(z * scale.branch_in);
       var a = h;
       if (RESIDUAL) {
         state[H_OFFSET + index] = h;
-        a = act_prev[index] * scale.prev_drop + params.alpha * (h * scale.branch_drop);
+        a = round_to_format(act_prev[index] * scale.prev_drop + params.alpha * (h * scale.branch_drop));
       }
       state[index] = a;
       m = moments_add(m, a);

@@ -1,7 +1,8 @@
 // Training: the optimizer's step for one parameter (SPEC.md, "Training"; Parameter.update in
 // src/core/training.ts), shared by the layered path's update kernel (shaders/update.wgsl) and the
 // fused path's (shaders/chain_update.wgsl). The kernel declares `weights`, `state` (the parameters'
-// moments) and `steps` (the step count and corrections below).
+// moments) and `steps` (the step count and corrections below). Every weight and moment is stored
+// rounded to the run's format (shaders/format.wgsl).
 
 // 0 sgd, 1 momentum, 2 adam (OPTIMIZERS in src/core/config.ts).
 override OPTIMIZER: u32 = 0u;
@@ -40,13 +41,13 @@ fn step_corrections() -> StepCorrections {
 fn optimizer_step(g: f32, first: u32, second: u32, c: StepCorrections) -> f32 {
   switch OPTIMIZER {
     case 1u: {
-      let v = MOMENTUM * state[first] + g;
+      let v = round_to_format(MOMENTUM * state[first] + g);
       state[first] = v;
       return LEARNING_RATE * v;
     }
     case 2u: {
-      let m = BETA1 * state[first] + (1.0 - BETA1) * g;
-      let v = BETA2 * state[second] + (1.0 - BETA2) * g * g;
+      let m = round_to_format(BETA1 * state[first] + (1.0 - BETA1) * g);
+      let v = round_to_format(BETA2 * state[second] + (1.0 - BETA2) * g * g);
       state[first] = m;
       state[second] = v;
       let m_hat = m * c.first;
@@ -75,7 +76,7 @@ fn no_update_stats() -> UpdateStats {
 // the entry's statistics into `stats` when the pass is recorded.
 fn update_weight(at: u32, g: f32, first: u32, second: u32, c: StepCorrections, stats: ptr<function, UpdateStats>) {
   let w = weights[at];
-  let updated = w - optimizer_step(g, first, second, c);
+  let updated = round_to_format(w - optimizer_step(g, first, second, c));
   weights[at] = updated;
   if (STATISTICS) {
     let delta = updated - w;

@@ -41,7 +41,7 @@ fn main(
       if (example < BATCH && unit < N) {
         let index = example * 4u * N4 + unit;
         let a = act_last[index];
-        let d = a * scale.a_shift * scale.a_drop - targets[index] * scale.y_scale;
+        let d = round_to_format(a * scale.a_shift * scale.a_drop - targets[index] * scale.y_scale);
         if (STORE_GRAD) {
           grad_out[index] = d;
         } else {

@@ -47,7 +47,7 @@ fn main(
     }
     let at = (params.layer - 1u) * N + index;
     let step = optimizer_step(sum / f32(BATCH), bias_moment(0u) + index, bias_moment(1u) + index, corrections);
-    biases[at] = biases[at] - step;
+    biases[at] = round_to_format(biases[at] - step);
   }
   if (index >= block_count(N, N)) {
     return;

@@ -10,8 +10,8 @@ fn weight_block_add(acc: ptr<function, array<vec4<f32>, 4>>, d: vec4<f32>, a: ve
   (*acc)[3] += d.w * a;
 }
 
-// Publishes the block's entries inside the N × N matrix as its partial of `slot`, at `base` plus its
-// block index; a block past N (in an 8 × 8 tile) is skipped.
+// Publishes the block's entries inside the N × N matrix, as stored (rounded to the run's format), as its
+// partial of `slot`, at `base` plus its block index; a block past N (in an 8 × 8 tile) is skipped.
 fn publish_weight_block(acc: array<vec4<f32>, 4>, origin: vec2<u32>, slot: u32, base: u32) {
   if (origin.x >= N || origin.y >= N) {
     return;
@@ -21,8 +21,9 @@ fn publish_weight_block(acc: array<vec4<f32>, 4>, origin: vec2<u32>, slot: u32, 
   for (var r = 0u; r < 4u; r++) {
     for (var c = 0u; c < 4u; c++) {
       if (origin.x + r < N && origin.y + c < N) {
-        m = moments_add(m, acc[r][c]);
-        bits = max(bits, abs_bits(acc[r][c]));
+        let entry = round_to_format(acc[r][c]);
+        m = moments_add(m, entry);
+        bits = max(bits, abs_bits(entry));
       }
     }
   }

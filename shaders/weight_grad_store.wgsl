@@ -11,7 +11,7 @@ fn store_weight_block(acc: array<vec4<f32>, 4>, origin: vec2<u32>) {
   }
   for (var r = 0u; r < 4u; r++) {
     if (origin.x + r < N) {
-      weight_grad_out[(origin.x + r) * N4 + origin.y / 4u] = acc[r];
+      weight_grad_out[(origin.x + r) * N4 + origin.y / 4u] = round_to_format4(acc[r]);
     }
   }
 }

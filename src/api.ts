@@ -14,7 +14,7 @@ import { referenceTrainer } from "./workers/trainer-client";
 export interface RunOptions {
   /** "webgpu" (default) or "cpu", the float64 reference. */
   backend?: Backend;
-  /** CPU backend only, float32 numerics: "kept" (IEEE, default) or "flushed" like many GPUs. */
+  /** CPU backend only: the format's subnormals "kept" (IEEE, default) or "flushed" like many GPUs (not in tracked numerics). */
   subnormals?: Subnormals;
   /** GPU backend only: most bytes of GPU buffers the run may allocate (default 1 GiB). */
   memoryBudgetBytes?: number;

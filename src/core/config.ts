@@ -28,7 +28,8 @@ export type InitConfig =
 
 export const INPUTS = ["ones", "gaussian"] as const;
 export const TARGETS = ["zeros", "gaussian", "input", "teacher"] as const;
-export const NUMERICS = ["float32", "tracked"] as const;
+/** How a run stores its values (SPEC.md): a binary format (src/core/formats.ts), or tracked magnitudes. */
+export const NUMERICS = ["float32", "float16", "bfloat16", "tracked"] as const;
 /** Normalization of z_l before the activation: none, over each example's units, or over the batch per unit. */
 export const NORMS = ["none", "layer", "batch"] as const;
 export type NormKind = (typeof NORMS)[number];
@@ -324,7 +325,7 @@ export function validateConfig(input: unknown): RunConfig {
     throw new ConfigError(
       "numerics",
       config.numerics,
-      '"float32" when train is set (training applies its updates to float32 weights, which tracked magnitudes do not fit)',
+      '"float32", "float16" or "bfloat16" when train is set (training applies its updates to stored weights, which tracked magnitudes do not fit)',
     );
   }
   return { ...config, train: validateTrain(fields.train) };

@@ -1,12 +1,13 @@
 /**
- * Named configs: the lecture's chain of s·I layers, the textbook's broken initializations, and what
- * residual connections and normalization do to a deep chain, each next to the cure that fixes it.
+ * Named configs: the lecture's chain of s·I layers, the textbook's broken initializations, what
+ * residual connections and normalization do to a deep chain, and the lecture in float16, each next
+ * to the cure that fixes it.
  * Every caption is a claim about its preset's chart, checked against the float64 reference in
  * tests/core/presets.test.ts; the training presets (`train` set) each show a problem and its cure as a
  * network learns, their captions checked against the reference's training in
  * tests/core/training-presets.test.ts.
  */
-import { type PartialConfig, residualForDepth } from "./config";
+import { type PartialConfig, type RunConfig, residualForDepth } from "./config";
 
 /** The lecture case: n = 2, x = (1, 1), linear, no bias, W_l = s·I, so a_l = s^l·x exactly. */
 export function lectureConfig(scale: number, depth = 300): PartialConfig {
@@ -48,9 +49,12 @@ export interface PresetGroup {
  * however far it leaves float32 (the band and markers show where a float32 run breaks), and a
  * target N(0, 1), so the loss's gradient at layer L is of order 1 instead of the output itself.
  */
-function lecturePreset(scale: number, numerics: "tracked" | "float32"): PartialConfig {
-  return { ...lectureConfig(scale), target: "gaussian", numerics, seed: PRESET_SEED };
+function lecturePreset(scale: number, numerics: RunConfig["numerics"], depth = 300): PartialConfig {
+  return { ...lectureConfig(scale, depth), target: "gaussian", numerics, seed: PRESET_SEED };
 }
+
+/** The depth of the float16 lecture presets: past the layers where float16 breaks (28 and 25), short enough to see them. */
+const FLOAT16_LECTURE_DEPTH = 40;
 
 /**
  * A wide chain: 64 units, Gaussian inputs and targets, no biases; depth 300 and a batch of 64 unless
@@ -59,7 +63,7 @@ function lecturePreset(scale: number, numerics: "tracked" | "float32"): PartialC
 function wide(
   activation: PartialConfig["activation"],
   init: NonNullable<PartialConfig["init"]>,
-  numerics: "tracked" | "float32",
+  numerics: RunConfig["numerics"],
   layers: Pick<PartialConfig, "depth" | "batch" | "residual" | "norm"> = {},
 ): PartialConfig {
   return {
@@ -319,6 +323,38 @@ export const PRESET_GROUPS: readonly PresetGroup[] = [
         "carry the gradient past every norm: at layer 1 it is 10^0.1 of the one at layer 200, and the activations " +
         "grow under 10^0.1. Batch norm in the branch is held the same way.",
       config: randnTanh("float32", { residual: SHORT_ALPHA, norm: "layer" }),
+    },
+  },
+  {
+    title: "The lecture in float16: 5 exponent bits",
+    diseases: [
+      {
+        id: "float16-explode",
+        title: "1.5·I overflows float16 at layer 28",
+        caption:
+          "float16's largest value is 65504: 1.5·I overflows at layer 28, where float32 holds to layer 219, and the " +
+          "gradient, seeded with ∞, is ∞ at every layer. bfloat16 keeps float32's 8 exponent bits and overflows at " +
+          "layer 220: its 8-bit rounding of each 1.5·a_{l−1} falls behind 1.5ˡ by a layer.",
+        config: lecturePreset(1.5, "float16", FLOAT16_LECTURE_DEPTH),
+      },
+      {
+        id: "float16-vanish",
+        title: "0.5·I reaches zero in float16 at layer 25",
+        caption:
+          "Halving each layer, float16 reaches its smallest subnormal 2⁻²⁴ at layer 24 and zero at layer 25 (at 15 " +
+          "without its subnormals), where float32 holds to layer 150. Backwards the gradient halves from the " +
+          "target's size to zero, by about layer 15.",
+        config: lecturePreset(0.5, "float16", FLOAT16_LECTURE_DEPTH),
+      },
+    ],
+    cure: {
+      id: "xavier-tanh-float16",
+      title: "Xavier + tanh in float16",
+      caption:
+        "The tanh group's cure in float16: a sound init keeps activations and gradients within a few decades of 1, " +
+        "far inside float16's normal range (6·10^-5 to 65504), so float16 holds every value and reads as float32 " +
+        "does: the gradient at layer 1 within 3 decades of the one at layer 300, within 0.1 of float32's ratio.",
+      config: wide("tanh", { scheme: "xavier_normal", gain: 1 }, "float16"),
     },
   },
   {

@@ -2,8 +2,9 @@
  * The float64 reference: forward, backward, loss and every per-layer statistic of SPEC.md's
  * result, computed on the CPU.
  *
- * float32 numerics round every stored value to float32 (Math.fround), so the reference overflows
- * and underflows at the same layers as a GPU; tracked numerics keep float64 values times a power of
+ * float32, float16 and bfloat16 numerics round every stored value to nearest even in that format
+ * (src/core/formats.ts), from the float64 value, so the reference overflows and underflows at the
+ * same layers as a GPU; tracked numerics keep float64 values times a power of
  * two carried per tensor, renormalized every layer, so no depth overflows. The layer kinds (dense +
  * activation, norm, residual) live in src/core/layers/, each forward next to its backward; this
  * module draws the parameters and loops over the layers.
@@ -21,6 +22,8 @@ import {
 } from "./layers/dense";
 import { type NormState, normBackward, normForward } from "./layers/norm";
 import {
+  drawRounding,
+  formatUlp,
   ldexp,
   type Numerics,
   normalizingExponent,
@@ -44,14 +47,15 @@ import {
 } from "./result";
 
 export interface ReferenceOptions {
-  /** float32 numerics only: flush results below 2⁻¹²⁶ to zero, as many GPUs do. Default "kept". */
+  /** float32, float16, bfloat16: flush results below the format's smallest normal to zero, as many GPUs do in float32. Default "kept". */
   subnormals?: Subnormals;
   /** Replaces the drawn W_l (n × n, row-major), as for a finite-difference check. */
   weights?: (layer: number) => Float64Array;
   /**
-   * Moves every stored value by one float32 ulp (2⁻²³ relative) up or down after rounding, in a fixed
-   * pseudo-random pattern from this salt: how far float32-sized errors in every computed value move
-   * each statistic (the GPU tests' tolerance, where a value such as sigmoid's 1 − a is ill-conditioned).
+   * Moves every stored value by one ulp of its format (2⁻²³ relative in float32 and tracked numerics,
+   * 2⁻¹⁰ in float16, 2⁻⁷ in bfloat16) up or down after rounding, in a fixed pseudo-random pattern from
+   * this salt: how far rounding-sized errors in every computed value move each statistic (the GPU
+   * tests' tolerance, where a value such as sigmoid's 1 − a is ill-conditioned).
    */
   nudge?: number;
   /** Replaces the drawn b_l (n), as training does. */
@@ -89,8 +93,15 @@ export interface ReferenceOptions {
 /** Weights kept between the passes up to this many entries; past it they are drawn again. */
 const WEIGHT_CACHE_ENTRIES = 1 << 24;
 
-/** The draw of a (batch × width) data tensor: inputs or targets, as drawn (unrounded). */
-export function dataTensor(config: RunConfig, stream: typeof Stream.inputs | typeof Stream.targets): Float64Array {
+/**
+ * The draw of a (batch × width) data tensor: inputs or targets, as drawn (unrounded); a teacher's
+ * y = T·x takes x as stored, rounded by `round`.
+ */
+export function dataTensor(
+  config: RunConfig,
+  stream: typeof Stream.inputs | typeof Stream.targets,
+  round: (v: number) => number = Math.fround,
+): Float64Array {
   const { batch, width, seed } = config;
   const values = new Float64Array(batch * width);
   const kind = stream === Stream.inputs ? config.input : config.target;
@@ -100,7 +111,7 @@ export function dataTensor(config: RunConfig, stream: typeof Stream.inputs | typ
       for (let i = 0; i < width; i++) values[b * width + i] = normalEntry(seed, stream, 0, b, i);
   }
   if (kind === "input") return dataTensor(config, Stream.inputs);
-  if (kind === "teacher") return teacherTargets(config);
+  if (kind === "teacher") return teacherTargets(config, round);
   return values;
 }
 
@@ -109,10 +120,10 @@ export function teacherEntry(seed: number, n: number, row: number, column: numbe
   return normalEntry(seed, Stream.targets, 1, row, column) / Math.sqrt(n);
 }
 
-/** y = T·x per example, from float32 x and T, summed in float64 (the GPU sums in float32). */
-function teacherTargets(config: RunConfig): Float64Array {
+/** y = T·x per example, from x as stored and float32 T, summed in float64 (the GPU sums in float32). */
+function teacherTargets(config: RunConfig, round: (v: number) => number): Float64Array {
   const { batch, width: n, seed } = config;
-  const x = dataTensor(config, Stream.inputs).map(Math.fround);
+  const x = dataTensor(config, Stream.inputs).map(round);
   const teacher = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) teacher[i * n + j] = Math.fround(teacherEntry(seed, n, i, j));
   const y = new Float64Array(batch * n);
@@ -141,7 +152,7 @@ export function biasExponent(biasSigma: number): number {
   return biasSigma > 0 ? Math.ceil(Math.log2(biasSigma)) : Number.NEGATIVE_INFINITY;
 }
 
-/** A run's network: its parameters, drawn (or given) once and rounded to float32, and its layer kinds. */
+/** A run's network: its parameters, drawn (or given) once and rounded to the run's format, and its layer kinds. */
 interface Network {
   config: RunConfig;
   activation: Activation;
@@ -160,13 +171,13 @@ interface LayerState {
   output: Tensor;
 }
 
-function networkOf(config: RunConfig, options: ReferenceOptions): Network {
+function networkOf(config: RunConfig, options: ReferenceOptions, round: (v: number) => number): Network {
   const { depth, width: n } = config;
   const cache = depth * n * n <= WEIGHT_CACHE_ENTRIES ? new Map<number, Float64Array>() : null;
   const weights = (layer: number): Float64Array => {
     const cached = cache?.get(layer);
     if (cached) return cached;
-    const w = (options.weights?.(layer) ?? layerWeights(config.init, n, config.seed, layer)).map(Math.fround);
+    const w = (options.weights?.(layer) ?? layerWeights(config.init, n, config.seed, layer)).map(round);
     cache?.set(layer, w);
     return w;
   };
@@ -178,7 +189,7 @@ function networkOf(config: RunConfig, options: ReferenceOptions): Network {
     weights,
     dense: (layer) => ({
       weights: weights(layer),
-      biases: (options.biases?.(layer) ?? layerBiases(config, layer)).map(Math.fround),
+      biases: (options.biases?.(layer) ?? layerBiases(config, layer)).map(round),
       biasExponent: biasExp,
     }),
   };
@@ -212,8 +223,8 @@ function backwardLayer(net: Network, layer: number, state: LayerState, grad: Ten
 }
 
 /** The seed ∂ℓ/∂a_L = a_L − y, at the exponent of the larger of the two (tracked). */
-function lossGradient(config: RunConfig, output: Tensor, numerics: Numerics): Tensor {
-  const target = dataTensor(config, Stream.targets).map(Math.fround);
+function lossGradient(config: RunConfig, output: Tensor, numerics: Numerics, drawn: (v: number) => number): Tensor {
+  const target = dataTensor(config, Stream.targets, drawn).map(drawn);
   const targetExponent = config.target === "zeros" ? Number.NEGATIVE_INFINITY : 0;
   const exponent = numerics.tracked ? Math.max(topExponent(output), targetExponent) : 0;
   // Stored (a_L − y)·2^−exponent; with y = 0 and a vanishing chain 2^−exponent is far past 2¹⁰²³.
@@ -320,13 +331,16 @@ function backwardPass(
   return weightGrad;
 }
 
-/** A rounding followed by a move of one float32 ulp up or down, the sign a hash of the call's count and the salt. */
-export function nudged(round: (v: number) => number, salt: number): (v: number) => number {
+/**
+ * A rounding followed by a move of one ulp (relative: `ulp`, float32's by default) up or down, the
+ * sign a hash of the call's count and the salt.
+ */
+export function nudged(round: (v: number) => number, salt: number, ulp = 2 ** -23): (v: number) => number {
   let count = 0;
   return (v) => {
     count++;
     const sign = (Math.imul(count ^ salt, 2654435761) >>> 15) & 1 ? 1 : -1;
-    return round(round(v) * (1 + sign * 2 ** -23));
+    return round(round(v) * (1 + sign * ulp));
   };
 }
 
@@ -337,12 +351,13 @@ export function runReference(config: RunConfig, options: ReferenceOptions = {}):
   const tracked = config.numerics === "tracked";
   const rounding = storeRounding(config, subnormals);
   const numerics: Numerics = {
-    round: options.nudge === undefined ? rounding : nudged(rounding, options.nudge),
+    round: options.nudge === undefined ? rounding : nudged(rounding, options.nudge, formatUlp(config)),
     tracked,
     scaledForward: tracked && ACTIVATIONS[config.activation].positivelyHomogeneous,
   };
-  const net = networkOf(config, options);
-  const input = { values: (options.input ?? dataTensor(config, Stream.inputs)).map(Math.fround), exponent: 0 };
+  const drawn = drawRounding(config, subnormals);
+  const net = networkOf(config, options, drawn);
+  const input = { values: (options.input ?? dataTensor(config, Stream.inputs, drawn)).map(drawn), exponent: 0 };
   const none = () => [0];
   const gathered: Gathered = {
     act: [],
@@ -351,7 +366,7 @@ export function runReference(config: RunConfig, options: ReferenceOptions = {}):
   };
   gather(gathered, "act", 0, input, options);
   const layers = forwardPass(net, input, numerics, options, gathered);
-  const seed = lossGradient(config, (layers.at(-1) as LayerState).output, numerics);
+  const seed = lossGradient(config, (layers.at(-1) as LayerState).output, numerics, drawn);
   const weightGrad = backwardPass(net, layers, seed, numerics, options, gathered);
   const { act, grad, histograms } = gathered;
   const summaries: RunSummaries = { act, grad, weightGrad, ...(histograms ? { histograms } : {}) };

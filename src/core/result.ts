@@ -7,7 +7,7 @@ import { type Theory, theoryFor } from "./theory-models";
 
 export type Backend = "webgpu" | "cpu";
 
-/** How float32 values below 2⁻¹²⁶ behave: kept as subnormals, or flushed to zero (many GPUs). */
+/** How the subnormals of the run's format (float32's: below 2⁻¹²⁶) behave: kept, or flushed to zero (many GPUs in float32). */
 export type Subnormals = "kept" | "flushed";
 
 export interface LayerPair {
@@ -64,7 +64,7 @@ export interface RunResult {
   firstAllZero: LayerPair;
   /** Per layer, why a log10 entry is null: a zero layer told from an overflowed one (SPEC extension). */
   nullCauses: NullCauses;
-  /** How this backend's float32 arithmetic treats subnormals (decides where 0.5^l reaches zero). */
+  /** How this backend treats the subnormals of the run's format (decides where 0.5^l reaches zero). */
   subnormals: Subnormals;
   timingMs: TimingMs;
   /** GPU backend: compute dispatches the run encoded. */

@@ -9,7 +9,7 @@
  */
 import type { RunConfig, TrainConfig } from "./config";
 import { layerWeights } from "./init";
-import { ldexp, storeRounding, type Tensor } from "./layers/numerics";
+import { drawRounding, formatUlp, ldexp, storeRounding, type Tensor } from "./layers/numerics";
 import { layerBiases, nudged, type ReferenceOptions, runReference } from "./reference";
 import {
   log10Norm,
@@ -151,14 +151,15 @@ export class ReferenceTrainer {
     this.train = config.train;
     const { depth, width: n, seed } = config;
     const layers = Array.from({ length: depth }, (_, i) => i + 1);
-    const drawn = (l: number) => options.weights?.(l) ?? layerWeights(config.init, n, seed, l);
-    this.weights = layers.map((l) => new Parameter(drawn(l).map(Math.fround)));
-    this.biases =
-      config.biasSigma > 0 ? layers.map((l) => new Parameter(layerBiases(config, l).map(Math.fround))) : null;
-    this.rule = updateRule(this.train);
     const subnormals: Subnormals = options.subnormals ?? "kept";
+    const round = drawRounding(config, subnormals);
+    const drawn = (l: number) => options.weights?.(l) ?? layerWeights(config.init, n, seed, l);
+    this.weights = layers.map((l) => new Parameter(drawn(l).map(round)));
+    this.biases = config.biasSigma > 0 ? layers.map((l) => new Parameter(layerBiases(config, l).map(round))) : null;
+    this.rule = updateRule(this.train);
     const rounding = storeRounding(config, subnormals);
-    this.round = options.nudge === undefined ? rounding : nudged(rounding, options.nudge ^ 0x5bd1e995);
+    this.round =
+      options.nudge === undefined ? rounding : nudged(rounding, options.nudge ^ 0x5bd1e995, formatUlp(config));
   }
 
   /** Passes run so far: the next pass is the network after this many steps. */

@@ -1,9 +1,11 @@
 /**
  * A one-line reading of a result for the page: does the gradient vanish or explode through the
- * chain, how fast per layer, and at which layer a plain float32 pass breaks; and a second sentence on
- * how far that growth is from the one result.theory predicts.
+ * chain, how fast per layer, and at which layer a plain pass in its format (float32, float16,
+ * bfloat16; float32 for tracked runs) breaks; and a second sentence on how far that growth is from
+ * the one result.theory predicts.
  */
 import type { RunConfig } from "./config";
+import { formatName } from "./formats";
 import type { RunResult } from "./result";
 import type { Theory } from "./theory-models";
 
@@ -14,7 +16,10 @@ export const LOG10_FLOAT32_MIN_NORMAL = -126 * Math.log10(2);
 /** A change of at least this many decades through the chain counts as vanishing or exploding. */
 export const DECADES_THRESHOLD = 3;
 
-/** Where a float32 pass breaks: the first layer whose values overflow or underflow, and in which pass. */
+/**
+ * Where a pass in the run's format breaks (float32's for tracked runs): the first layer whose values
+ * overflow or underflow, and in which pass.
+ */
 export interface Float32Limit {
   layer: number;
   kind: "overflow" | "underflow";
@@ -100,9 +105,10 @@ export function cutBranches(config: RunConfig): string | null {
 }
 
 /**
- * Where a float32 pass breaks. A chain whose every ẑ_l is exactly 0 (cutBranches) breaks nowhere:
- * its zeros are the norm's, not float32's, and nothing in it can overflow. float32 numerics: the first forward layer that is non-finite
- * (overflow) or all zero (underflow), else the first backward one (counting down from L). tracked
+ * Where a pass in the run's format breaks (a float32 pass for tracked runs). A chain whose every ẑ_l
+ * is exactly 0 (cutBranches) breaks nowhere: its zeros are the norm's, not the format's, and nothing
+ * in it can overflow. float32, float16 and bfloat16 numerics: the first forward layer that is
+ * non-finite (overflow) or all zero (underflow), else the first backward one (counting down from L). tracked
  * numerics, from the true magnitudes: the first forward layer whose log10ActRms is above
  * LOG10_FLOAT32_MAX (overflow) or below LOG10_FLOAT32_MIN_NORMAL (underflow), else the first
  * backward layer (counting down from L) whose log10GradRms is.
@@ -289,10 +295,11 @@ function slopeClause(actSlope: number | null, gradSlope: number | null): string 
 function limitClause(limit: Float32Limit | null, numerics: RunResult["config"]["numerics"]): string {
   const [stays, overflows, sees] =
     numerics === "tracked" ? ["would stay", "would overflow", "would see"] : ["stays", "overflows", "sees"];
-  if (limit === null) return `a float32 pass ${stays} in range at every layer`;
+  const pass = `a ${formatName(numerics)} pass`;
+  if (limit === null) return `${pass} ${stays} in range at every layer`;
   const values = limit.pass === "forward" ? "activations" : "gradients";
-  if (limit.kind === "overflow") return `a float32 pass ${overflows} at layer ${limit.layer} (${values})`;
-  return `a float32 pass ${sees} zero ${values} from layer ${limit.layer}`;
+  if (limit.kind === "overflow") return `${pass} ${overflows} at layer ${limit.layer} (${values})`;
+  return `${pass} ${sees} zero ${values} from layer ${limit.layer}`;
 }
 
 /**

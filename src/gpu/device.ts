@@ -5,6 +5,7 @@
  * (withGpu). Every buffer goes through a BufferSet, so a run can free all it made and the tests can
  * check that nothing is left behind.
  */
+import type { RunConfig } from "../core/config";
 import type { Subnormals } from "../core/result";
 import type { AdapterLimits } from "./plan";
 
@@ -132,6 +133,15 @@ async function createContext(): Promise<GpuContext> {
 function describeAdapter(info: GPUAdapterInfo): string {
   const parts = [info.vendor, info.architecture, info.device, info.description].filter((part) => part);
   return parts.length > 0 ? parts.join(" ") : "unknown adapter";
+}
+
+/**
+ * How a run in these numerics treats its format's subnormals on a device that treats float32's so:
+ * float16's (2⁻²⁴..2⁻¹⁴) are normal float32 numbers (shaders/format.wgsl), kept on every device;
+ * bfloat16's, like float32's, are float32 subnormals.
+ */
+export function runSubnormals(numerics: RunConfig["numerics"], device: Subnormals): Subnormals {
+  return numerics === "float16" ? "kept" : device;
 }
 
 /** Whether 2⁻¹²⁶ · ½ computed on this device is 2⁻¹²⁷ (kept) or 0 (flushed). */

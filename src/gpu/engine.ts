@@ -7,7 +7,7 @@
 import type { RunConfig } from "../core/config";
 import { assembleResult, type GpuMemory, type RunResult, type RunSummaries, type TensorSummary } from "../core/result";
 import { Autotuner, BLOCK_CHOICES, DEFAULT_TILING, type ProductTiling, WORKGROUP_CHOICES } from "./autotune";
-import { BufferSet, type GpuContext, withGpu } from "./device";
+import { BufferSet, type GpuContext, runSubnormals, withGpu } from "./device";
 import { LayeredSteps } from "./layered-steps";
 import { fusedSteps, perExampleSteps } from "./narrow-steps";
 import { DEFAULT_MEMORY_BUDGET, planRun, RUN_PATHS, type RunPath, WEIGHT_SOURCES, type WeightSource } from "./plan";
@@ -149,7 +149,7 @@ async function runOnDevice(gpu: GpuContext, config: RunConfig, options: GpuRunOp
       weights: plan.storedWeights ? "stored" : "regenerated",
       reducedEachDispatch: plan.reduceEachDispatch,
     };
-    const result = assembleResult(config, "webgpu", summaries, gpu.subnormals, timing);
+    const result = assembleResult(config, "webgpu", summaries, runSubnormals(config.numerics, gpu.subnormals), timing);
     return { ...result, dispatches: run.dispatches, memory: fit };
   } finally {
     // An aborted or failed run leaves no error scope behind for the next one.

@@ -1,6 +1,7 @@
 /**
  * Kernel descriptors and the pipeline cache. Each kernel is one .wgsl file plus the shared files it
- * needs, its bindings in group 0 and whether it writes statistics (group 1). Pipelines are cached
+ * needs (every kernel has shaders/common.wgsl and shaders/format.wgsl, the rounding of stored values),
+ * its bindings in group 0 and whether it writes statistics (group 1). Pipelines are cached
  * per device by kernel and override constants, so a lost device takes its cache with it.
  */
 import activationsWgsl from "../../shaders/activations.wgsl?raw";
@@ -21,6 +22,7 @@ import exampleBackwardWgsl from "../../shaders/example_backward.wgsl?raw";
 import exampleCommonWgsl from "../../shaders/example_common.wgsl?raw";
 import exampleForwardWgsl from "../../shaders/example_forward.wgsl?raw";
 import exampleWeightGradWgsl from "../../shaders/example_weight_grad.wgsl?raw";
+import formatWgsl from "../../shaders/format.wgsl?raw";
 import forwardWgsl from "../../shaders/forward.wgsl?raw";
 import histogramWgsl from "../../shaders/histogram.wgsl?raw";
 import histogramNoneWgsl from "../../shaders/histogram_none.wgsl?raw";
@@ -169,7 +171,13 @@ function kernel(
   params: readonly ParamName[],
   histogram = false,
 ): Kernel {
-  const code = [paramsStruct(params), commonWgsl, ...(stats ? [statsWgsl, scalingWgsl] : []), ...parts].join("\n");
+  const code = [
+    paramsStruct(params),
+    commonWgsl,
+    formatWgsl,
+    ...(stats ? [statsWgsl, scalingWgsl] : []),
+    ...parts,
+  ].join("\n");
   return { name, code, params, bindings, stats, histogram, products };
 }
 

@@ -130,7 +130,7 @@ export interface LayeredArray {
  * How a run is dispatched: "layered", two dispatches per layer over layered buffers; "fused", the
  * whole forward pass and the whole backward pass each in one single-workgroup dispatch, for narrow
  * nets where per-dispatch cost would dominate (weights stored or regenerated where they are used:
- * fusedWeightSources); "per-example", for narrow nets with larger batches in plain float32 numerics, one
+ * fusedWeightSources); "per-example", for narrow nets with larger batches in plain numerics (not tracked), one
  * invocation per example running through many layers per dispatch (shaders/example_*.wgsl), then
  * the weight gradients of many layers per dispatch.
  */
@@ -179,8 +179,8 @@ const TRAINING_REFUSAL =
 export function perExampleRefusal(config: RunConfig, needs: PathNeeds = {}): string | null {
   if (config.train) return TRAINING_REFUSAL;
   if (needs.histograms) return HISTOGRAMS_REFUSAL;
-  if (config.numerics !== "float32") {
-    return "the per-example path runs float32 numerics only: tracked numerics scale each layer by the whole batch";
+  if (config.numerics === "tracked") {
+    return "the per-example path runs no tracked numerics: they scale each layer by the whole batch, which no one invocation sees";
   }
   if (config.width > EXAMPLE_MAX_WIDTH) {
     return `the per-example path runs widths up to ${EXAMPLE_MAX_WIDTH}, got ${config.width}`;

@@ -15,6 +15,17 @@ import { type DispatchParams, ParamsWriter, paramsBytes } from "./params";
 import { type BufferPlan, blockGrid, drawGroups, type LayeredArray, paddedWidth, WORKGROUP } from "./plan";
 import { CHUNK_MS, CHUNKED_FLOPS, FIRST_CHUNK_FLOPS } from "./tuning";
 
+/**
+ * FORMAT of shaders/format.wgsl for each numerics: the format every stored value is rounded to, 0
+ * where float32 arithmetic stores them already (float32, and tracked numerics' float32 values).
+ */
+export const FORMAT_IDS: Readonly<Record<RunConfig["numerics"], number>> = {
+  float32: 0,
+  tracked: 0,
+  float16: 1,
+  bfloat16: 2,
+};
+
 /** Exponent standing for "no term" in a max of powers of two (targets of zeros). */
 const NO_TERM_EXPONENT = -(1 << 30);
 
@@ -309,8 +320,10 @@ export class RunEncoder {
     return this.statsGroup;
   }
 
+  /** A kernel's pipeline with these constants and the run's FORMAT (shaders/format.wgsl), left out in float32. */
   compile(kernel: Kernel, constants: Record<string, number | boolean>): CompiledKernel {
-    return compileKernel(this.device, kernel, constants);
+    const format = FORMAT_IDS[this.config.numerics];
+    return compileKernel(this.device, kernel, format === 0 ? constants : { ...constants, FORMAT: format });
   }
 
   /**
@@ -401,13 +414,13 @@ export class RunEncoder {
 
   /** Each layer's orthogonal weights, computed off the main thread, into its place in the weight buffers. */
   private async uploadOrthogonalWeights(signal?: AbortSignal): Promise<void> {
-    const { init, width: n, depth, seed } = this.config;
+    const { init, width: n, depth, seed, numerics } = this.config;
     if (init.scheme !== "orthogonal") return;
     const upload = (layer: number, rows: Float32Array<ArrayBuffer>) => {
       const { buffer, offset } = this.weightLayer(layer);
       this.device.queue.writeBuffer(buffer, offset, rows);
     };
-    await forEachOrthogonalLayer({ init, n, seed, depth, stride: this.rowStride }, upload, signal);
+    await forEachOrthogonalLayer({ init, n, seed, depth, stride: this.rowStride, numerics }, upload, signal);
   }
 
   /** The init as the draw kernels take it: INIT_KIND and its scalar, or null for orthogonal (uploaded). */

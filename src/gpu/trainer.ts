@@ -14,7 +14,7 @@ import {
   type TrainingRecord,
   type TrainingUpdate,
 } from "../core/training";
-import { acquireGpu, BufferSet, type GpuContext, GpuDeviceLostError, wasLost } from "./device";
+import { acquireGpu, BufferSet, type GpuContext, GpuDeviceLostError, runSubnormals, wasLost } from "./device";
 import { autotune, chooseTiling, type GpuRunOptions, readSummaries, slotSummaries } from "./engine";
 import { LayeredSteps } from "./layered-steps";
 import { fusedTrainingSteps } from "./narrow-steps";
@@ -288,7 +288,7 @@ export class GpuTrainer implements Trainer {
   /** The single-pass result of a recorded pass's slots. */
   private resultOf(bytes: ArrayBuffer, offset: number): RunResult {
     const summaries = readSummaries(this.plan.slotLayout, bytes, offset);
-    const subnormals: Subnormals = this.gpu.subnormals;
+    const subnormals: Subnormals = runSubnormals(this.config.numerics, this.gpu.subnormals);
     return assembleResult(this.config, "webgpu", summaries, subnormals, { wall: 0 });
   }
 

@@ -2,6 +2,7 @@
  * What <gs-chart> draws, as plain data: the columns of a result and of its theory's predicted curves,
  * its markers, the labels of the magnitudes and a summary for screen readers. No DOM, no uPlot.
  */
+import { formatName } from "../core/formats";
 import type { LayerPair, RunResult, TrainingRecord } from "../core/result";
 import type { Theory } from "../core/theory-models";
 import { modelWords } from "../core/theory-reading";
@@ -46,7 +47,7 @@ export interface ChartData {
   gradPredicted: (number | null)[];
 }
 
-/** A labelled vertical line at a layer: float32 trouble in the run, or where it leaves float32's range. */
+/** A labelled vertical line at a layer: trouble in the run's format, or where it leaves float32's range. */
 export interface ChartMarker {
   layer: number;
   label: string;
@@ -90,13 +91,14 @@ export function magnitudeLabel(log10: number | null | undefined): string {
 }
 
 /**
- * The markers of a run: first non-finite and all-zero layers, and where tracked activations (from
- * layer 0) and gradients (from layer L down) leave float32's range.
+ * The markers of a run: first non-finite layers (named for the run's format: "float16 overflow") and
+ * all-zero layers, and where tracked activations (from layer 0) and gradients (from layer L down)
+ * leave float32's range.
  */
 export function chartMarkers(result: RunResult | null): ChartMarker[] {
   if (!result) return [];
   const markers: ChartMarker[] = [
-    ...pairMarkers(result.firstNonFinite, "nonFinite", "float32 overflow"),
+    ...pairMarkers(result.firstNonFinite, "nonFinite", `${formatName(result.config.numerics)} overflow`),
     ...pairMarkers(result.firstAllZero, "allZero", "all zero"),
   ];
   if (result.config.numerics === "tracked") {

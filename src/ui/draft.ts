@@ -36,7 +36,7 @@ export function toDraft(config: RunConfig): DraftConfig {
 
 /**
  * The draft as the config to run is checked from: without its training in tracked numerics, which
- * cannot train (the training waits in the draft until numerics is float32 again).
+ * cannot train (the training waits in the draft until numerics is a format again: float32, float16, bfloat16).
  */
 export function trainableDraft(draft: DraftConfig): DraftConfig {
   if (draft.numerics !== "tracked" || draft.train === undefined) return draft;

@@ -1,5 +1,6 @@
 /** The result as files: CSV (one row per layer) and JSON, their names, and a download of any blob. */
 import { type InitConfig, type RunConfig, residualForDepth } from "../core/config";
+import { formatName } from "../core/formats";
 import type { NullCause, RunResult } from "../core/result";
 
 /** The init as a person writes it: "identity s = 1.5", "normal σ = 1", "he_normal k = 1". */
@@ -37,7 +38,8 @@ export function configSummary(config: RunConfig): string {
 /** The loss as text: its value (to `digits` significant digits, else in full), or why it has none. */
 export function lossText(result: RunResult, digits?: number): string {
   if (result.loss !== null) return digits ? result.loss.toPrecision(digits) : String(result.loss);
-  return result.config.numerics === "tracked" ? "beyond float64's range" : "not finite (float32 overflow)";
+  const { numerics } = result.config;
+  return numerics === "tracked" ? "beyond float64's range" : `not finite (${formatName(numerics)} overflow)`;
 }
 
 const cell = (value: number | null | undefined, cause: NullCause | undefined) => {

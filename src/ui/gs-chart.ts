@@ -1,7 +1,8 @@
 /**
  * <gs-chart>: one run's per-layer magnitudes (activation RMS, gradient RMS, weight-gradient RMS)
- * against the layer, with float32 overflow / all-zero markers and, for tracked runs, float32's range;
- * where the run has a theory, its predicted activation and gradient RMS dashed in the same colours.
+ * against the layer, with overflow (in the run's format) and all-zero markers and, for tracked runs,
+ * float32's range; where the run has a theory, its predicted activation and gradient RMS dashed in the
+ * same colours.
  *
  * The y values are the log10 magnitudes themselves on a linear scale whose ticks read as powers of
  * ten: tracked runs reach 10^±1400 and beyond, which a uPlot "log" scale (float64) cannot hold.

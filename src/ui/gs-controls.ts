@@ -202,7 +202,9 @@ const HINTS: Partial<Record<ControlField, string>> = {
   "init.gain": "k multiplies the scheme's standard deviation; k = 1 is the scheme as published.",
   "init.scale": "Every layer multiplies by s: |s| > 1 explodes, |s| < 1 vanishes.",
   numerics:
-    "float32: what training sees, overflow to ∞ and underflow to 0 included. tracked: the true magnitudes " +
+    "float32: what training sees, overflow to ∞ and underflow to 0 included. float16, bfloat16: every stored " +
+    "value rounded to that format, sums in float32 (float16 overflows past 65504; bfloat16 keeps float32's range " +
+    "with 8 significant bits). tracked: the true magnitudes " +
     "(float32 values times a power of two kept apart), so nothing overflows; the chart's band shows float32's range.",
   target: "The loss is ½‖a_L − y‖² averaged over the batch; its gradient at layer L is a_L − y.",
   residual:
@@ -407,7 +409,7 @@ export class GsControls extends LitElement {
       <legend>Training</legend>
       ${
         tracked
-          ? html`<p class="hint" id="training-note">Training updates float32 weights: set Numerics to float32 to train.</p>`
+          ? html`<p class="hint" id="training-note">Training updates stored weights: set Numerics to float32, float16 or bfloat16 to train.</p>`
           : nothing
       }
       ${this.numberField("train.steps")} ${this.selectField("train.optimizer")} ${this.numberField("train.learningRate")}

@@ -99,6 +99,8 @@ describe("validateConfig: valid edge values", () => {
     ["target", "zeros"],
     ["target", "gaussian"],
     ["numerics", "float32"],
+    ["numerics", "float16"],
+    ["numerics", "bfloat16"],
     ["numerics", "tracked"],
   ])("%s = %s", (field, value) => {
     expect(validateConfig({ [field]: value })).toEqual({ ...SPEC_DEFAULTS, [field]: value });
@@ -163,7 +165,7 @@ const INVALID: readonly [string, unknown, string, string, string][] = [
   ["activation wrong case", { activation: "ReLU" }, "activation", '"ReLU"', '"relu"'],
   ["bad input", { input: "zeros" }, "input", '"zeros"', '"ones", "gaussian"'],
   ["bad target", { target: "ones" }, "target", '"ones"', '"zeros", "gaussian"'],
-  ["bad numerics", { numerics: "float64" }, "numerics", '"float64"', '"float32", "tracked"'],
+  ["bad numerics", { numerics: "float64" }, "numerics", '"float64"', '"float32", "float16", "bfloat16", "tracked"'],
   ["biasSigma negative", { biasSigma: -0.1 }, "biasSigma", "-0.1", "0 or a number in [1e-20, 1000000]"],
   ["biasSigma too big", { biasSigma: 1e7 }, "biasSigma", "10000000", "0 or a number in [1e-20, 1000000]"],
   ["biasSigma tiny positive", { biasSigma: 1e-21 }, "biasSigma", "1e-21", "0 or a number in [1e-20, 1000000]"],
@@ -413,8 +415,10 @@ describe("validateConfig: train", () => {
     );
     expect(refusal(10)).toMatch(/^train must be absent or an object/);
     expect(refusal({ steps: 10, learningRate: 0.1 }, "tracked")).toMatch(
-      /^numerics must be "float32" when train is set/,
+      /^numerics must be "float32", "float16" or "bfloat16" when train is set/,
     );
+    expect(refusal({ steps: 10, learningRate: 0.1 }, "float16")).toBe("accepted");
+    expect(refusal({ steps: 10, learningRate: 0.1 }, "bfloat16")).toBe("accepted");
   });
 
   it("takes the targets input and teacher", () => {

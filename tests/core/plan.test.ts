@@ -106,7 +106,7 @@ describe("buffer plans across SPEC.md's range", () => {
 describe("the per-example path", () => {
   const plain = (width: number, batch: number, depth = 100) => validateConfig({ depth, width, batch });
 
-  test("is chosen for narrow float32 nets past one fused workgroup, up to n²·B = 2^15", () => {
+  test("is chosen for narrow float32, float16 and bfloat16 nets past one fused workgroup, up to n²·B = 2^15", () => {
     const path = (width: number, batch: number) => planRun(plain(width, batch), DEFAULT_LIMITS).path;
     expect(path(16, 64)).toBe("per-example");
     expect(path(16, 128)).toBe("per-example");
@@ -116,12 +116,17 @@ describe("the per-example path", () => {
     expect(path(16, 16)).toBe("fused");
     const tracked = validateConfig({ depth: 100, width: 16, batch: 64, numerics: "tracked" });
     expect(planRun(tracked, DEFAULT_LIMITS).path).toBe("layered");
+    for (const numerics of ["float16", "bfloat16"] as const) {
+      const format = validateConfig({ depth: 100, width: 16, batch: 64, numerics });
+      expect(planRun(format, DEFAULT_LIMITS).path).toBe("per-example");
+      expect(planRun({ ...format, batch: 4 }, DEFAULT_LIMITS).path).toBe("fused");
+    }
   });
 
   test("forced where it cannot run, it is refused saying why", () => {
     const tracked = validateConfig({ depth: 100, width: 16, batch: 64, numerics: "tracked" });
     expect(() => planRun(tracked, DEFAULT_LIMITS, { path: "per-example" })).toThrow(
-      "the per-example path runs float32 numerics only: tracked numerics scale each layer by the whole batch",
+      "the per-example path runs no tracked numerics: they scale each layer by the whole batch, which no one invocation sees",
     );
     expect(() => planRun(plain(65, 4), DEFAULT_LIMITS, { path: "per-example" })).toThrow(
       "the per-example path runs widths up to 64, got 65",

@@ -333,7 +333,9 @@ describe("searchToConfig: hostile input", () => {
     const tracked = onlyNotice("?numerics=tracked&steps=20");
     expect(tracked.config.train).toBeUndefined();
     expect(tracked.config.numerics).toBe("tracked");
-    expect(tracked.notice).toMatch(/^ignored steps="20": numerics must be "float32" when train is set/);
+    expect(tracked.notice).toMatch(
+      /^ignored steps="20": numerics must be "float32", "float16" or "bfloat16" when train is set/,
+    );
   });
 
   it("refuses a seed of 2³² and a negative one", () => {

@@ -137,6 +137,18 @@ describe("the lecture chain, W_l = s·I, a_l = s^l·x", () => {
     expect(float32.reading.text).toContain("a float32 pass overflows at layer 21 (gradients)");
   });
 
+  it("1.5·I and 0.5·I in float16 and bfloat16: the format's pass breaks at its own layers, named for it", () => {
+    const explode = read({ ...lectureConfig(1.5, 300), numerics: "float16" }).reading;
+    expect(explode.kind).toBe("exploding");
+    expect(explode.float32Limit).toEqual({ layer: 28, kind: "overflow", pass: "forward" });
+    expect(explode.text).toContain("a float16 pass overflows at layer 28 (activations)");
+    const vanish = read({ ...lectureConfig(0.5, 300), numerics: "bfloat16" }, "flushed").reading;
+    expect(vanish.kind).toBe("vanishing");
+    expect(vanish.text).toContain("a bfloat16 pass sees zero activations from layer 127");
+    const fades = read({ ...lectureConfig(0.9, 50), numerics: "float16" }).reading;
+    expect(fades.text).toContain("a float16 pass stays in range at every layer");
+  });
+
   it("depth 1 compares the gradient at layer 0 with layer 1", () => {
     const { reading } = read(lectureConfig(1.5, 1));
     expect(reading.gradientRatioLog10).toBeCloseTo(LOG10_1_5, 6);

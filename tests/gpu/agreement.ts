@@ -1,23 +1,27 @@
 /**
  * A GPU result held to the float64 reference, statistic by statistic: the tolerance is what
- * float32-sized perturbations of the weights move each statistic, and the zones where float32's
- * limits or an activation's kink legitimately change the result are left out (each argued below).
+ * rounding-sized perturbations (an ulp of the run's format) move each statistic, and the zones where
+ * the format's limits or an activation's kink legitimately change the result are left out (each
+ * argued below).
  */
 import { expect } from "vitest";
 import type { RunConfig } from "../../src/core/config";
 import { layerWeights } from "../../src/core/init";
+import { formatUlp } from "../../src/core/layers/numerics";
 import { runReference } from "../../src/core/reference";
 import type { RunResult, Subnormals } from "../../src/core/result";
 
 /**
- * The reference with every weight moved by ±2 float32 ulp (a fixed sign pattern per layer): how far
- * float32-sized differences in the inputs of the computation move each statistic of this config.
+ * The reference with every weight moved by ±2 ulp of its format (float32's in float32 and tracked
+ * numerics; a fixed sign pattern per layer): how far rounding-sized differences in the inputs of the
+ * computation move each statistic of this config.
  */
 export function perturbedReference(config: RunConfig, subnormals: Subnormals, salt: number): RunResult {
+  const ulp = formatUlp(config);
   const weights = (layer: number) =>
     layerWeights(config.init, config.width, config.seed, layer).map((w, k) => {
       const sign = ((k * 2654435761 + layer * 40503 + salt) >>> 13) & 1 ? 1 : -1;
-      return w * (1 + sign * 2 ** -22);
+      return w * (1 + sign * 2 * ulp);
     });
   return runReference(config, { subnormals, weights });
 }
@@ -52,17 +56,31 @@ const NEAR_UNDERFLOW = Math.log10(2 ** -102);
 /**
  * Likewise within 3 decades of float32's largest value (log10 ≈ 38.5): a GPU sums in float32 and a
  * product or partial sum can overflow where the reference's float64 sum, rounded once, does not.
+ * bfloat16 has float32's range and the GPU sums its values in float32: the same zones.
  */
 const NEAR_OVERFLOW = Math.log10(3.4028234663852886e38) - 3;
 
-/** A statistic within float32's limit zones, where rounding no longer bounds the GPU's difference. */
-export const nearLimit = (value: number | null | undefined): boolean =>
-  value !== null && value !== undefined && (value < NEAR_UNDERFLOW || value > NEAR_OVERFLOW);
+/**
+ * float16's zones: the GPU's float32 sums neither overflow nor underflow at float16's magnitudes, but
+ * the rounding to float16 does. Within a decade of its smallest normal (2⁻¹⁴) a layer's entries are
+ * subnormals with few bits, where the GPU rounding its float32 sum and the reference its float64 sum
+ * differ by a large part of a value; within 2 decades of its largest value (65504) an entry of the
+ * layer may lie within rounding of 65520, finite on one side and ∞ on the other.
+ */
+const FLOAT16_ZONES = { underflow: Math.log10(2 ** -14) + 1, overflow: Math.log10(65504) - 2 };
+
+/** A statistic within its numerics' limit zones, where rounding no longer bounds the GPU's difference. */
+export function nearLimit(numerics: RunConfig["numerics"], value: number | null | undefined): boolean {
+  if (value === null || value === undefined) return false;
+  const { underflow, overflow } =
+    numerics === "float16" ? FLOAT16_ZONES : { underflow: NEAR_UNDERFLOW, overflow: NEAR_OVERFLOW };
+  return value < underflow || value > overflow;
+}
 
 /** Whether a series is null or in a limit zone at one of the layers l−1, l, l+1. */
-export const zoneAround = (values: (number | null)[], layer: number): boolean =>
+export const zoneAround = (numerics: RunConfig["numerics"], values: (number | null)[], layer: number): boolean =>
   [layer - 1, layer, layer + 1].some(
-    (l) => l >= 0 && l < values.length && (values[l] === null || nearLimit(values[l])),
+    (l) => l >= 0 && l < values.length && (values[l] === null || nearLimit(numerics, values[l])),
   );
 
 /**
@@ -70,16 +88,18 @@ export const zoneAround = (values: (number | null)[], layer: number): boolean =>
  * - tracked numerics run the forward pass of tanh and sigmoid in plain float32 on the GPU (SPEC.md)
  *   and in float64 in the reference, so once those activations fall under float32's range the GPU
  *   holds zeros and everything computed from them (the whole backward pass) legitimately differs;
- * - in float32 numerics, relu and leaky_relu take their derivative from the sign of a_l, and which
- *   tiny values are flushed to zero inside sums flips those signs, so every gradient below differs.
+ * - in float32, float16 and bfloat16 numerics, relu and leaky_relu take their derivative from the
+ *   sign of a_l, and which tiny values are flushed to zero inside sums (or, in float16, rounded to
+ *   zero) flips those signs, so every gradient below differs.
  */
 export function forwardUnderflow(config: RunConfig, reference: RunResult): number | null {
   const plainTracked =
     config.numerics === "tracked" && (config.activation === "tanh" || config.activation === "sigmoid");
   const signDerivative =
-    config.numerics === "float32" && (config.activation === "relu" || config.activation === "leaky_relu");
+    config.numerics !== "tracked" && (config.activation === "relu" || config.activation === "leaky_relu");
   if (!plainTracked && !signDerivative) return null;
-  const layer = reference.log10ActRms.findIndex((v) => v !== null && v < NEAR_UNDERFLOW);
+  const underflow = config.numerics === "float16" ? FLOAT16_ZONES.underflow : NEAR_UNDERFLOW;
+  const layer = reference.log10ActRms.findIndex((v) => v !== null && v < underflow);
   return layer < 0 ? null : layer;
 }
 
@@ -110,7 +130,9 @@ export function nearKink(config: RunConfig, subnormals: Subnormals): number | nu
 /** Holds one GPU result to the reference, statistic by statistic, with the tolerance argued below. */
 export function expectAgreement(config: RunConfig, gpu: RunResult, reference: RunResult, perturbed: RunResult[]): void {
   const label = JSON.stringify(config);
-  const float32 = config.numerics === "float32";
+  // float32, float16 and bfloat16: plain values, which meet their format's limits.
+  const plain = config.numerics !== "tracked";
+  const { numerics } = config;
   const underflow = forwardUnderflow(config, reference);
   const kink = nearKink(config, gpu.subnormals);
   for (const series of SERIES) {
@@ -120,7 +142,12 @@ export function expectAgreement(config: RunConfig, gpu: RunResult, reference: Ru
     // weights moves the statistic; allow 10× the largest such move anywhere in the run, plus a floor:
     // 2e-4 (0.05 %) for the float32 sums of squares behind each statistic, and 1e-3 (0.23 %) for
     // weight gradients, whose entries are float32 sums over the batch of products that can cancel
-    // (the error of such a sum grows like √B·2⁻²⁴ times Σ|terms| / |Σ terms|).
+    // (the error of such a sum grows like √B·2⁻²⁴ times Σ|terms| / |Σ terms|). In float16 and bfloat16
+    // both backends round every stored value to the format and differ only where the GPU's float32
+    // sum and the reference's float64 one round to neighbouring values of it: one ulp of the format
+    // (2⁻¹⁰ relative in float16, 2⁻⁷ in bfloat16) at a few values, compounding through the layers as
+    // the chain amplifies it. The perturbations are then of the format's ulps (perturbedReference,
+    // ReferenceOptions.nudge), at every value at once: far more than the GPU's few.
     const sensitivity = Math.max(...perturbed.map((p) => spread(p[series], reference[series])));
     const tolerance = (series === "log10WeightGradNorm" ? 1e-3 : 2e-4) + 10 * sensitivity;
     reference[series].forEach((want, l) => {
@@ -130,9 +157,9 @@ export function expectAgreement(config: RunConfig, gpu: RunResult, reference: Ru
       // Below a near-kink layer k the gradients (l < k) and weight gradients (l ≤ k) may differ.
       if (kink !== null && ((series === "log10GradRms" && l < kink) || (series === "log10WeightGradNorm" && l <= kink)))
         return;
-      if (float32 && (zoneAround(reference[series], l) || (want === null && nearLimit(got)))) return;
+      if (plain && (zoneAround(numerics, reference[series], l) || (want === null && nearLimit(numerics, got)))) return;
       // B·∂loss/∂W_l sums products with a_{l-1}: where a_{l-1} is in a limit zone, so is each product.
-      if (float32 && series === "log10WeightGradNorm" && zoneAround(reference.log10ActRms, l - 1)) return;
+      if (plain && series === "log10WeightGradNorm" && zoneAround(numerics, reference.log10ActRms, l - 1)) return;
       const where = `${series}[${l}] of ${label}`;
       if (want === null) expect(got, where).toBeNull();
       else {
@@ -154,15 +181,15 @@ export function expectAgreement(config: RunConfig, gpu: RunResult, reference: Ru
         candidates.includes(got) ||
         ((underflow !== null || kink !== null) && pass === "backward") ||
         (got !== null &&
-          zoneAround(reference[series], before(got)) &&
-          (want === null || zoneAround(gpu[series], before(want)))) ||
-        (got === null && want !== null && zoneAround(gpu[series], want));
+          zoneAround(numerics, reference[series], before(got)) &&
+          (want === null || zoneAround(numerics, gpu[series], before(want)))) ||
+        (got === null && want !== null && zoneAround(numerics, gpu[series], want));
       expect(consistent, `${key}.${pass} = ${got} of ${label}, reference ${candidates}`).toBe(true);
     }
   }
   // loss = (count / 2B)·10^(2·log10GradRms[L]): it inherits twice that statistic's tolerance.
   const L = config.depth;
-  if (underflow !== null || kink === L || (float32 && zoneAround(reference.log10GradRms, L))) return;
+  if (underflow !== null || kink === L || (plain && zoneAround(numerics, reference.log10GradRms, L))) return;
   const lossTolerance =
     2 * (2e-4 + 10 * Math.max(...perturbed.map((p) => spread(p.log10GradRms, reference.log10GradRms))));
   if (reference.loss === null || reference.loss === 0) expect(gpu.loss, `loss of ${label}`).toBe(reference.loss);

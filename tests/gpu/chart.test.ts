@@ -75,6 +75,19 @@ describe("gs-chart", () => {
     await page.screenshot({ element: chart, path: "../output/chart-lecture-1.5-float32.png" });
   });
 
+  test("marks float16 overflow at 28 for 1.5·I in float16, named for its format", async () => {
+    const result = reference({ ...lectureConfig(1.5, 40), numerics: "float16" });
+    const chart = await mountChart(result);
+    expect(chart.markers).toContainEqual(
+      expect.objectContaining({ layer: 28, label: "float16 overflow (forward) at 28" }),
+    );
+    expect(chart.markers).toContainEqual(
+      expect.objectContaining({ layer: 40, label: "float16 overflow (backward) at 40" }),
+    );
+    expect(chart.markers.some((m) => m.label.includes("float32"))).toBe(false);
+    expect(chart.shadowRoot?.querySelector("#summary")?.textContent).toContain("40 layers, float16 numerics");
+  });
+
   test("marks where 0.5·I's activations flush to all zero", async () => {
     const result = reference(lectureConfig(0.5, 300));
     const zero = result.firstAllZero.forward;

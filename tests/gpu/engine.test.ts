@@ -11,7 +11,8 @@ import type { RunResult } from "../../src/core/result";
 import { TILINGS } from "../../src/gpu/autotune";
 import { liveBufferBytes } from "../../src/gpu/device";
 import { autotune, type GpuRunOptions, runOnGpu } from "../../src/gpu/engine";
-import { CapacityError, EXAMPLE_MAX_WIDTH, planBuffers, type RunPath } from "../../src/gpu/plan";
+import { CapacityError, EXAMPLE_MAX_WIDTH, planBuffers, RUN_PATHS, type RunPath } from "../../src/gpu/plan";
+import { expectSeries, lectureChain, lectureMarkers, log10Rms } from "../support/format-lecture";
 import { expectAgreement, expectSameSeries, perturbedReference, SERIES, spread } from "./agreement";
 import { pick, randomInit } from "./random-draws";
 import { requireGpu } from "./support";
@@ -22,6 +23,8 @@ beforeAll(() => {
 });
 
 const WIDTHS = [1, 2, 3, 17, 63, 130];
+/** The random configs' numerics, in turn: each of NUMERICS (every fourth config is float16, every fourth bfloat16). */
+const NUMERICS_CYCLE = ["float32", "tracked", "float16", "bfloat16"] as const;
 
 /** Config i of a fresh draw: every activation and init recur, widths cycle through odd sizes. */
 function randomConfig(i: number): RunConfig {
@@ -38,7 +41,7 @@ function randomConfig(i: number): RunConfig {
     input: pick(["ones", "gaussian"]),
     target: pick(["zeros", "gaussian"]),
     seed: Math.floor(Math.random() * 2 ** 32),
-    numerics: i % 2 === 0 ? "float32" : "tracked",
+    numerics: NUMERICS_CYCLE[i % NUMERICS_CYCLE.length],
   });
 }
 
@@ -46,11 +49,11 @@ function randomConfig(i: number): RunConfig {
  * How config i is run: its own choice of path and plan, or the layered path with weights drawn where
  * they are used (inside the product kernels for batches up to 8), fewer activations kept than layers
  * (recomputed), statistics reduced after each dispatch, or all three, some in 8 × 8 tiles, or
- * (every fourth config, when it is float32 and narrow enough) the per-example path — each held to
+ * (every third config, when it is not tracked and narrow enough) the per-example path — each held to
  * the reference like the rest.
  */
 function randomRunOptions(i: number, config: RunConfig): GpuRunOptions {
-  if (i % 4 === 0 && config.numerics === "float32" && config.width <= EXAMPLE_MAX_WIDTH) {
+  if (i % 3 === 0 && config.numerics !== "tracked" && config.width <= EXAMPLE_MAX_WIDTH) {
     return { path: "per-example" };
   }
   const positions = 4 + Math.floor(Math.random() * Math.max(1, config.depth - 3));
@@ -299,12 +302,12 @@ describe("the per-example path for narrow float32 nets", () => {
     // Weights, forward, backward, weight gradients, reduction.
     expect(chosen.dispatches).toBe(5);
     const tracked = validateConfig({ ...config, numerics: "tracked" });
-    await expect(runOnGpu(tracked, { path: "per-example" })).rejects.toThrow(/float32 numerics only/);
+    await expect(runOnGpu(tracked, { path: "per-example" })).rejects.toThrow(/runs no tracked numerics/);
   });
 });
 
 describe("the lecture on the GPU", () => {
-  const lecture = (scale: number, depth: number, numerics: "float32" | "tracked") =>
+  const lecture = (scale: number, depth: number, numerics: RunConfig["numerics"]) =>
     validateConfig({ ...lectureConfig(scale, depth), numerics });
 
   test("1.5·I with x = (1, 1) first overflows float32 at layer 219", async () => {
@@ -323,6 +326,40 @@ describe("the lecture on the GPU", () => {
     expect(result.firstNonFinite).toEqual({ forward: null, backward: null });
     // The gradient of ½‖a_L‖² with respect to a_l is 1.5^(2L−l)·x: at l = 0 it is 10^1442.
     expect(Math.abs((result.log10GradRms[0] as number) - 2 * 4096 * Math.log10(1.5))).toBeLessThan(3e-4);
+  });
+
+  test("in float16 and bfloat16, 1.5·I overflows and 0.5·I reaches zeros where the rounded recursion says, at its values, on each path", async () => {
+    const { subnormals: device } = await requireGpu();
+    for (const numerics of ["float16", "bfloat16"] as const) {
+      for (const path of RUN_PATHS) {
+        for (const [scale, depth, target] of [
+          [1.5, 300, "zeros"],
+          [0.5, 300, "gaussian"],
+          [1.5, 20, "zeros"],
+          [0.5, 20, "zeros"],
+          [0.5, 40, "gaussian"],
+        ] as const) {
+          const config = validateConfig({ ...lectureConfig(scale, depth), numerics, target });
+          const result = await runOnGpu(config, { path });
+          // float16's subnormals are normal float32 numbers, kept on every device; bfloat16's are float32's.
+          expect(result.subnormals).toBe(numerics === "float16" ? "kept" : device);
+          const { firstNonFinite, firstAllZero } = result;
+          const label = `${numerics} ${scale}·I, depth ${depth}, ${target} target, ${path} path`;
+          expect({ firstNonFinite, firstAllZero }, label).toEqual(lectureMarkers(config, result.subnormals));
+          // Every value as the recursion rounds it; the statistics' float32 sums of squares, to 1e-6 in log10.
+          const chain = lectureChain(config, result.subnormals);
+          expectSeries(result.log10ActRms, log10Rms(chain.act), 1e-6, label);
+          expectSeries(result.log10GradRms, log10Rms(chain.grad), 1e-6, label);
+        }
+      }
+    }
+    const half = await runOnGpu(lecture(1.5, 300, "float16"));
+    expect(half.firstNonFinite.forward).toBe(28);
+    expect(half.log10ActRms[27]).toBeCloseTo(Math.log10(56832), 10);
+    expect((await runOnGpu(lecture(0.5, 300, "float16"))).firstAllZero.forward).toBe(25);
+    expect((await runOnGpu(lecture(1.5, 300, "bfloat16"))).firstNonFinite.forward).toBe(220);
+    const brain = await runOnGpu(lecture(0.5, 300, "bfloat16"));
+    expect(brain.firstAllZero.forward).toBe(brain.subnormals === "flushed" ? 127 : 134);
   });
 
   test("0.5·I reaches exact zeros where float32 does, with this device's subnormals", async () => {

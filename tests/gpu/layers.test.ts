@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ACTIVATION_NAMES } from "../../src/core/activations";
 import { INIT_SCHEMES, type RunConfig, validateConfig } from "../../src/core/config";
+import { lectureConfig } from "../../src/core/presets";
 import { runReference } from "../../src/core/reference";
 import type { RunResult } from "../../src/core/result";
 import { liveBufferBytes } from "../../src/gpu/device";
@@ -25,7 +26,7 @@ const NORMS = ["none", "layer", "batch"] as const;
 
 /**
  * Config i of a fresh draw: every norm with and without a residual connection (never neither),
- * every activation and init recurring, widths and batches that are not multiples of 4, both numerics.
+ * every activation and init recurring, widths and batches that are not multiples of 4, every numerics.
  */
 function randomConfig(i: number): RunConfig {
   const norm = NORMS[i % 3] as (typeof NORMS)[number];
@@ -55,7 +56,7 @@ function randomConfig(i: number): RunConfig {
     input,
     target: lossOfNorm ? "gaussian" : pick(["zeros", "gaussian"] as const),
     seed: Math.floor(Math.random() * 2 ** 32),
-    numerics: Math.floor(i / 2) % 2 === 0 ? "float32" : "tracked",
+    numerics: (["float32", "tracked", "float16", "bfloat16"] as const)[Math.floor(i / 2) % 4],
     residual,
     norm,
   });
@@ -212,6 +213,21 @@ describe("residual chains on the GPU against exact results and theory", () => {
       expect(result.firstAllZero).toEqual({ forward: null, backward: null });
     });
   }
+
+  test("in float16 and bfloat16 a residual sum a + α·h below half an ulp of a rounds back to a: the chain stalls", async () => {
+    await requireGpu();
+    // s = 1, α = 2⁻¹²: a_l = a_{l−1}·(1 + 2⁻¹²) exactly, which float32 keeps (10^0.0318 by layer 300) and
+    // float16 (half an ulp of 1 is 2⁻¹¹) and bfloat16 (2⁻⁸) round back to 1 at every layer, on both backends.
+    const chain = (numerics: RunConfig["numerics"]) =>
+      validateConfig({ ...lectureConfig(1, 300), width: 3, batch: 2, residual: 2 ** -12, numerics });
+    for (const numerics of ["float16", "bfloat16"] as const) {
+      for (const result of [await runOnGpu(chain(numerics)), runReference(chain(numerics))]) {
+        expect(result.log10ActRms, `${numerics} on ${result.backend}`).toEqual(result.log10ActRms.map(() => 0));
+      }
+    }
+    const float32 = await runOnGpu(chain("float32"));
+    expect(float32.log10ActRms[300]).toBeCloseTo(300 * Math.log10(1 + 2 ** -12), 6);
+  });
 
   test("a linear residual chain grows like (1 + α²σ²)^l in mean square (tests/core/layer-theory.test.ts)", async () => {
     await requireGpu();

@@ -91,10 +91,12 @@ function envelope(values: number[]): number[] {
 }
 
 const WIDTHS = [2, 3, 5, 17, 33, 63];
+/** The random configs' numerics in turn (every optimizer meets each, since 3 and 4 are coprime). */
+const TRAINING_NUMERICS = ["float32", "float16", "float32", "bfloat16"] as const;
 const BATCHES = [1, 3, 7, 13];
 
 /**
- * Config i of a fresh draw: every optimizer, activation and layer kind recurring; widths and batches
+ * Config i of a fresh draw: every optimizer, activation, layer kind and numerics recurring; widths and batches
  * that are not multiples of 4; learning rates where tens of steps learn without blowing up. A norm
  * takes groups of at least 4 entries (below that its gradient is a cancellation rounding decides).
  */
@@ -125,6 +127,7 @@ function randomTrainingConfig(i: number): RunConfig {
     input: "gaussian",
     target: pick(["gaussian", "teacher", "input"] as const),
     seed: Math.floor(Math.random() * 2 ** 32),
+    numerics: TRAINING_NUMERICS[i % TRAINING_NUMERICS.length],
     train: { steps: 6 + Math.floor(Math.random() * 7), optimizer, learningRate, record: 1 + (i % 3) },
   } satisfies PartialConfig);
 }
@@ -193,6 +196,44 @@ describe("the deep linear chain at W = c·I follows its scalar recursion on the 
           s -= (eta * n * (m / (1 - 0.9 ** (t + 1)))) / (Math.sqrt(v / (1 - 0.999 ** (t + 1))) + 1e-8);
         }
       }
+    });
+  }
+});
+
+describe("training in float16 and bfloat16 stores each updated weight in the format", () => {
+  // One unit, W = 0.9 (a 1 × 1 chain, so no zero weight that a small step would move), ∂loss/∂W ≈ −0.28: each
+  // step (SGD 2e-4·0.28; momentum at most 5e-5·0.28/(1 − 0.9); Adam about η = 1e-4) is below half an ulp
+  // of 0.9 in float16 (2⁻¹² ≈ 2.4e-4) and bfloat16 (2⁻⁹), so every update rounds back to the weight and the
+  // loss never moves, while the 100 steps add up to more than that half ulp (unrounded weights would move
+  // z = W·a across it); float32 (half an ulp 2⁻²⁵) takes each step.
+  const RATES = { sgd: 2e-4, momentum: 5e-5, adam: 1e-4 } as const;
+  for (const optimizer of OPTIMIZERS) {
+    test(`${optimizer}: steps below half an ulp leave the weights, on both paths`, async () => {
+      const chain = (numerics: RunConfig["numerics"]) =>
+        validateConfig({
+          depth: 6,
+          width: 1,
+          batch: 1,
+          activation: "linear",
+          init: { scheme: "identity", scale: 0.9 },
+          input: "ones",
+          target: "input",
+          numerics,
+          train: { steps: 100, optimizer, learningRate: RATES[optimizer], record: 100 },
+        });
+      for (const numerics of ["float16", "bfloat16"] as const) {
+        const config = chain(numerics);
+        for (const result of [
+          await trainOnGpu(config),
+          await trainOnGpu(config, { path: "layered" }),
+          trainReference(config),
+        ]) {
+          const loss = result.training.loss;
+          expect(loss, `${numerics} on ${result.backend}`).toEqual(loss.map(() => loss[0]));
+        }
+      }
+      const float32 = (await trainOnGpu(chain("float32"))).training.loss;
+      expect(float32[100]).toBeLessThan(float32[0] as number);
     });
   }
 });

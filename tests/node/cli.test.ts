@@ -35,6 +35,22 @@ describe.skipIf(!existsSync(SWIFTSHADER))("gradscope run in Node", () => {
     expect(result.log10ActRms[200]).toBeCloseTo(200 * Math.log10(1.5), 4);
   });
 
+  test("--numerics float16 and bfloat16: the lecture's markers on Dawn's WebGPU are the reference's", () => {
+    const args = ["run", "--depth", "300", "--width", "2", "--batch", "1", "--act", "linear", "--init", "identity"];
+    for (const numerics of ["float16", "bfloat16"]) {
+      for (const scale of ["1.5", "0.5"]) {
+        const flags = [...args, "--scale", scale, "--input", "ones", "--target", "zeros", "--numerics", numerics];
+        const { status, stdout } = gradscope(flags);
+        expect(status).toBe(0);
+        const gpu = JSON.parse(stdout) as RunResult;
+        expect(gpu.config.numerics).toBe(numerics);
+        const cpu = runReference(gpu.config, { subnormals: gpu.subnormals });
+        expect(gpu.firstNonFinite, `${numerics} ${scale}·I`).toEqual(cpu.firstNonFinite);
+        expect(gpu.firstAllZero, `${numerics} ${scale}·I`).toEqual(cpu.firstAllZero);
+      }
+    }
+  });
+
   test("a layered run agrees with the float64 reference", () => {
     const flags = {
       depth: "40",

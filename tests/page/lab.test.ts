@@ -117,6 +117,22 @@ describe("the lab", () => {
     expect(markerAt(vanish32, zeroLayer, /zero/i)).toBe(true);
   });
 
+  test("the float16 lecture presets mark where float16 breaks: overflow at 28, zeros from 25", async () => {
+    const { page } = opened;
+    const explode = await clickPreset(page, "float16-explode");
+    expect(explode.config).toMatchObject({ depth: 40, init: { scheme: "identity", scale: 1.5 }, numerics: "float16" });
+    expect(explode.result?.firstNonFinite).toEqual({ forward: 28, backward: 40 });
+    expect(markerAt(explode, 28, /float16 overflow \(forward\)/)).toBe(true);
+    expect(explode.text).toContain("a float16 pass overflows at layer 28 (activations)");
+    const vanish = await clickPreset(page, "float16-vanish");
+    // float16's subnormals are normal float32 numbers on the GPU: kept on every device.
+    expect(vanish.result?.subnormals).toBe("kept");
+    expect(markerAt(vanish, 25, /all zero \(forward\)/)).toBe(true);
+    const bfloat = await select(page, "numerics", "bfloat16");
+    expect(bfloat.result?.config.numerics).toBe("bfloat16");
+    expect(bfloat.result?.firstAllZero.forward).toBeNull();
+  });
+
   test("every preset renders; screenshots in tests/output/", async () => {
     const { page } = opened;
     const cures = new Set(PRESET_GROUPS.map((group) => group.cure.id));
@@ -124,13 +140,14 @@ describe("the lab", () => {
       const state = await clickPreset(page, preset.id);
       expect(state.result, preset.id).not.toBeNull();
       expect(state.text).toContain(superscriptPowers(preset.caption));
-      // The GPU's run reads as the caption says: a cure is stable, a problem is not, and draws every gradient.
+      // The GPU's run reads as the caption says: a cure is stable, a problem is not, and draws every gradient
+      // (but float16's problems, which show where float16 breaks the chain: no gradient passes that layer).
       const reading = verdict(state.result as RunResult);
       if (cures.has(preset.id)) expect(reading.kind, preset.id).toBe("stable");
       else {
         expect(reading.kind, preset.id).toMatch(/^(exploding|vanishing)$/);
         expect(
-          state.result?.log10GradRms.every((v) => v !== null),
+          preset.config.numerics === "float16" || state.result?.log10GradRms.every((v) => v !== null),
           preset.id,
         ).toBe(true);
       }

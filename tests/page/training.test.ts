@@ -304,7 +304,7 @@ describe("training in the lab", () => {
     await page.locator('gs-controls select[id="numerics"]').selectOption("tracked");
     await page.evaluate(() => window.gradscope.lab()?.whenIdle());
     expect(await page.locator("gs-controls #training-note").textContent()).toBe(
-      "Training updates float32 weights: set Numerics to float32 to train.",
+      "Training updates stored weights: set Numerics to float32, float16 or bfloat16 to train.",
     );
     expect(await page.locator("gs-training #train-play").isDisabled()).toBe(true);
     expect(await page.locator("gs-training #train-step").isDisabled()).toBe(true);

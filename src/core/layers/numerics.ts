@@ -1,9 +1,11 @@
 /**
- * The numerics every layer module is handed: how a stored value is rounded (float32, optionally
- * flushing subnormals, or not at all), and tensors kept as float64 values times a power of two
- * (tracked numerics), with the exact power-of-two arithmetic that moves them between scales.
+ * The numerics every layer module is handed: how a stored value is rounded (to float32, float16 or
+ * bfloat16, optionally flushing the format's subnormals, or not at all), and tensors kept as float64
+ * values times a power of two (tracked numerics), with the exact power-of-two arithmetic that moves
+ * them between scales.
  */
 import type { RunConfig } from "../config";
+import { FLOAT_FORMATS, roundToFormat, storageFormat } from "../formats";
 import type { Subnormals } from "../result";
 
 /** A (batch × width) tensor as the reference stores it: values times 2^exponent (0 outside tracked numerics). */
@@ -14,7 +16,7 @@ export interface Tensor {
 
 /** How a run stores and scales its values; each layer module takes it as a parameter. */
 export interface Numerics {
-  /** Rounding of every stored value: float32 (optionally flushing subnormals), or none (tracked). */
+  /** Rounding of every stored value: to the run's format (optionally flushing subnormals), or none (tracked). */
   readonly round: (v: number) => number;
   /** Tensors carry a power of two, chosen per tensor so that nothing overflows or underflows (tracked). */
   readonly tracked: boolean;
@@ -22,16 +24,35 @@ export interface Numerics {
   readonly scaledForward: boolean;
 }
 
-const SMALLEST_NORMAL = 2 ** -126;
-
-/** Rounding of every stored value: float32 (optionally flushing subnormals) or none. */
+/**
+ * Rounding of every stored value: to nearest even in the run's format (float32, float16, bfloat16),
+ * with the format's subnormals flushed to zero when `subnormals` says so; none in tracked numerics.
+ */
 export function storeRounding(config: RunConfig, subnormals: Subnormals): (v: number) => number {
-  if (config.numerics === "tracked") return (v) => v;
-  if (subnormals === "kept") return Math.fround;
+  const format = storageFormat(config.numerics);
+  if (format === null) return (v) => v;
+  const round = format === FLOAT_FORMATS.float32 ? Math.fround : (v: number) => roundToFormat(v, format);
+  if (subnormals === "kept") return round;
+  const { minNormal } = format;
   return (v) => {
-    const r = Math.fround(v);
-    return Math.abs(r) < SMALLEST_NORMAL ? 0 : r;
+    const r = round(v);
+    return Math.abs(r) < minNormal ? 0 : r;
   };
+}
+
+/**
+ * Rounding of the drawn values (weights, biases, inputs, targets): as every stored value in float16
+ * and bfloat16; float32 in float32 and tracked numerics (Math.fround, never flushed).
+ */
+export function drawRounding(config: RunConfig, subnormals: Subnormals): (v: number) => number {
+  return config.numerics === "float32" || config.numerics === "tracked"
+    ? Math.fround
+    : storeRounding(config, subnormals);
+}
+
+/** One ulp of [1, 2) in the run's format, 2^−mantissaBits (float32's for tracked numerics, whose values are float32). */
+export function formatUlp(config: RunConfig): number {
+  return 2 ** -(storageFormat(config.numerics) ?? FLOAT_FORMATS.float32).mantissaBits;
 }
 
 /** ⌊log₂ max|v|⌋, the power of two that brings a tensor's largest entry into [1, 2); 0 if none. */
