@@ -12,8 +12,8 @@ import type { RunConfig } from "../src/core/config";
 import type { RunResult } from "../src/core/result";
 import { median } from "../src/core/sweep";
 import { HistogramLayout } from "../src/gpu/histograms";
-import { openBuiltPage } from "../tests/support/page";
-import { buildPageBundle } from "./page-bundle";
+import type { openBuiltPage } from "../tests/support/page";
+import { openBenchPage } from "./page-bundle";
 import type { GradscopeBench } from "./page-entry";
 import { type AdapterReport, recordHeader, resultsPath } from "./report";
 import { benchConfig, DEFAULT_LIMITS, HISTOGRAM_SWEEP, planned } from "./sweep";
@@ -105,15 +105,9 @@ function formatTable(rows: HistogramRow[]): string {
 
 test("bench: the run option histograms against the same runs without", async () => {
   const began = performance.now();
-  const bundle = await buildPageBundle();
-  const opened = await openBuiltPage();
+  const opened = await openBenchPage(true);
   const { page } = opened;
   try {
-    await page.evaluate(async () => {
-      await window.gradscope.lab()?.whenIdle();
-      await window.gradscope.settleTuning();
-    });
-    await page.addScriptTag({ path: bundle });
     const adapter = await adapterOf(page);
     const browserVersion = page.context().browser()?.version() ?? "unknown";
     const rows: HistogramRow[] = [];

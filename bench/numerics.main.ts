@@ -7,8 +7,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { test } from "vitest";
 import { median } from "../src/core/sweep";
-import { openBuiltPage } from "../tests/support/page";
-import { buildPageBundle } from "./page-bundle";
+import { openBenchPage } from "./page-bundle";
 import { callBench, type Page, unwrap } from "./page-call";
 import { formatNumericsTable, type NumericsRow, recordHeader, resultsPath } from "./report";
 import { BENCH_NUMERICS, DEFAULT_LIMITS, NUMERICS_SWEEP, numericsBenchConfig, planned, type TrainPoint } from "./sweep";
@@ -53,11 +52,9 @@ async function measurePoint(page: Page, point: TrainPoint): Promise<NumericsRow>
 
 test("bench: float16 and bfloat16 passes against float32's", async () => {
   const began = performance.now();
-  const bundle = await buildPageBundle();
-  const opened = await openBuiltPage();
+  const opened = await openBenchPage(false);
   const { page } = opened;
   try {
-    await page.addScriptTag({ path: bundle });
     const adapter = unwrap(await callBench(page, "adapterInfo"));
     const rows: NumericsRow[] = [];
     for (const point of NUMERICS_SWEEP) {

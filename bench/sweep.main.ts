@@ -11,8 +11,8 @@ import type { RunResult } from "../src/core/result";
 import { median } from "../src/core/sweep";
 import type { PeakMeasurement } from "../src/gpu/peak";
 import { chromiumArgs, findChromium } from "../tests/support/chromium";
-import { openBuiltPage } from "../tests/support/page";
-import { buildPageBundle } from "./page-bundle";
+import type { openBuiltPage } from "../tests/support/page";
+import { openBenchPage } from "./page-bundle";
 import type { GradscopeBench } from "./page-entry";
 import type { PeerRun } from "./peer-tfjs";
 import {
@@ -176,11 +176,9 @@ async function screenshot(htmlPath: string, pngPath: string): Promise<void> {
 test("bench: the sweep on both backends, tfjs and the adapter's peak", async () => {
   const began = performance.now();
   const quick = process.env.BENCH_QUICK === "1";
-  const bundle = await buildPageBundle();
-  const opened = await openBuiltPage();
+  const opened = await openBenchPage(false);
   const { page } = opened;
   try {
-    await page.addScriptTag({ path: bundle });
     const adapter = await page.evaluate(() =>
       (window as unknown as { gradscopeBench: GradscopeBench }).gradscopeBench.adapterInfo(),
     );

@@ -10,8 +10,7 @@ import { test } from "vitest";
 import type { RunConfig } from "../src/core/config";
 import { median } from "../src/core/sweep";
 import type { RunPath } from "../src/gpu/plan";
-import { openBuiltPage } from "../tests/support/page";
-import { buildPageBundle } from "./page-bundle";
+import { openBenchPage } from "./page-bundle";
 import { callBench, type Page, unwrap } from "./page-call";
 import {
   formatTrainTable,
@@ -187,16 +186,9 @@ async function warmUpBoth(page: Page): Promise<void> {
 
 test("bench: training steps per second, gradscope's GPU trainer against tfjs", async () => {
   const began = performance.now();
-  const bundle = await buildPageBundle();
-  const opened = await openBuiltPage();
+  const opened = await openBenchPage(true);
   const { page } = opened;
   try {
-    // The lab's own first run, and any tiling trial it queued, finish before anything is timed.
-    await page.evaluate(async () => {
-      await window.gradscope.lab()?.whenIdle();
-      await window.gradscope.settleTuning();
-    });
-    await page.addScriptTag({ path: bundle });
     const adapter = unwrap(await callBench(page, "adapterInfo"));
     const peerBackend = unwrap(await callBench(page, "peerReady"));
     const browserVersion = page.context().browser()?.version() ?? "unknown";

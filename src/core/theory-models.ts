@@ -113,6 +113,34 @@ function alongLengthMap(
   return { meanSquare, layers };
 }
 
+/** ∂ℓ/∂a_l as c_l·a_l plus a fresh part r_l: the coefficient c_l and E[r_l²]. */
+interface GradientParts {
+  coherent: number;
+  fresh: number;
+}
+
+/**
+ * The gradient's mean square E[(∂ℓ/∂a_l)²] = c_l²·A_l + E[r_l²], l = L..0, from c_L = 1 and E[r_L²] = E[y²],
+ * taking each layer down by `step` (given layer l's moments and A_{l−1}).
+ */
+function gradientDown(
+  meanSquare: number[],
+  layers: LayerMoments[],
+  targetMeanSquare: number,
+  step: (parts: GradientParts, moments: LayerMoments, below: number) => GradientParts,
+): number[] {
+  const depth = layers.length;
+  const grad = new Array<number>(depth + 1);
+  let parts: GradientParts = { coherent: 1, fresh: targetMeanSquare };
+  grad[depth] = (meanSquare[depth] as number) + targetMeanSquare;
+  for (let l = depth; l >= 1; l--) {
+    const below = meanSquare[l - 1] as number;
+    parts = step(parts, layers[l - 1] as LayerMoments, below);
+    grad[l - 1] = parts.coherent * parts.coherent * below + parts.fresh;
+  }
+  return grad;
+}
+
 /**
  * A plain Gaussian chain in mean field (Poole et al. 2016): A_l = E[g(z_l)²] along the length map. The
  * gradient is not independent of the forward pass: ∂ℓ/∂a_L = a_L − y holds a_L itself, and conditioned on
@@ -126,16 +154,10 @@ function plainChain(config: RunConfig, sigmaW2: number, qIn: number): Theory {
   const name = config.activation;
   const sigmaB2 = config.biasSigma ** 2;
   const { meanSquare, layers } = alongLengthMap(name, sigmaW2, sigmaB2, config.depth, qIn, (_, m) => m.output);
-  const grad = new Array<number>(config.depth + 1);
-  let coherent = 1;
-  let fresh = targetSquare(config, qIn);
-  grad[config.depth] = (meanSquare[config.depth] as number) + fresh;
-  for (let l = config.depth; l >= 1; l--) {
-    const m = layers[l - 1] as LayerMoments;
-    fresh = sigmaW2 * (coherent * coherent * m.outputDerivative + m.derivative * fresh);
-    coherent *= sigmaW2 * m.coherentGain;
-    grad[l - 1] = coherent * coherent * (meanSquare[l - 1] as number) + fresh;
-  }
+  const grad = gradientDown(meanSquare, layers, targetSquare(config, qIn), ({ coherent, fresh }, m) => ({
+    fresh: sigmaW2 * (coherent * coherent * m.outputDerivative + m.derivative * fresh),
+    coherent: coherent * sigmaW2 * m.coherentGain,
+  }));
   return {
     model: "mean-field",
     ...fieldReading(name, sigmaW2, sigmaB2),
@@ -166,20 +188,16 @@ function residualChain(config: RunConfig, sigmaW2: number, alpha: number, qIn: n
     qIn,
     (previous, m) => previous + a2 * m.output,
   );
-  const grad = new Array<number>(config.depth + 1);
-  let coherent = 1;
-  let fresh = targetSquare(config, qIn);
-  grad[config.depth] = (meanSquare[config.depth] as number) + fresh;
-  for (let l = config.depth; l >= 1; l--) {
-    const m = layers[l - 1] as LayerMoments;
+  const grad = gradientDown(meanSquare, layers, targetSquare(config, qIn), ({ coherent, fresh }, m, below) => {
     const c2 = coherent * coherent;
-    const below = meanSquare[l - 1] as number;
-    fresh +=
-      c2 * a2 * m.output +
-      a2 * sigmaW2 * (c2 * m.derivative * below + c2 * a2 * m.outputDerivative + m.derivative * fresh);
-    coherent *= 1 + a2 * sigmaW2 * m.coherentGain;
-    grad[l - 1] = coherent * coherent * below + fresh;
-  }
+    return {
+      fresh:
+        fresh +
+        c2 * a2 * m.output +
+        a2 * sigmaW2 * (c2 * m.derivative * below + c2 * a2 * m.outputDerivative + m.derivative * fresh),
+      coherent: coherent * (1 + a2 * sigmaW2 * m.coherentGain),
+    };
+  });
   // A residual chain has no fixed point to settle to: its mean square grows with depth.
   return {
     model: "mean-field-residual",
