@@ -298,9 +298,17 @@ function scalarChain(config: RunConfig, s: number): Theory | null {
         }
       : g.output;
   const linearBelow = config.activation === "tanh" ? 1e-8 : 0;
+  // Once a tanh path is linear (|a| < 1e-8: tanh and its slope are z and 1 to float64 precision) it is
+  // geometric, a_k = s·a_{k−1} and gain s: its tail's squares are summed for every path at once, each layer
+  // adding its paths' first tail terms to a carry scaled by s² a layer (up for a_l, down for ∂ℓ/∂a_l), so a
+  // path costs the layers before it turns linear only.
+  const actTail = new Float64Array(depth + 2);
+  const gradTail = new Float64Array(depth + 2);
+  const gradTailEnd = new Float64Array(depth + 2);
   // One unit's path from its input x, accumulating the mean squares with weight w.
   const follow = (x: number, w: number) => {
     path[0] = x;
+    let end = depth + 1;
     for (let l = 1; l <= depth; l++) {
       const previous = path[l - 1] as number;
       if (l > 1 && Math.abs(previous - (path[l - 2] as number)) <= 1e-15 * Math.abs(previous)) {
@@ -310,9 +318,7 @@ function scalarChain(config: RunConfig, s: number): Theory | null {
         break;
       }
       if (Math.abs(previous) < linearBelow) {
-        // tanh is the identity to float64 precision there, and so is its slope 1: a geometric path.
-        for (let k = l; k <= depth; k++) path[k] = s * (path[k - 1] as number);
-        gain.fill(s, l);
+        end = l;
         break;
       }
       const z = s * previous;
@@ -320,13 +326,37 @@ function scalarChain(config: RunConfig, s: number): Theory | null {
       path[l] = a;
       gain[l] = s * g.derFromOutput(a);
     }
-    const top = path[depth] as number;
+    const s2 = s * s;
+    // Layers end..depth are the geometric tail: a_k = a_{end−1}·s^(k−end+1).
+    const top = end > depth ? (path[depth] as number) : (path[end - 1] as number) * s ** (depth - end + 1);
     // y = x is the unit's own input; other targets are independent of it, with E[y²] = targetLaw.
     let back = Number.isNaN(targetLaw) ? (top - x) ** 2 : top * top + targetLaw;
-    for (let l = depth; l >= 0; l--) {
+    if (end <= depth) {
+      actTail[end] = (actTail[end] as number) + w * (path[end - 1] as number) ** 2 * s2;
+      // ∂ℓ/∂a_k = w·back·s^(2(L−k)) for k = L down to end − 1, then the path's own gains below.
+      gradTail[depth] = (gradTail[depth] as number) + w * back;
+      back *= s2 ** (depth - end + 1);
+      gradTailEnd[end - 1] = (gradTailEnd[end - 1] as number) + w * back;
+    }
+    for (let l = Math.min(end - 1, depth); l >= 0; l--) {
       act[l] = (act[l] as number) + w * (path[l] as number) ** 2;
-      grad[l] = (grad[l] as number) + w * back;
+      if (l < end - 1 || end > depth) grad[l] = (grad[l] as number) + w * back;
       if (l > 0) back *= (gain[l] as number) ** 2;
+    }
+  };
+  const sumTails = () => {
+    const s2 = s * s;
+    let up = 0;
+    for (let l = 0; l <= depth; l++) {
+      up = up * s2 + (actTail[l] as number);
+      act[l] = (act[l] as number) + up;
+    }
+    // Each path's tail runs from L down to its end − 1: its part is taken out of the carry below that.
+    let down = 0;
+    for (let l = depth; l >= 0; l--) {
+      down = down * s2 + (gradTail[l] as number);
+      grad[l] = (grad[l] as number) + down;
+      down -= gradTailEnd[l] as number;
     }
   };
   if (config.input === "ones") follow(1, 1);
@@ -347,6 +377,7 @@ function scalarChain(config: RunConfig, s: number): Theory | null {
       if (!odd || x >= 0) follow(x, (weights[i] as number) * (odd && x > 0 ? 2 : 1));
     }
   }
+  sumTails();
   return {
     model: "exact",
     chi1: null,
