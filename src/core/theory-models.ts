@@ -252,6 +252,18 @@ function phaseOf(chi1: number): Phase {
 }
 
 /**
+ * |s|·max g' of an s·I chain of a curved activation where it is past what scalarChain models (above 1,
+ * or 1 for tanh, whose paths near 0 then stay linear over the whole depth); null where it is modelled
+ * (and for positively homogeneous activations, exact at any s).
+ */
+export function scalarReach(activation: ActivationName, s: number): number | null {
+  if (ACTIVATIONS[activation].positivelyHomogeneous) return null;
+  // The largest |g'|: g'(0), 1 for tanh and ¼ for the sigmoid.
+  const reach = Math.abs(s) * (activation === "sigmoid" ? 0.25 : 1);
+  return reach > 1 || (reach === 1 && activation === "tanh") ? reach : null;
+}
+
+/**
  * s·I chains: every unit follows its own scalar map x ← g(s·x), so the curves are exact expectations over
  * the input's law (all ones, or N(0, 1)): the RMS of a_l is that of g∘s iterated l times, and ∂ℓ/∂a_l is
  * ∂ℓ/∂a_L times the product of s·g' along the unit's path. Linear chains with biases follow the exact
@@ -276,13 +288,9 @@ function identityChain(config: RunConfig, s: number, qIn: number): Theory | null
  * no batch samples, and it says nothing of what a run measures (null).
  */
 function scalarChain(config: RunConfig, s: number): Theory | null {
-  // The largest |g'| of each curved activation.
-  const steepest = config.activation === "sigmoid" ? 0.25 : 1;
   const depth = config.depth;
   const g = ACTIVATIONS[config.activation];
-  // At |s|·g'(0) = 1 (tanh at s = ±1) the paths near 0 stay linear over the whole depth: null, as past it.
-  if (!g.positivelyHomogeneous && (Math.abs(s) * steepest > 1 || (config.activation === "tanh" && Math.abs(s) >= 1)))
-    return null;
+  if (scalarReach(config.activation, s) !== null) return null;
   const act = new Float64Array(depth + 1);
   const grad = new Float64Array(depth + 1);
   const path = new Float64Array(depth + 1);

@@ -6,7 +6,7 @@
 import { ACTIVATIONS, type ActivationName } from "./activations";
 import type { InitConfig, RunConfig } from "./config";
 import { derivative, layerMoments, meanField, weightVariance } from "./theory";
-import type { Phase, Theory } from "./theory-models";
+import { type Phase, scalarReach, type Theory } from "./theory-models";
 
 /** The phase diagram's ranges: σ_w ∈ [0, 4] on x, σ_b ∈ [0, 1] on y. */
 export const DIAGRAM_RANGE = { sigmaW: 4, sigmaB: 1 } as const;
@@ -65,10 +65,8 @@ function identityAbsence(config: RunConfig, scale: number): string | null {
   if (config.residual !== null) return "no model here covers an s·I chain with residual connections";
   if (activation === "linear") return null;
   if (config.biasSigma > 0) return `an s·I chain of ${activation} with biases has no closed form here`;
-  if (ACTIVATIONS[activation].positivelyHomogeneous) return null;
-  const reach = Math.abs(scale) * steepestSlope(activation);
-  // tanh at |s| = 1 too: its paths near 0 stay linear over the whole depth (theory-models.ts, scalarChain).
-  if (reach < 1 || (reach === 1 && activation !== "tanh")) return null;
+  const reach = scalarReach(activation, scale);
+  if (reach === null) return null;
   return (
     `|s|·max g′ = ${Number(reach.toPrecision(3))} ${reach > 1 ? ">" : "="} 1: units whose input lies near 0 stay linear through every layer, so the ` +
     "expectation is carried by inputs no batch samples"
