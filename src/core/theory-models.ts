@@ -1,8 +1,9 @@
 /**
  * SPEC.md's result.theory: what theory predicts for a config's per-layer curves, by the model that
  * applies to it: exact for s·I and orthogonal linear chains, mean field for Gaussian-family weights
- * (plain chains of any activation, residual chains of odd activations), and null elsewhere (norms,
- * orthogonal or s·I weights with biases or a curved activation where no closed recursion exists).
+ * (plain chains of any activation, residual chains of odd activations, plain chains with batch norm),
+ * and null elsewhere (layer norm, orthogonal or s·I weights with biases or a curved activation where no
+ * closed recursion exists).
  * Pure float64 arithmetic on the config and the measured RMS of the run's input; no run of the net.
  */
 import { ACTIVATIONS, type ActivationName } from "./activations";
@@ -17,15 +18,22 @@ import {
   meanField,
   weightVariance,
 } from "./theory";
+import { batchNormLayer } from "./theory-batch";
 
 /** The phase of a chain: gradients vanish (ordered), explode (chaotic) or neither (critical). */
 export type Phase = MeanField["phase"];
 
 /** SPEC.md's result.theory, with the mean-field depth scales and phase (a SPEC extension). */
 export interface Theory {
-  /** "exact" (s·I and orthogonal linear chains), "mean-field" (plain Gaussian chains), "mean-field-residual". */
-  model: "exact" | "mean-field" | "mean-field-residual";
-  /** σ_w² E[g'(√q* z)²], the gradient's mean-square gain per layer at the fixed point; s² or k² for exact linear chains. */
+  /**
+   * "exact" (s·I and orthogonal linear chains), "mean-field" (plain Gaussian chains), "mean-field-residual",
+   * "mean-field-batchnorm" (plain Gaussian chains with batch norm, at the run's batch size).
+   */
+  model: "exact" | "mean-field" | "mean-field-residual" | "mean-field-batchnorm";
+  /**
+   * σ_w² E[g'(√q* z)²], the gradient's mean-square gain per layer at the fixed point; s² or k² for exact
+   * linear chains; batch norm's λ, the same gain at every layer below the top.
+   */
   chi1: number | null;
   /** The length map's fixed point; null where it is ∞ or not defined. */
   qStar: number | null;
@@ -62,8 +70,9 @@ function targetSquare(config: RunConfig, qIn: number): number {
  * Predictions are in expectation over the draws (and for the mean-field models, at infinite width).
  */
 export function theoryFor(config: RunConfig, log10InputRms: number | null): Theory | null {
-  if (log10InputRms === null || config.norm !== "none") return null;
+  if (log10InputRms === null || config.norm === "layer") return null;
   const qIn = 10 ** (2 * log10InputRms);
+  if (config.norm === "batch") return batchNormOutside(config) === null ? batchNormChain(config, qIn) : null;
   if (config.init.scheme === "identity") return identityChain(config, config.init.scale, qIn);
   if (config.init.scheme === "orthogonal") return orthogonalChain(config, config.init.gain, qIn);
   const sigmaW2 = weightVariance(config.init, config.width);
@@ -395,5 +404,60 @@ function scalarChain(config: RunConfig, s: number): Theory | null {
     xiC: null,
     log10ActRms: Array.from(act, log10Rms),
     log10GradRms: Array.from(grad, log10Rms),
+  };
+}
+
+/** The smallest batch whose mean field holds at a width a run reaches: E[1/χ²_{B−1}] needs a finite variance. */
+export const BATCH_NORM_MIN_BATCH = 6;
+/** σ_w² times the variance per direction it scales, below which ε = 1e-5 moves λ by more than about 0.1% a layer. */
+export const BATCH_NORM_MIN_VARIANCE = 0.01;
+
+/** Why a batch-normalized config is outside batchNormChain's model, or null where it is inside. */
+export type BatchNormOutside = "residual" | "weights" | "input" | "batch" | "epsilon";
+
+/**
+ * Where batch norm's mean field does not hold: residual chains; weights that are not Gaussian-family
+ * (s·I, orthogonal); an input of equal examples, which batch norm zeroes; batches under 6, whose 1/σ²
+ * has an infinite variance (B = 4: a layer of 256 units gains ×1.7 where the limit says ×2, closing as
+ * n^(−1/3)); and weights so small that ε is not small beside the batch variance. Null inside.
+ */
+export function batchNormOutside(config: RunConfig): BatchNormOutside | null {
+  if (config.residual !== null) return "residual";
+  const sigmaW2 = weightVariance(config.init, config.width);
+  if (sigmaW2 === null) return "weights";
+  if (config.input === "ones") return "input";
+  if (config.batch < BATCH_NORM_MIN_BATCH) return "batch";
+  const spread = Math.min(1, batchNormLayer(config.activation, config.batch).spread);
+  return sigmaW2 * spread < BATCH_NORM_MIN_VARIANCE ? "epsilon" : null;
+}
+
+/**
+ * A plain chain with batch norm in mean field at the run's batch B (theory-batch.ts): a_l has the
+ * mean square E[g(ẑ)²] from layer 1, whatever σ_w and σ_b; ∂ℓ/∂a_L = a_L − y; one layer down, the
+ * gradient's mean square is E‖Π·D·(a_L − y)‖²/(κ_{L−1}(B − 3)) and then ×λ_l = B·E[T]/(κ_{l−1}(B − 1)(B − 3))
+ * a layer, κ_0 the input's mean square and κ_l = κ above it. Gradients explode at any σ_w.
+ */
+function batchNormChain(config: RunConfig, qIn: number): Theory {
+  const layer = batchNormLayer(config.activation, config.batch);
+  const depth = config.depth;
+  const b = config.batch;
+  const targetMeanSquare = targetSquare(config, qIn);
+  const spreadBelow = (l: number) => (l === 1 ? qIn : layer.spread);
+  const act = [qIn, ...new Array<number>(depth).fill(layer.output)];
+  const grad = new Array<number>(depth + 1);
+  grad[depth] = layer.output + targetMeanSquare;
+  grad[depth - 1] = (layer.topOutput + targetMeanSquare * layer.topTarget) / (spreadBelow(depth) * (b - 3));
+  for (let l = depth - 1; l >= 1; l--)
+    grad[l - 1] = ((grad[l] as number) * layer.gradientGain) / (spreadBelow(l) * (b - 3));
+  const chi1 = layer.gradientGain / (layer.spread * (b - 3));
+  return {
+    model: "mean-field-batchnorm",
+    chi1,
+    qStar: null,
+    phase: phaseOf(chi1),
+    xiQ: null,
+    xiC: null,
+    log10ActRms: act.map(log10Rms),
+    log10GradRms: grad.map(log10Rms),
   };
 }

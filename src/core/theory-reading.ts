@@ -6,7 +6,14 @@
 import { ACTIVATIONS, type ActivationName } from "./activations";
 import type { InitConfig, RunConfig } from "./config";
 import { derivative, layerMoments, meanField, weightVariance } from "./theory";
-import { type Phase, scalarReach, type Theory } from "./theory-models";
+import {
+  BATCH_NORM_MIN_BATCH,
+  BATCH_NORM_MIN_VARIANCE,
+  batchNormOutside,
+  type Phase,
+  scalarReach,
+  type Theory,
+} from "./theory-models";
 
 /** The phase diagram's ranges: σ_w ∈ [0, 4] on x, σ_b ∈ [0, 1] on y. */
 export const DIAGRAM_RANGE = { sigmaW: 4, sigmaB: 1 } as const;
@@ -21,6 +28,8 @@ export interface DiagramPoint {
 export function modelWords(theory: Theory, init: InitConfig): string {
   if (theory.model === "mean-field") return "mean field (wide Gaussian layers)";
   if (theory.model === "mean-field-residual") return "mean field (residual chain)";
+  if (theory.model === "mean-field-batchnorm")
+    return "mean field with batch norm (wide Gaussian layers, this batch size)";
   return init.scheme === "orthogonal" ? "exact (orthogonal linear chain)" : "exact (s·I chain)";
 }
 
@@ -43,10 +52,9 @@ function steepestSlope(name: ActivationName): number {
  */
 export function theoryAbsence(config: RunConfig): string | null {
   const { activation, init, residual } = config;
-  if (config.norm !== "none") {
-    const over = config.norm === "layer" ? "each example's units" : "each unit's batch";
-    return `no model here covers ${config.norm} norm: it divides z_l by statistics over ${over}, which no layer-by-layer recursion of mean squares follows`;
-  }
+  if (config.norm === "layer")
+    return "no model here covers layer norm: it divides z_l by statistics over each example's units, which no layer-by-layer recursion of mean squares here follows";
+  if (config.norm === "batch") return batchNormAbsence(config);
   if (init.scheme === "identity") return identityAbsence(config, init.scale);
   if (init.scheme === "orthogonal") {
     if (residual !== null) return "no model here covers orthogonal weights with residual connections";
@@ -57,6 +65,25 @@ export function theoryAbsence(config: RunConfig): string | null {
   if (residual !== null && activation !== "linear" && activation !== "tanh")
     return `mean field covers residual chains of odd activations (linear, tanh) only: ${activation} has a mean, so the skip and the branch correlate`;
   return null;
+}
+
+/** Why a chain with batch norm has no prediction (batchNormOutside's cases), or null where it has one. */
+function batchNormAbsence(config: RunConfig): string | null {
+  const outside = batchNormOutside(config);
+  if (outside === null) return null;
+  const model = "batch norm's mean field";
+  switch (outside) {
+    case "residual":
+      return `${model} covers plain chains only: with residual connections the skip path is never normalized`;
+    case "weights":
+      return `${model} needs Gaussian-family weights: ${config.init.scheme === "identity" ? "s·I" : "orthogonal"} weights do not mix the units`;
+    case "input":
+      return "every example is the same (input ones): batch norm maps a batch of equal examples to zeros at every layer";
+    case "batch":
+      return `${model} needs a batch of at least ${BATCH_NORM_MIN_BATCH}: below it 1/σ² of a unit's batch has an infinite variance (or mean, under 4), and a layer's average gain reaches the model's only at impractical widths`;
+    case "epsilon":
+      return `σ_w = ${shown(Math.sqrt(weightVariance(config.init, config.width) ?? 0))} is too small beside batch norm's ε = 1e-5: a unit's batch variance, about σ_w² times a_l's, is under ${BATCH_NORM_MIN_VARIANCE} = 10³·ε, and the model leaves ε out`;
+  }
 }
 
 /** Why an s·I chain has no prediction: residual connections, biases on a nonlinear chain, or past the curved chain's reach. */
@@ -178,8 +205,8 @@ export function theoryFacts(theory: Theory, config: RunConfig): TheoryFact[] {
     { label: "Model", value: modelWords(theory, config.init) },
     { label: "χ₁", value: chiWords(theory) },
     { label: "q*", value: fixedPointWords(theory, config) },
-    { label: "ξ_q", value: depthWords(theory.xiQ, theory.phase, "for q_l to reach q*") },
-    { label: "ξ_c", value: depthWords(theory.xiC, theory.phase, "for two inputs' correlation to settle") },
+    { label: "ξ_q", value: depthWords(theory, theory.xiQ, "for q_l to reach q*") },
+    { label: "ξ_c", value: depthWords(theory, theory.xiC, "for two inputs' correlation to settle") },
     { label: "Phase", value: phaseWords(theory.phase) },
   ];
 }
@@ -189,7 +216,12 @@ function chiWords(theory: Theory): string {
   const chi1 = theory.chi1;
   if (chi1 === null) return "— (no fixed point to read it at)";
   const factor = shown(Math.sqrt(chi1));
-  const where = theory.model === "exact" ? "" : " at q*";
+  const where = {
+    exact: "",
+    "mean-field": " at q*",
+    "mean-field-residual": " at q*",
+    "mean-field-batchnorm": " below the top layer",
+  }[theory.model];
   if (Number(factor) === 1) return `${shown(chi1)}: the gradient's RMS keeps its size${where} (×√χ₁ = ×1 per layer)`;
   const change = chi1 < 1 ? "shrinks" : "grows";
   return `${shown(chi1)}: the gradient's RMS ${change} ×${factor} per layer backward${where} (×√χ₁)`;
@@ -199,6 +231,7 @@ function chiWords(theory: Theory): string {
 function fixedPointWords(theory: Theory, config: RunConfig): string {
   if (theory.qStar !== null) return theory.qStar === 0 ? "0: the activations shrink to 0" : shown(theory.qStar);
   if (theory.model === "mean-field-residual") return "— (a residual chain's mean square grows with depth)";
+  if (theory.model === "mean-field-batchnorm") return "— (batch norm sets every layer's length: no map to iterate)";
   const chi1 = theory.chi1;
   if (chi1 === null) return "—";
   if (theory.model === "mean-field" || chi1 > 1 || config.biasSigma > 0)
@@ -207,9 +240,10 @@ function fixedPointWords(theory: Theory, config: RunConfig): string {
 }
 
 /** A depth scale in layers and what settles over it; "∞" where null at criticality, "—" where not defined. */
-function depthWords(xi: number | null, phase: Phase | null, what: string): string {
+function depthWords(theory: Theory, xi: number | null, what: string): string {
   if (xi !== null) return `${shown(xi)} layers ${what}`;
-  return phase === "critical" ? "∞ (critical)" : "—";
+  if (theory.model === "mean-field-batchnorm") return "— (not modelled with batch norm)";
+  return theory.phase === "critical" ? "∞ (critical)" : "—";
 }
 
 /**

@@ -229,6 +229,7 @@ function percent(fraction: number): string {
 const MODEL_HEADS: Record<Theory["model"], string> = {
   "mean-field": "Mean field",
   "mean-field-residual": "Mean field (residual)",
+  "mean-field-batchnorm": "Mean field (batch norm)",
   exact: "Exact theory",
 };
 

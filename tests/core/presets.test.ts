@@ -277,8 +277,12 @@ describe("the residual and norm presets' captions are true of their charts", () 
     );
     // Yang et al.'s rate for a linear chain (tests/core/layer-theory.test.ts): (B − 2)/(B − 3) in mean square.
     const theory = Math.sqrt((8 - 2) / (8 - 3));
-    expect(caption).toContain(`√((B−2)/(B−3)) = ${theory.toFixed(2)} at B = 8`);
+    expect(caption).toContain(
+      `The dashed curve is a wide net's theory, √((B−2)/(B−3)) = ×${theory.toFixed(2)} a layer at B = 8`,
+    );
     for (const result of seeded("batch-norm-explodes")) {
+      expect(result.theory?.model).toBe("mean-field-batchnorm");
+      expect(result.theory?.chi1).toBeCloseTo(theory * theory, 12);
       for (const value of finite(result.log10ActRms.slice(1))) expect(Math.abs(value)).toBeLessThan(0.005);
       expect(Math.abs(factor(result) - 1.07)).toBeLessThanOrEqual(0.01);
       expect(Math.abs(gradientRatio(result) - 6)).toBeLessThan(0.5);

@@ -33,6 +33,13 @@ describe("theoryAbsence", () => {
       { scheme: "orthogonal", gain: 1 },
     ];
     let absent = 0;
+    let configs = 0;
+    const check = (config: ReturnType<typeof validateConfig>, label: string) => {
+      const reason = theoryAbsence(config);
+      expect(reason === null, `${label}: ${reason}`).toBe(theoryFor(config, 0) !== null);
+      if (reason !== null) absent++;
+      configs++;
+    };
     for (const activation of ACTIVATION_NAMES)
       for (const init of inits)
         for (const residual of [null, 0.5])
@@ -48,14 +55,19 @@ describe("theoryAbsence", () => {
                 norm,
                 biasSigma,
               });
-              const reason = theoryAbsence(config);
-              const label = JSON.stringify({ activation, init, residual, norm, biasSigma });
-              expect(reason === null, `${label}: ${reason}`).toBe(theoryFor(config, 0) !== null);
-              if (reason !== null) absent++;
+              check(config, JSON.stringify({ activation, init, residual, norm, biasSigma }));
             }
+    // Batch norm's own edges: the batch size, an input of equal examples, σ_w at ε's reach.
+    for (const activation of ACTIVATION_NAMES)
+      for (const batch of [3, 5, 6, 64])
+        for (const input of ["ones", "gaussian"] as const)
+          for (const sigma of [0.05, 0.1, 0.3, 2]) {
+            const partial = { batch, input, activation, init: { scheme: "gaussian", sigma }, norm: "batch" } as const;
+            check(validateConfig({ depth: 3, width: 4, ...partial }), JSON.stringify(partial));
+          }
     // Both kinds occur: the sweep is not trivially all of one.
     expect(absent).toBeGreaterThan(50);
-    expect(absent).toBeLessThan(ACTIVATION_NAMES.length * inits.length * 12);
+    expect(configs - absent).toBeGreaterThan(50);
   });
 
   it("names the cause: a norm, residual relu, a curved s·I chain past its reach, orthogonal tanh", () => {
@@ -72,6 +84,17 @@ describe("theoryAbsence", () => {
       /exact only for a linear chain: with tanh/,
     );
     expect(theoryAbsence(base)).toBeNull();
+    const batch = validateConfig({ depth: 5, batch: 16, norm: "batch" });
+    expect(theoryAbsence(batch)).toBeNull();
+    expect(theoryAbsence({ ...batch, batch: 4 })).toMatch(/needs a batch of at least 6: below it 1\/σ²/);
+    expect(theoryAbsence({ ...batch, input: "ones" })).toMatch(/^every example is the same \(input ones\)/);
+    expect(theoryAbsence({ ...batch, residual: 1 })).toMatch(/covers plain chains only/);
+    expect(theoryAbsence({ ...batch, init: { scheme: "orthogonal", gain: 1 } })).toMatch(
+      /orthogonal weights do not mix/,
+    );
+    expect(theoryAbsence({ ...batch, init: { scheme: "gaussian", sigma: 0.05 } })).toMatch(
+      /^σ_w = 0\.05 is too small beside batch norm's ε = 1e-5/,
+    );
   });
 });
 

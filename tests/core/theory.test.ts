@@ -323,10 +323,11 @@ describe("theoryFor: the result's theory", () => {
     }
   });
 
-  it("is null where no model applies: norms, residual chains of relu or sigmoid, curved s·I chains past their reach", () => {
+  it("is null where no model applies: layer norm, residual chains of relu or sigmoid, curved s·I chains past their reach", () => {
     const base = validateConfig({ depth: 5 });
     expect(theoryFor({ ...base, norm: "layer" }, 0)).toBeNull();
-    expect(theoryFor({ ...base, norm: "batch" }, 0)).toBeNull();
+    // Batch norm's own cases: tests/core/theory-batch.test.ts.
+    expect(theoryFor({ ...base, norm: "batch", residual: 0.5 }, 0)).toBeNull();
     expect(theoryFor({ ...base, activation: "relu", residual: 0.5 }, 0)).toBeNull();
     expect(theoryFor({ ...base, activation: "tanh", init: { scheme: "identity", scale: 1.2 } }, 0)).toBeNull();
     expect(theoryFor({ ...base, activation: "tanh", init: { scheme: "identity", scale: -1 } }, 0)).toBeNull();
