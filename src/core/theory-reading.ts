@@ -216,12 +216,14 @@ function chiWords(theory: Theory): string {
   const chi1 = theory.chi1;
   if (chi1 === null) return "— (no fixed point to read it at)";
   const factor = shown(Math.sqrt(chi1));
-  const where = {
-    exact: "",
-    "mean-field": " at q*",
-    "mean-field-residual": " at q*",
-    "mean-field-batchnorm": " below the top layer",
-  }[theory.model];
+  // Batch norm's λ holds from ∂ℓ/∂a_{L−1} down to ∂ℓ/∂a_1: the top layer and layer 1 (the input's length) differ.
+  const top = theory.log10GradRms.length - 2;
+  const where =
+    theory.model === "exact"
+      ? ""
+      : theory.model === "mean-field-batchnorm"
+        ? ` from layer ${top} down to layer 1`
+        : " at q*";
   if (Number(factor) === 1) return `${shown(chi1)}: the gradient's RMS keeps its size${where} (×√χ₁ = ×1 per layer)`;
   const change = chi1 < 1 ? "shrinks" : "grows";
   return `${shown(chi1)}: the gradient's RMS ${change} ×${factor} per layer backward${where} (×√χ₁)`;

@@ -193,6 +193,18 @@ describe("the theory panel's lines", () => {
     expect(shown.Phase).toBe("chaotic (χ₁ > 1): gradients explode");
   });
 
+  it("batch norm: its model at this batch size, λ from layer L − 1 down to layer 1, no q* nor depth scales", () => {
+    const shown = facts({ depth: 30, batch: 16, activation: "relu", norm: "batch" });
+    const lambda = theoryFor(validateConfig({ batch: 16, activation: "relu", norm: "batch" }), 0)?.chi1 as number;
+    expect(shown.Model).toBe("mean field with batch norm (wide Gaussian layers, this batch size)");
+    expect(shown["χ₁"]).toBe(
+      `${Number(lambda.toPrecision(3))}: the gradient's RMS grows ×${Number(Math.sqrt(lambda).toPrecision(3))} per layer backward from layer 29 down to layer 1 (×√χ₁)`,
+    );
+    expect(shown["q*"]).toBe("— (batch norm sets every layer's length: no map to iterate)");
+    expect(shown.ξ_q).toBe("— (not modelled with batch norm)");
+    expect(shown.Phase).toBe("chaotic (χ₁ > 1): gradients explode");
+  });
+
   it("at criticality ξ_c is ∞; where q* is ∞ or not defined it says so; s·I chains read exactly", () => {
     const he = facts({ activation: "relu", init: { scheme: "he_normal", gain: 1 } });
     expect(he.ξ_c).toBe("∞ (critical)");

@@ -62,4 +62,31 @@ describe("result.theory on the GPU", () => {
       6,
     );
   });
+
+  test("a wide ReLU net with batch norm measured on the GPU follows batch norm's mean field: ×λ a layer at any σ_w", async () => {
+    const config = validateConfig({
+      depth: 10,
+      width: 256,
+      batch: 12,
+      activation: "relu",
+      norm: "batch",
+      init: { scheme: "gaussian", sigma: 3 },
+      biasSigma: 0.5,
+    });
+    const gpu = await runOnGpu(config);
+    expect(gpu.theory?.model).toBe("mean-field-batchnorm");
+    const tolerance = (layers: number) => 0.5 * Math.log10(1 + 3 * Math.sqrt((5 * layers) / config.width));
+    for (let l = 0; l <= config.depth; l++) {
+      expect(Math.abs((gpu.log10ActRms[l] as number) - (gpu.theory?.log10ActRms[l] as number)), `a_${l}`).toBeLessThan(
+        tolerance(Math.max(l, 1)),
+      );
+      expect(
+        Math.abs((gpu.log10GradRms[l] as number) - (gpu.theory?.log10GradRms[l] as number)),
+        `∂ℓ/∂a_${l}`,
+      ).toBeLessThan(tolerance(2 * config.depth - l + 1));
+    }
+    // The gradient grows ×√λ ≈ 1.28 a layer backward: a flat prediction would miss layer 1 by 10^0.86, past the
+    // tolerance there (0.23).
+    expect((gpu.theory?.log10GradRms[1] as number) - (gpu.theory?.log10GradRms[9] as number)).toBeGreaterThan(0.8);
+  });
 });

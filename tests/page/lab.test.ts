@@ -633,6 +633,22 @@ describe("the lab", () => {
     expect(await legendEntry.isVisible()).toBe(false);
     expect(normed.text).not.toContain("predicts");
     await page.screenshot({ path: `${OUTPUT}/theory-panel-no-model.png`, fullPage: true });
+
+    // Batch norm over this batch: its own model, with the growth λ per layer in the panel and the verdict.
+    const batched = await select(page, "norm", "batch");
+    expect(batched.config.batch).toBeGreaterThanOrEqual(6);
+    const batchTheory = batched.result?.theory;
+    expect(batchTheory?.model).toBe("mean-field-batchnorm");
+    expect((await chart()).predicted).toEqual(batchTheory?.log10ActRms);
+    const panel = page.locator("gs-theory #theory-reading");
+    await expect.poll(() => panel.textContent()).toMatch(/mean field with batch norm/);
+    expect(await panel.textContent()).toContain(
+      `×${Number(Math.sqrt(batchTheory?.chi1 as number).toPrecision(3))} per layer backward from layer ${batched.config.depth - 1} down to layer 1`,
+    );
+    expect(batched.text).toMatch(
+      /Mean field \(batch norm\) predicts gradients ×[0-9.]+ per layer backward, measured ×[0-9.]+/,
+    );
+    await page.screenshot({ path: `${OUTPUT}/theory-panel-batch-norm.png`, fullPage: true });
     await select(page, "norm", "none");
   });
 
