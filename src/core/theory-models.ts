@@ -12,13 +12,13 @@ import {
   curveMoments,
   type DepthScales,
   depthScales,
-  gaussianRule,
   type LayerMoments,
   type MeanField,
   meanField,
   weightVariance,
 } from "./theory";
 import { batchNormLayer } from "./theory-batch";
+import { scalarMeanSquares } from "./theory-scalar";
 
 /** The phase of a chain: gradients vanish (ordered), explode (chaotic) or neither (critical). */
 export type Phase = MeanField["phase"];
@@ -297,104 +297,8 @@ function identityChain(config: RunConfig, s: number, qIn: number): Theory | null
  * no batch samples, and it says nothing of what a run measures (null).
  */
 function scalarChain(config: RunConfig, s: number): Theory | null {
-  const depth = config.depth;
-  const g = ACTIVATIONS[config.activation];
   if (scalarReach(config.activation, s) !== null) return null;
-  const act = new Float64Array(depth + 1);
-  const grad = new Float64Array(depth + 1);
-  const path = new Float64Array(depth + 1);
-  const gain = new Float64Array(depth + 1);
-  const targetLaw = config.target === "zeros" ? 0 : config.target === "input" ? Number.NaN : 1;
-  // tanh below 1e-3 by its series z − z³/3 + 2z⁵/15 (the next term is 5e-17 of it): a deep ordered chain
-  // spends most of its layers there.
-  const output =
-    config.activation === "tanh"
-      ? (z: number) => {
-          const z2 = z * z;
-          return z2 < 1e-6 ? z * (1 - z2 / 3 + (2 * z2 * z2) / 15) : Math.tanh(z);
-        }
-      : g.output;
-  const linearBelow = config.activation === "tanh" ? 1e-8 : 0;
-  // Once a tanh path is linear (|a| < 1e-8: tanh and its slope are z and 1 to float64 precision) it is
-  // geometric, a_k = s·a_{k−1} and gain s: its tail's squares are summed for every path at once, each layer
-  // adding its paths' first tail terms to a carry scaled by s² a layer (up for a_l, down for ∂ℓ/∂a_l), so a
-  // path costs the layers before it turns linear only.
-  const actTail = new Float64Array(depth + 2);
-  const gradTail = new Float64Array(depth + 2);
-  const gradTailEnd = new Float64Array(depth + 2);
-  // One unit's path from its input x, accumulating the mean squares with weight w.
-  const follow = (x: number, w: number) => {
-    path[0] = x;
-    let end = depth + 1;
-    for (let l = 1; l <= depth; l++) {
-      const previous = path[l - 1] as number;
-      if (l > 1 && Math.abs(previous - (path[l - 2] as number)) <= 1e-15 * Math.abs(previous)) {
-        // A path that has reached its fixed point (to the last bit or two) stays there: copy it.
-        path.fill(previous, l);
-        gain.fill(gain[l - 1] as number, l);
-        break;
-      }
-      if (Math.abs(previous) < linearBelow) {
-        end = l;
-        break;
-      }
-      const z = s * previous;
-      const a = output(z);
-      path[l] = a;
-      gain[l] = s * g.derFromOutput(a);
-    }
-    const s2 = s * s;
-    // Layers end..depth are the geometric tail: a_k = a_{end−1}·s^(k−end+1).
-    const top = end > depth ? (path[depth] as number) : (path[end - 1] as number) * s ** (depth - end + 1);
-    // y = x is the unit's own input; other targets are independent of it, with E[y²] = targetLaw.
-    let back = Number.isNaN(targetLaw) ? (top - x) ** 2 : top * top + targetLaw;
-    if (end <= depth) {
-      actTail[end] = (actTail[end] as number) + w * (path[end - 1] as number) ** 2 * s2;
-      // ∂ℓ/∂a_k = w·back·s^(2(L−k)) for k = L down to end − 1, then the path's own gains below.
-      gradTail[depth] = (gradTail[depth] as number) + w * back;
-      back *= s2 ** (depth - end + 1);
-      gradTailEnd[end - 1] = (gradTailEnd[end - 1] as number) + w * back;
-    }
-    for (let l = Math.min(end - 1, depth); l >= 0; l--) {
-      act[l] = (act[l] as number) + w * (path[l] as number) ** 2;
-      if (l < end - 1 || end > depth) grad[l] = (grad[l] as number) + w * back;
-      if (l > 0) back *= (gain[l] as number) ** 2;
-    }
-  };
-  const sumTails = () => {
-    const s2 = s * s;
-    let up = 0;
-    for (let l = 0; l <= depth; l++) {
-      up = up * s2 + (actTail[l] as number);
-      act[l] = (act[l] as number) + up;
-    }
-    // Each path's tail runs from L down to its end − 1: its part is taken out of the carry below that.
-    let down = 0;
-    for (let l = depth; l >= 0; l--) {
-      down = down * s2 + (gradTail[l] as number);
-      grad[l] = (grad[l] as number) + down;
-      down -= gradTailEnd[l] as number;
-    }
-  };
-  if (config.input === "ones") follow(1, 1);
-  else if (g.positivelyHomogeneous) {
-    follow(1, 0.5);
-    follow(-1, 0.5);
-  } else {
-    // The step keeps clear of g(s·x)'s poles, as layerMoments' does (its compositions' poles are no nearer
-    // where |s|·g' ≤ 1), to about 1e-9. An odd g gives x and −x the same squares: one of each pair, twice.
-    // tanh's paths near x = 0 stay linear for about 1/(1 − s²) layers, so its integrands vary on a scale of
-    // √(1 − s²)/2 there (a Gaussian bump): a step of 0.3·√(1 − s²) keeps them to about 1e-9.
-    const poles = (config.activation === "tanh" ? Math.PI / 2 : Math.PI) / Math.abs(s);
-    const linearScale = config.activation === "tanh" ? 0.3 * Math.sqrt(1 - s * s) : 0.5;
-    const { nodes, weights } = gaussianRule(Math.min(linearScale, (2 * Math.PI * poles) / 30), 8.5);
-    const odd = g.output(0) === 0;
-    for (let i = 0; i < nodes.length; i++) {
-      const x = nodes[i] as number;
-      if (!odd || x >= 0) follow(x, (weights[i] as number) * (odd && x > 0 ? 2 : 1));
-    }
-  }
-  sumTails();
+  const { act, grad } = scalarMeanSquares(config, s);
   return {
     model: "exact",
     chi1: null,

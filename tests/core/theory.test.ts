@@ -314,26 +314,31 @@ describe("theoryFor: the result's theory", () => {
     expectFollows({ activation: "sigmoid", init: { scheme: "identity", scale: 3.9 } }, "exact");
   });
 
-  it("takes s·I chains' expectations over a Gaussian input to 1e-8, against a rule 20 times finer", () => {
-    for (const [activation, scale] of [
-      ["tanh", 0.99],
-      ["sigmoid", 4],
-      ["tanh", -0.9],
+  it("takes s·I chains' expectations over a Gaussian input to 1e-10, against a fine uniform rule, at depths up to 4096", () => {
+    for (const [activation, scale, depth, layers] of [
+      ["tanh", 0.99, 300, [0, 1, 10, 100, 300]],
+      ["sigmoid", 4, 300, [0, 1, 10, 100, 300]],
+      ["tanh", -0.9, 300, [0, 1, 10, 100, 300]],
+      ["tanh", 0.999, 300, [0, 1, 10, 100, 300]],
+      ["tanh", -0.995, 300, [0, 1, 10, 100, 300]],
+      ["tanh", 0.999, 4096, [0, 1, 500, 2000, 4096]],
     ] as const) {
-      const config = validateConfig({ depth: 300, activation, init: { scheme: "identity", scale }, target: "input" });
+      const config = validateConfig({ depth, activation, init: { scheme: "identity", scale }, target: "input" });
       const theory = theoryFor(config, 0);
       const g = (z: number) => (activation === "tanh" ? Math.tanh(z) : 1 / (1 + Math.exp(-z)));
       const der = (a: number) => (activation === "tanh" ? 1 - a * a : a * (1 - a));
-      const act = new Array(301).fill(0);
-      const grad = new Array(301).fill(0);
+      const act = new Array(depth + 1).fill(0);
+      const grad = new Array(depth + 1).fill(0);
+      // A step of 0.01, below a quarter of tanh's paths' scale near x = 0 (√(1 − s²) ≥ 0.045 here): to 2e-12.
       const h = 0.01;
+      const path = new Float64Array(depth + 1);
       for (let i = -1000; i <= 1000; i++) {
         const x = i * h;
         const w = (h * Math.exp((-x * x) / 2)) / Math.sqrt(2 * Math.PI);
-        const path = [x];
-        for (let l = 1; l <= 300; l++) path.push(g(scale * (path[l - 1] as number)));
-        let back = ((path[300] as number) - x) ** 2;
-        for (let l = 300; l >= 0; l--) {
+        path[0] = x;
+        for (let l = 1; l <= depth; l++) path[l] = g(scale * (path[l - 1] as number));
+        let back = ((path[depth] as number) - x) ** 2;
+        for (let l = depth; l >= 0; l--) {
           act[l] += w * (path[l] as number) ** 2;
           grad[l] += w * back;
           if (l > 0) back *= (scale * der(path[l] as number)) ** 2;
@@ -341,13 +346,14 @@ describe("theoryFor: the result's theory", () => {
       }
       // Where the reference's mean square underflows (the sigmoid's gradient shrinks ×0.07 a layer), null.
       const expected = (meanSquare: number) => (meanSquare > 0 ? rms(meanSquare) : null);
-      for (const l of [0, 1, 10, 100, 300]) {
+      for (const l of layers) {
         for (const [got, want, name] of [
           [theory?.log10ActRms[l], expected(act[l]), "a"],
           [theory?.log10GradRms[l], expected(grad[l]), "∂ℓ/∂a"],
         ] as const) {
-          if (want === null) expect(got, `${activation} ${name}_${l}`).toBeNull();
-          else expect(got, `${activation} ${name}_${l}`).toBeCloseTo(want, 8);
+          const label = `${activation} ${scale} at depth ${depth}: ${name}_${l}`;
+          if (want === null) expect(got, label).toBeNull();
+          else expect(got, label).toBeCloseTo(want, 10);
         }
       }
     }
