@@ -31,6 +31,7 @@ const THEORY_SWEEP: { name: string; config: PartialConfig }[] = [
     config: { activation: "tanh", init: { scheme: "gaussian", sigma: 1.5 }, residual: 0.1 },
   },
   { name: "tanh, 0.99·I (exact)", config: { activation: "tanh", init: { scheme: "identity", scale: 0.99 } } },
+  { name: "tanh, 0.999·I (exact)", config: { activation: "tanh", init: { scheme: "identity", scale: 0.999 } } },
   { name: "sigmoid, 4·I (exact)", config: { activation: "sigmoid", init: { scheme: "identity", scale: 4 } } },
   { name: "linear, 1.5·I (exact)", config: { activation: "linear", init: { scheme: "identity", scale: 1.5 } } },
   {
