@@ -3,6 +3,7 @@
 // private memory, ∂ℓ/∂a_{l-1} = W_lᵀ ∂ℓ/∂z_l takes W_l by rows as vec4s, and every ∂ℓ/∂z_l is stored
 // for the weight gradients (shaders/example_weight_grad.wgsl) and the next chunk. The first chunk
 // (params.layer L) seeds ∂ℓ/∂a_L = a_L − y. Slot s keeps example e's partial at s·BATCH + e.
+// With histograms (shaders/histogram.wgsl) each invocation counts its example's ∂ℓ/∂a_l.
 
 override N: u32 = 1u;
 override N4: u32 = 1u;
@@ -15,8 +16,10 @@ override BATCH: u32 = 1u;
 // ∂ℓ/∂z_l for l = 1..L, layer l at example_row(l − 1, e).
 @group(0) @binding(4) var<storage, read_write> dz: array<vec4<f32>>;
 
-// Publishes the statistics of a gradient vector's units below N as example e's partial of `slot`.
-fn publish_vector(g: ExampleVector, slot: u32, example: u32) {
+// Publishes the statistics of ∂ℓ/∂a_layer's units below N as example e's partial of the layer's
+// slot, and counts them into the layer's histogram.
+fn publish_gradient(g: ExampleVector, layer: u32, example: u32) {
+  let slot = params.depth + 1u + layer;
   var m = Moments(0.0, 0.0);
   var bits = 0u;
   for (var j = 0u; j < N4; j++) {
@@ -24,6 +27,7 @@ fn publish_vector(g: ExampleVector, slot: u32, example: u32) {
       if (4u * j + c < N) {
         m = moments_add(m, g[j][c]);
         bits = max(bits, abs_bits(g[j][c]));
+        hist_count(layer, HIST_GRAD, g[j][c]);
       }
     }
   }
@@ -56,7 +60,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var j = 0u; j < N4; j++) {
       g[j] = round_to_format4(acts[last + j] - targets[example * N4 + j]);
     }
-    publish_vector(g, 2u * depth + 1u, example);
+    publish_gradient(g, depth, example);
     d = store_dz(g, depth, example);
   } else {
     let stored = example_row(params.layer - 1u, example);
@@ -81,7 +85,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         g[j] = round_to_format4(g[j]);
       }
     }
-    publish_vector(g, depth + layer, example);
+    publish_gradient(g, layer - 1u, example);
     if (layer > 1u) {
       d = store_dz(g, layer - 1u, example);
     }

@@ -5,6 +5,8 @@
 // barriers, and the dispatch's workgroups spread over every core of a CPU-emulated GPU. Plain
 // float32 numerics only: tracked numerics scale each layer by the whole batch's largest entry.
 // The first chunk (params.layer 1) draws a_0 and y. Slot s keeps example e's partial at s·BATCH + e.
+// With histograms (shaders/histogram.wgsl) each invocation counts its example's a_l into layer l's
+// record: every a_l is computed once, so nothing is counted twice.
 
 override N: u32 = 1u;
 override N4: u32 = 1u;
@@ -27,6 +29,7 @@ fn draw_input(example: u32) -> ExampleVector {
     targets[example * 4u * N4 + unit] = target_entry(params.seed, example, unit);
     m = moments_add(m, x);
     bits = max(bits, abs_bits(x));
+    hist_count(0u, HIST_ACT, x);
   }
   for (var j = 0u; j < N4; j++) {
     acts[example * N4 + j] = a[j];
@@ -75,6 +78,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
           next[i][c] = v;
           m = moments_add(m, v);
           bits = max(bits, abs_bits(v));
+          hist_count(layer, HIST_ACT, v);
+          hist_unit(layer, unit, v);
         }
       }
     }
@@ -84,5 +89,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       acts[out + j] = next[j];
     }
     publish_stats(m, bits, layer, layer * BATCH + example);
+    hist_flush(layer);
   }
 }

@@ -55,7 +55,7 @@ export interface GpuRunOptions {
   onProgress?: (fraction: number) => void;
   /**
    * Also count a_l and ∂ℓ/∂a_l per binade, and each layer's saturated entries and dead units
-   * (result.histograms); on the layered and fused paths (the per-example path refuses them).
+   * (result.histograms), on whichever path the run takes.
    */
   histograms?: boolean;
 }

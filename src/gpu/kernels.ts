@@ -243,6 +243,28 @@ const layerForwardKernel = (counting: boolean) =>
     counting,
   );
 
+/** Forward through a range of layers, one invocation per example (shaders/example_forward.wgsl). */
+const exampleForwardKernel = (counting: boolean) =>
+  binning(
+    "example_forward",
+    [...random, activationsWgsl, histogramNoneWgsl, layerWgsl, exampleCommonWgsl, exampleForwardWgsl],
+    [params, whole("read-only-storage"), whole("read-only-storage"), whole("storage"), whole("storage")],
+    0,
+    ["layer", "layers", "seed"],
+    counting,
+  );
+
+/** Backward through a range of layers, one invocation per example (shaders/example_backward.wgsl). */
+const exampleBackwardKernel = (counting: boolean) =>
+  binning(
+    "example_backward",
+    [activationsWgsl, histogramNoneWgsl, layerWgsl, exampleCommonWgsl, exampleBackwardWgsl],
+    [params, whole("read-only-storage"), whole("read-only-storage"), whole("read-only-storage"), whole("storage")],
+    0,
+    ["layer", "layers", "depth"],
+    counting,
+  );
+
 /** Every kernel of a run, in the order a run uses them. */
 export const KERNELS = {
   initWeights: kernel("init_weights", [...random, initWeightsWgsl], [params, whole("storage")], false, 0, [
@@ -307,22 +329,11 @@ export const KERNELS = {
   chainBackwardHistogram: chainBackward("chain_backward", false, true),
   /** Training's backward pass on the fused path: each layer updated once its backward has read W_l. */
   chainBackwardTrain: chainBackward("chain_backward_train", true),
-  exampleForward: kernel(
-    "example_forward",
-    [...random, activationsWgsl, layerWgsl, exampleCommonWgsl, exampleForwardWgsl],
-    [params, whole("read-only-storage"), whole("read-only-storage"), whole("storage"), whole("storage")],
-    true,
-    0,
-    ["layer", "layers", "seed"],
-  ),
-  exampleBackward: kernel(
-    "example_backward",
-    [activationsWgsl, layerWgsl, exampleCommonWgsl, exampleBackwardWgsl],
-    [params, whole("read-only-storage"), whole("read-only-storage"), whole("read-only-storage"), whole("storage")],
-    true,
-    0,
-    ["layer", "layers", "depth"],
-  ),
+  exampleForward: exampleForwardKernel(false),
+  exampleBackward: exampleBackwardKernel(false),
+  /** The run option histograms on the per-example path. */
+  exampleForwardHistogram: exampleForwardKernel(true),
+  exampleBackwardHistogram: exampleBackwardKernel(true),
   exampleWeightGrad: kernel(
     "example_weight_grad",
     [exampleCommonWgsl, weightBlockWgsl, exampleWeightGradWgsl],

@@ -61,21 +61,26 @@ export function fusedSteps(run: RunEncoder): Step[][] {
 /**
  * The per-example path: weights and biases drawn, then the forward pass, the backward pass and
  * the weight gradients, each in ranges of layers (exampleLayersPerDispatch), and the reduction.
+ * With the run option histograms the forward and backward kernels count each example's a_l and
+ * ∂ℓ/∂a_l (every a_l computed once: no recomputation to leave out).
  */
 export function perExampleSteps(run: RunEncoder): Step[][] {
-  const { config } = run;
+  const { config, plan } = run;
   const L = config.depth;
   const { N, N4, BATCH } = run.shape;
   const activation = ACTIVATIONS[config.activation].id;
   const EXAMPLE_WORKGROUP = exampleWorkgroup(BATCH);
   const shape = { N, N4, BATCH, EXAMPLE_WORKGROUP };
-  const forward = run.compile(KERNELS.exampleForward, {
+  const counting = plan.histograms !== null;
+  const forwardKernel = counting ? KERNELS.exampleForwardHistogram : KERNELS.exampleForward;
+  const backwardKernel = counting ? KERNELS.exampleBackwardHistogram : KERNELS.exampleBackward;
+  const forward = run.compile(forwardKernel, {
     ...shape,
     ACTIVATION: activation,
     INPUT_ONES: config.input === "ones",
     TARGET_KIND: TARGETS.indexOf(config.target),
   });
-  const backward = run.compile(KERNELS.exampleBackward, { ...shape, ACTIVATION: activation });
+  const backward = run.compile(backwardKernel, { ...shape, ACTIVATION: activation });
   const weightGrad = run.compile(KERNELS.exampleWeightGrad, { N, N4, BATCH, WORKGROUP });
   const weights = { buffer: run.weightBuffers[0] as GPUBuffer };
   const acts = { buffer: run.actBuffers[0] as GPUBuffer };
@@ -91,7 +96,7 @@ export function perExampleSteps(run: RunEncoder): Step[][] {
   // Each dispatch of a range does one product per layer.
   const forwardSteps = ranges.map(({ first, count }) =>
     run.step(
-      KERNELS.exampleForward,
+      forwardKernel,
       forward,
       { ...forwardParams, layer: first, layers: count },
       [weights, { buffer: run.biases }, acts, targets],
@@ -103,7 +108,7 @@ export function perExampleSteps(run: RunEncoder): Step[][] {
     .reverse()
     .map(({ first, count }) =>
       run.step(
-        KERNELS.exampleBackward,
+        backwardKernel,
         backward,
         { depth: L, layer: first + count - 1, layers: count },
         [weights, acts, targets, dz],

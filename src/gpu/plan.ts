@@ -164,21 +164,12 @@ export function exampleLayersPerDispatch(config: RunConfig): number {
 const EPILOGUE_REFUSAL =
   "residual connections and norms run on the layered path only (shaders/layer_*.wgsl); the fused and per-example kernels have no port yet";
 
-const HISTOGRAMS_REFUSAL =
-  "histograms are counted on the layered and fused paths only (shaders/histogram.wgsl); the per-example kernels have no port";
-
-/** What a run asks of its path beyond its config: the run option histograms. */
-export interface PathNeeds {
-  histograms?: boolean;
-}
-
 const TRAINING_REFUSAL =
   "training runs on the layered and fused paths only (shaders/update.wgsl, shaders/chain_update.wgsl): the per-example kernels have no port";
 
-/** Why a config (with these needs) cannot take the per-example path, or null when it can. */
-export function perExampleRefusal(config: RunConfig, needs: PathNeeds = {}): string | null {
+/** Why a config cannot take the per-example path, or null when it can. */
+export function perExampleRefusal(config: RunConfig): string | null {
   if (config.train) return TRAINING_REFUSAL;
-  if (needs.histograms) return HISTOGRAMS_REFUSAL;
   if (config.numerics === "tracked") {
     return "the per-example path runs no tracked numerics: they scale each layer by the whole batch, which no one invocation sees";
   }
@@ -198,14 +189,14 @@ export function fusedRefusal(config: RunConfig): string | null {
  * What each path declares it cannot run (null: it runs every valid config, within memory). A new
  * layer feature lands on the layered path first; the others refuse it, with a reason, until ported.
  */
-export const PATH_REFUSALS: Readonly<Record<RunPath, (config: RunConfig, needs?: PathNeeds) => string | null>> = {
+export const PATH_REFUSALS: Readonly<Record<RunPath, (config: RunConfig) => string | null>> = {
   fused: fusedRefusal,
   "per-example": perExampleRefusal,
   layered: () => null,
 };
 
 /** The path a config takes when the caller does not choose: the first, cheapest first, that accepts it and suits its size. */
-export function choosePath(config: RunConfig, needs: PathNeeds = {}): RunPath {
+export function choosePath(config: RunConfig): RunPath {
   const work = config.width * config.width * config.batch;
   // Training takes the fused path only where it beats the layered one (FUSED_MAX_WORK); a single
   // pass keeps the older entries-only rule, whose retuning needs its own bench.
@@ -213,7 +204,7 @@ export function choosePath(config: RunConfig, needs: PathNeeds = {}): RunPath {
   if (config.width * config.batch <= FUSED_MAX_ENTRIES && fusedWork && fusedRefusal(config) === null) {
     return "fused";
   }
-  if (work <= EXAMPLE_MAX_WORK && perExampleRefusal(config, needs) === null) return "per-example";
+  if (work <= EXAMPLE_MAX_WORK && perExampleRefusal(config) === null) return "per-example";
   return "layered";
 }
 
@@ -376,7 +367,9 @@ function planTraining(
   return { moments, state, passesPerReadback, recordsPerReadback, recordBytes, bytes };
 }
 
-export interface PlanOptions extends PathNeeds {
+export interface PlanOptions {
+  /** The run option histograms: a buffer of every layer's bins (src/gpu/histograms.ts), on any path. */
+  histograms?: boolean;
   /** Most bytes of GPU buffers (default 1 GiB). */
   budget?: number;
   /** Largest buffer of activations or weights, below the adapter's limits (tests). */
@@ -401,7 +394,7 @@ type LayeredChoice = Required<Pick<PlanOptions, "positions" | "weights" | "reduc
  * once, then after each dispatch. The error of the leanest plan is the one thrown.
  */
 export function planBuffers(config: RunConfig, limits: AdapterLimits, options: PlanOptions = {}): BufferPlan {
-  const path = options.path ?? choosePath(config, options);
+  const path = options.path ?? choosePath(config);
   if (path === "per-example") return planFixed(config, limits, options, path, null);
   const keepAll = config.depth + 1;
   if (path === "fused") {
@@ -491,7 +484,7 @@ function planFixed(
   const { depth, width: n, batch } = config;
   const fused = path === "fused";
   const perExample = path === "per-example";
-  const refusal = PATH_REFUSALS[path](config, options);
+  const refusal = PATH_REFUSALS[path](config);
   if (refusal) throw new UnsupportedError(path, refusal);
   // The layered path's layer kernels: each position holds a layer's state, z_l has its own buffer.
   const epilogue = path === "layered" && hasLayerEpilogue(config);
@@ -637,7 +630,7 @@ function layeredDispatches(
  */
 export function planRun(config: RunConfig, limits: AdapterLimits, options: PlanOptions = {}): BufferPlan {
   if (options.path) return planBuffers(config, limits, options);
-  const chosen = choosePath(config, options);
+  const chosen = choosePath(config);
   const paths: RunPath[] = chosen === "layered" ? [chosen] : [chosen, "layered"];
   return firstFitting(paths.map((path) => () => planBuffers(config, limits, { ...options, path })));
 }

@@ -327,15 +327,19 @@ describe("the histograms' plan", () => {
     expect(plan.bytes.histograms).toBeLessThan(25 * 2 ** 20);
   });
 
-  test("takes the fused path for narrow nets, and the layered path where the per-example path would run", () => {
+  test("takes the path the run takes without them: fused for narrow nets, per-example for larger batches", () => {
     expect(planRun(validateConfig({ depth: 10, width: 4, batch: 2 }), DEFAULT_LIMITS, { histograms: true }).path).toBe(
       "fused",
     );
-    const examples = validateConfig({ depth: 10, width: 16, batch: 64 });
-    expect(planRun(examples, DEFAULT_LIMITS).path).toBe("per-example");
-    expect(planRun(examples, DEFAULT_LIMITS, { histograms: true }).path).toBe("layered");
-    expect(() => planRun(examples, DEFAULT_LIMITS, { histograms: true, path: "per-example" })).toThrow(
-      UnsupportedError,
-    );
+    for (const config of [
+      // The lab's narrow net with a larger batch, and the histograms bench's per-example row.
+      validateConfig({ depth: 100, width: 16, batch: 64 }),
+      validateConfig({ depth: 300, width: 16, batch: 64, numerics: "bfloat16" }),
+    ]) {
+      expect(planRun(config, DEFAULT_LIMITS).path).toBe("per-example");
+      const counted = planRun(config, DEFAULT_LIMITS, { histograms: true });
+      expect(counted.path).toBe("per-example");
+      expect(counted.histograms?.recordWords).toBe(2 * 279 + 1 + 1);
+    }
   });
 });

@@ -1,13 +1,13 @@
 /**
  * A GPU run's histograms held to the reference's: equal, bin by bin, but for entries whose bin
- * float32 rounding may change. Such an entry is one whose value, moved by 8 times what a reference
- * with every stored value moved by one float32 ulp moves it (ReferenceOptions.nudge) plus 2⁻²⁰ of
+ * rounding may change. Such an entry is one whose value, moved by 8 times what a reference with
+ * every stored value moved by one ulp of its format moves it (ReferenceOptions.nudge) plus 2⁻²⁰ of
  * itself, could cross a power of two or reach zero; or, for relu and leaky_relu, one whose ẑ lies
  * within KINK_MARGIN of the layer's RMS of 0 (its sign, and so its output's bin and its derivative,
  * may flip). Each such entry may move one count from one bin to another, so per layer and tensor
  * Σ |GPU bin − reference bin| ≤ 2 · (entries near an edge). Saturation likewise: the saturated
  * entries may differ by the entries whose |g'| lies near 0.01 (or near a kink), the dead units by the
- * units holding one. Where float32's limits or a kink change whole layers (tests/gpu/agreement.ts:
+ * units holding one. Where the format's limits or a kink change whole layers (tests/gpu/agreement.ts:
  * limit zones, the forward pass's underflow, gradients below a near-kink layer), those layers are
  * not compared, as for the other statistics.
  */
@@ -87,7 +87,8 @@ export function expectHistogramsAgree(config: RunConfig, gpu: RunResult): void {
   const got = gpu.histograms;
   if (!want || !got) throw new Error(`a result without histograms for ${label}`);
   const count = config.width * config.batch;
-  const float32 = config.numerics === "float32";
+  // float32, float16 and bfloat16: plain values, which meet their format's limits.
+  const plain = config.numerics !== "tracked";
   const underflow = forwardUnderflow(config, reference);
   const kink = nearKink(config, gpu.subnormals);
   for (const kind of ["act", "grad"] as const) {
@@ -95,7 +96,7 @@ export function expectHistogramsAgree(config: RunConfig, gpu: RunResult): void {
     for (let l = 0; l <= config.depth; l++) {
       const h = (kind === "act" ? got.act : got.grad)[l] as Histogram;
       expect(h.counts.reduce((s, c) => s + c, 0) + h.zeros + h.nonFinite, `Σ ${kind}[${l}] of ${label}`).toBe(count);
-      if (float32 && zoneAround(config.numerics, series, l)) continue;
+      if (plain && zoneAround(config.numerics, series, l)) continue;
       if (underflow !== null && (kind === "grad" || l >= underflow - 1)) continue;
       if (kind === "grad" && kink !== null && l < kink) continue;
       const values = (tensors[kind][l] as Tensor).values;
@@ -126,10 +127,11 @@ function expectSaturationAgrees(
 ): void {
   const { width: n, batch } = config;
   const g = ACTIVATIONS[config.activation];
-  const float32 = config.numerics === "float32";
+  // float32, float16 and bfloat16: plain values, which meet their format's limits.
+  const plain = config.numerics !== "tracked";
   const underflow = forwardUnderflow(config, reference);
   for (let l = 1; l <= config.depth; l++) {
-    if (float32 && zoneAround(config.numerics, reference.log10ActRms, l)) continue;
+    if (plain && zoneAround(config.numerics, reference.log10ActRms, l)) continue;
     if (underflow !== null && l >= underflow - 1) continue;
     const h = (tensors.branch[l] as Tensor).values;
     const moved = (nudged.branch[l] as Tensor).values;

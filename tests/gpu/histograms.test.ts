@@ -2,7 +2,8 @@
  * The GPU's histograms (the run option histograms: binades of a_l and ∂ℓ/∂a_l, saturated entries,
  * dead units) held to the reference's: exactly on chains whose every value is exact, within the
  * entries float32 rounding may move across a bin's edge on fresh random configs
- * (tests/gpu/histogram-agreement.ts), and the same bit for bit on every plan of the layered path.
+ * (tests/gpu/histogram-agreement.ts), and the same bit for bit on every plan of the layered path;
+ * on the fused and per-example paths too.
  */
 import { beforeAll, describe, expect, test } from "vitest";
 import { ACTIVATION_NAMES } from "../../src/core/activations";
@@ -10,7 +11,7 @@ import { INIT_SCHEMES, type PartialConfig, type RunConfig, validateConfig } from
 import { lectureConfig } from "../../src/core/presets";
 import { runReference } from "../../src/core/reference";
 import { autotune, type GpuRunOptions, runOnGpu } from "../../src/gpu/engine";
-import { planRun } from "../../src/gpu/plan";
+import { exampleLayersPerDispatch, planRun, RUN_PATHS } from "../../src/gpu/plan";
 import { expectHistogramsAgree } from "./histogram-agreement";
 import { pick, randomInit, uniform } from "./random-draws";
 import { requireGpu } from "./support";
@@ -54,6 +55,30 @@ function randomConfig(i: number): RunConfig {
   });
 }
 
+type Numerics = RunConfig["numerics"];
+
+/**
+ * Config i of a fresh draw of plain chains (no norm, no residual connection) of this shape: every
+ * activation in turn, every `schemeStride`-th init scheme, the rest at random.
+ */
+function plainChain(
+  i: number,
+  shape: Pick<RunConfig, "depth" | "width" | "batch">,
+  numerics: Numerics,
+  schemeStride: number,
+): RunConfig {
+  return validateConfig({
+    ...shape,
+    activation: ACTIVATION_NAMES[i % ACTIVATION_NAMES.length],
+    init: randomInit(INIT_SCHEMES[(i * schemeStride) % INIT_SCHEMES.length] as (typeof INIT_SCHEMES)[number]),
+    biasSigma: pick([0, 0.05, 0.3]),
+    input: pick(["ones", "gaussian"] as const),
+    target: pick(["zeros", "gaussian"] as const),
+    seed: Math.floor(Math.random() * 2 ** 32),
+    numerics,
+  });
+}
+
 /** The layered path's plans in turn: its own, checkpoints, reductions after each dispatch, 8 × 8 tiles, weights drawn. */
 function runOptions(i: number, config: RunConfig): GpuRunOptions {
   const positions = 4 + Math.floor(Math.random() * Math.max(1, config.depth - 3));
@@ -94,18 +119,22 @@ describe("histograms on the GPU against the reference", () => {
     }
   });
 
-  test("relu with every pre-activation negative: every unit dead; tanh under N(0, 10⁶/n) weights saturated", async () => {
+  test("relu with every pre-activation negative: every unit dead, on each path; tanh under N(0, 10⁶/n) weights saturated", async () => {
     const dead = validateConfig({
       depth: 6,
-      width: 40,
+      width: 37,
       batch: 9,
       activation: "relu",
       init: { scheme: "identity", scale: -1 },
       input: "ones",
     });
-    const deadRun = await runOnGpu(dead, { histograms: true });
-    expect(deadRun.histograms?.dead).toEqual([null, 1, 1, 1, 1, 1, 1]);
-    expect(deadRun.histograms?.saturated).toEqual([null, 1, 1, 1, 1, 1, 1]);
+    for (const path of RUN_PATHS) {
+      const deadRun = await runOnGpu(dead, { histograms: true, path });
+      expect(deadRun.histograms?.dead, path).toEqual([null, 1, 1, 1, 1, 1, 1]);
+      expect(deadRun.histograms?.saturated, path).toEqual([null, 1, 1, 1, 1, 1, 1]);
+      const reference = runReference(dead, { histograms: true, subnormals: deadRun.subnormals });
+      expect(deadRun.histograms, path).toEqual(reference.histograms);
+    }
     const tanh = validateConfig({ depth: 10, width: 64, batch: 16, init: { scheme: "gaussian", sigma: 1000 } });
     const tanhRun = await runOnGpu(tanh, { histograms: true });
     for (let l = 2; l <= 10; l++) expect(tanhRun.histograms?.saturated[l]).toBeGreaterThan(0.99);
@@ -150,32 +179,40 @@ describe("histograms on the other paths", () => {
   test("the fused path counts them too: fresh narrow configs of every activation, both numerics", async () => {
     for (let i = 0; i < ACTIVATION_NAMES.length * 2; i++) {
       const width = 1 + Math.floor(Math.random() * 16);
-      const config = validateConfig({
-        depth: 1 + Math.floor(Math.random() * 60),
-        width,
-        batch: 1 + Math.floor(Math.random() * Math.floor(256 / width)),
-        activation: ACTIVATION_NAMES[i % ACTIVATION_NAMES.length],
-        init: randomInit(INIT_SCHEMES[(i * 5) % INIT_SCHEMES.length] as (typeof INIT_SCHEMES)[number]),
-        biasSigma: pick([0, 0.05, 0.3]),
-        input: pick(["ones", "gaussian"] as const),
-        target: pick(["zeros", "gaussian"] as const),
-        seed: Math.floor(Math.random() * 2 ** 32),
-        numerics: i % 2 === 0 ? "float32" : "tracked",
-      });
+      const batch = 1 + Math.floor(Math.random() * Math.floor(256 / width));
+      const depth = 1 + Math.floor(Math.random() * 60);
+      const config = plainChain(i, { depth, width, batch }, i % 2 === 0 ? "float32" : "tracked", 5);
       const gpu = await runOnGpu(config, { histograms: true });
       expect(gpu.dispatches, JSON.stringify(config)).toBeLessThanOrEqual(5);
       expectHistogramsAgree(config, gpu);
     }
   });
 
-  test("the per-example path refuses histograms, saying why, and the planner takes another path", async () => {
+  test("the per-example path counts them too: fresh configs of every activation, float32, float16 and bfloat16", async () => {
+    const numerics = ["float32", "float16", "bfloat16"] as const;
+    for (let i = 0; i < 2 * ACTIVATION_NAMES.length; i++) {
+      // Odd widths (rows of vec4s with padding) and odd batches (off the examples' workgroup).
+      const width = 1 + 2 * Math.floor(Math.random() * 32);
+      const batch = 9 + 2 * Math.floor(Math.random() * 40);
+      const depth = 1 + Math.floor(Math.random() * 50);
+      const config = plainChain(i, { depth, width, batch }, numerics[i % numerics.length] as Numerics, 3);
+      const gpu = await runOnGpu(config, { histograms: true, path: "per-example" });
+      expectHistogramsAgree(config, gpu);
+    }
+  });
+
+  test("the per-example path counts each layer once over ranges of layers, and the planner keeps it with histograms", async () => {
+    const { limits } = await requireGpu();
+    // 134 layers per dispatch at 63 × 63: two ranges each way.
+    const deep = validateConfig({ depth: 150, width: 63, batch: 63, activation: "relu", biasSigma: 0.05, seed: 8 });
+    expect(exampleLayersPerDispatch(deep)).toBeLessThan(deep.depth);
+    const ranged = await runOnGpu(deep, { histograms: true, path: "per-example" });
+    expectHistogramsAgree(deep, ranged);
     const examples = validateConfig({ depth: 10, width: 16, batch: 64 });
-    await expect(runOnGpu(examples, { histograms: true, path: "per-example" })).rejects.toThrow(
-      /^the per-example path cannot run this config: histograms are counted on the layered and fused paths only/,
-    );
+    expect(planRun(examples, limits, { histograms: true }).path).toBe("per-example");
     const run = await runOnGpu(examples, { histograms: true });
-    expect(run.histograms?.act).toHaveLength(11);
-    expect(run.dispatches).toBeGreaterThan(20);
+    expect(run.dispatches).toBeLessThanOrEqual(8);
+    expectHistogramsAgree(examples, run);
     expect((await runOnGpu(examples)).histograms).toBeUndefined();
   });
 });
