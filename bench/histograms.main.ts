@@ -76,7 +76,7 @@ async function measureRow(page: Page, point: (typeof HISTOGRAM_SWEEP)[number]): 
       (histograms ? withMs : withoutMs).push(gpuMs(result));
     }
   }
-  const plan = planned(config, DEFAULT_LIMITS);
+  const plan = planned(config, DEFAULT_LIMITS, { histograms: true });
   return {
     ...point,
     path: "refused" in plan ? "refused" : plan.path,

@@ -5,7 +5,7 @@
  */
 import { type RunConfig, TRAIN_LIMITS, validateConfig } from "../src/core/config";
 import { benchConfig } from "../src/core/sweep";
-import { type AdapterLimits, CapacityError, planRun } from "../src/gpu/plan";
+import { type AdapterLimits, CapacityError, type PlanOptions, planRun } from "../src/gpu/plan";
 
 export {
   benchConfig,
@@ -23,13 +23,14 @@ export const DEFAULT_LIMITS: AdapterLimits = {
   minStorageBufferOffsetAlignment: 256,
 };
 
-/** Peak GPU bytes and the path from the engine's plan, or the CapacityError's message. */
+/** Peak GPU bytes and the path from the engine's plan (with these options), or the CapacityError's message. */
 export function planned(
   config: RunConfig,
   limits: AdapterLimits,
+  options: PlanOptions = {},
 ): { totalBytes: number; path: string } | { refused: string } {
   try {
-    const plan = planRun(config, limits);
+    const plan = planRun(config, limits, options);
     return { totalBytes: plan.totalBytes, path: plan.path };
   } catch (error) {
     if (error instanceof CapacityError) return { refused: error.message };
@@ -77,8 +78,9 @@ export function trainBenchConfig(point: TrainPoint): RunConfig {
 
 /**
  * The histograms' bench rows (`npm run bench -- --histograms`): widths ≥ 64, as issue 13 sets its bound,
- * one of them deep (1000 layers: 2.2 MB of bins); and the lecture's width 2 at depth 4096 (9 MB of bins
- * beside a 20 ms run), outside the bound, for what the lab pays there.
+ * one of them deep (1000 layers: 2.2 MB of bins); and, outside the bound, for what the lab pays there,
+ * the lecture's width 2 at depth 4096 (9 MB of bins beside a 20 ms run) and width 16 × batch 64 on
+ * the per-example path.
  */
 export const HISTOGRAM_SWEEP: TrainPoint[] = [
   { depth: 100, width: 64, batch: 64 },
@@ -86,6 +88,7 @@ export const HISTOGRAM_SWEEP: TrainPoint[] = [
   { depth: 20, width: 512, batch: 32 },
   { depth: 1000, width: 64, batch: 16 },
   { depth: 4096, width: 2, batch: 1 },
+  { depth: 100, width: 16, batch: 64 },
 ];
 
 /** The numerics each point is timed in, float32 first: the others' times are set against its. */
