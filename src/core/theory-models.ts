@@ -32,7 +32,8 @@ export interface Theory {
   model: "exact" | "mean-field" | "mean-field-residual" | "mean-field-batchnorm";
   /**
    * σ_w² E[g'(√q* z)²], the gradient's mean-square gain per layer at the fixed point; s² or k² for exact
-   * linear chains; batch norm's λ, the same gain at every layer below the top.
+   * linear chains, (s·g'(z*))² for s·I chains of tanh and the sigmoid at theirs; batch norm's λ, the
+   * same gain at every layer below the top.
    */
   chi1: number | null;
   /** The length map's fixed point; null where it is ∞ or not defined. */
@@ -299,16 +300,36 @@ function identityChain(config: RunConfig, s: number, qIn: number): Theory | null
 function scalarChain(config: RunConfig, s: number): Theory | null {
   if (scalarReach(config.activation, s) !== null) return null;
   const { act, grad } = scalarMeanSquares(config, s);
+  const fixed = ACTIVATIONS[config.activation].positivelyHomogeneous ? null : scalarFixedPoint(config.activation, s);
   return {
     model: "exact",
-    chi1: null,
-    qStar: null,
-    phase: null,
+    chi1: fixed?.chi1 ?? null,
+    qStar: fixed?.qStar ?? null,
+    phase: fixed ? phaseOf(fixed.chi1) : null,
     xiQ: null,
     xiC: null,
     log10ActRms: Array.from(act, log10Rms),
     log10GradRms: Array.from(grad, log10Rms),
   };
+}
+
+/**
+ * The fixed point a* = g(s·a*) every unit of a curved s·I chain within scalarReach converges to (0 for
+ * tanh at |s| < 1; the map contracts, |s|·g' ≤ 1), with χ₁ = (s·g'(s·a*))², the gradient's mean-square gain
+ * per layer there, and q* = (s·a*)², the pre-activation's length there.
+ */
+function scalarFixedPoint(name: ActivationName, s: number): { chi1: number; qStar: number } {
+  const g = ACTIVATIONS[name];
+  let a = g.output(0);
+  for (let i = 0; i < 10_000; i++) {
+    const next = g.output(s * a);
+    if (Math.abs(next - a) <= 1e-16) {
+      a = next;
+      break;
+    }
+    a = next;
+  }
+  return { chi1: (s * g.derFromOutput(a)) ** 2, qStar: (s * a) ** 2 };
 }
 
 /** The smallest batch whose mean field holds at a width a run reaches: E[1/χ²_{B−1}] needs a finite variance. */

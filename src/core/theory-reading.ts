@@ -79,8 +79,13 @@ function batchNormAbsence(config: RunConfig): string | null {
       return `${model} needs Gaussian-family weights: ${config.init.scheme === "identity" ? "s·I" : "orthogonal"} weights do not mix the units`;
     case "input":
       return "every example is the same (input ones): batch norm maps a batch of equal examples to zeros at every layer";
-    case "batch":
-      return `${model} needs a batch of at least ${BATCH_NORM_MIN_BATCH}: below it 1/σ² of a unit's batch has an infinite variance (or mean, under 4), and a layer's average gain reaches the model's only at impractical widths`;
+    case "batch": {
+      const linear =
+        config.batch > 3
+          ? ` (for a linear chain, √((B−2)/(B−3)) = ×${shown(Math.sqrt((config.batch - 2) / (config.batch - 3)))} a layer)`
+          : "";
+      return `${model} needs a batch of at least ${BATCH_NORM_MIN_BATCH}: with ${config.batch} examples a unit's batch variance, which batch norm divides by, is too often near 0, so a few units carry the gradient's growth and a net of practical width falls well short of the infinite-width rate${linear}. Gradients still explode, faster than with larger batches`;
+    }
     case "epsilon":
       return `σ_w = ${shown(Math.sqrt(weightVariance(config.init, config.width) ?? 0))} is too small beside batch norm's ε = 1e-5: a unit's batch variance, about σ_w² times a_l's, is under ${BATCH_NORM_MIN_VARIANCE} = 10³·ε, and the model leaves ε out`;
   }
@@ -203,16 +208,16 @@ export interface TheoryFact {
 export function theoryFacts(theory: Theory, config: RunConfig): TheoryFact[] {
   return [
     { label: "Model", value: modelWords(theory, config.init) },
-    { label: "χ₁", value: chiWords(theory) },
+    { label: "χ₁", value: chiWords(theory, config) },
     { label: "q*", value: fixedPointWords(theory, config) },
     { label: "ξ_q", value: depthWords(theory, theory.xiQ, "for q_l to reach q*") },
     { label: "ξ_c", value: depthWords(theory, theory.xiC, "for two inputs' correlation to settle") },
-    { label: "Phase", value: phaseWords(theory.phase) },
+    { label: "Phase", value: phaseWords(theory.phase) + decadesWords(theory) },
   ];
 }
 
 /** χ₁ and what it does to the gradient: its RMS changes ×√χ₁ per layer backward (at q*, in mean field). */
-function chiWords(theory: Theory): string {
+function chiWords(theory: Theory, config: RunConfig): string {
   const chi1 = theory.chi1;
   if (chi1 === null) return "— (no fixed point to read it at)";
   const factor = shown(Math.sqrt(chi1));
@@ -220,13 +225,26 @@ function chiWords(theory: Theory): string {
   const top = theory.log10GradRms.length - 2;
   const where =
     theory.model === "exact"
-      ? ""
+      ? config.activation === "linear"
+        ? ""
+        : " at the fixed point"
       : theory.model === "mean-field-batchnorm"
         ? ` from layer ${top} down to layer 1`
         : " at q*";
   if (Number(factor) === 1) return `${shown(chi1)}: the gradient's RMS keeps its size${where} (×√χ₁ = ×1 per layer)`;
   const change = chi1 < 1 ? "shrinks" : "grows";
   return `${shown(chi1)}: the gradient's RMS ${change} ×${factor} per layer backward${where} (×√χ₁)`;
+}
+
+/**
+ * How many layers the gradient takes to change by 3 decades at ×√χ₁ a layer, after the phase (", 3 decades
+ * every 79 layers"): a shallow chaotic net can still read stable in the verdict. Empty where χ₁ ≈ 1 or not defined.
+ */
+function decadesWords(theory: Theory): string {
+  const chi1 = theory.chi1;
+  if (chi1 === null || chi1 <= 0 || theory.phase === "critical" || theory.phase === null) return "";
+  const layers = Math.ceil(6 / Math.abs(Math.log10(chi1)));
+  return `, 3 decades every ${layers} layer${layers === 1 ? "" : "s"}`;
 }
 
 /** q*, "∞" where the length map grows without bound, or why it has none. */
@@ -248,6 +266,14 @@ function depthWords(theory: Theory, xi: number | null, what: string): string {
   return theory.phase === "critical" ? "∞ (critical)" : "—";
 }
 
+/** What a config adds to the phase diagram's plain chain: residual connections, a norm; none for a plain chain. */
+export function plainChainExtras(config: RunConfig): string[] {
+  return [
+    ...(config.residual === null ? [] : ["residual connections"]),
+    ...(config.norm === "none" ? [] : [`${config.norm} norm`]),
+  ];
+}
+
 /**
  * What the phase diagram says of this config, beyond its dot: no point for s·I or orthogonal weights,
  * a point off the diagram, a chain the diagram does not describe (residual connections, a norm).
@@ -261,10 +287,7 @@ export function diagramNotes(config: RunConfig): string[] {
   } else if (point.sigmaW > DIAGRAM_RANGE.sigmaW || point.sigmaB > DIAGRAM_RANGE.sigmaB) {
     notes.push(`This config (σ_w ${point.sigmaW.toFixed(2)}, σ_b ${point.sigmaB.toFixed(2)}) lies off the diagram.`);
   }
-  const extras = [
-    ...(config.residual === null ? [] : ["residual connections"]),
-    ...(config.norm === "none" ? [] : [`${config.norm} norm`]),
-  ];
+  const extras = plainChainExtras(config);
   if (extras.length > 0) notes.push(`The diagram is of plain chains; this one has ${extras.join(" and ")}.`);
   notes.push("A click or the arrow keys run Gaussian weights N(0, σ_w²/n) and biases N(0, σ_b²) at that point.");
   return notes;

@@ -89,6 +89,8 @@ export class GsPhaseDiagram extends LitElement {
   /** The config's point, or null where its weights are not Gaussian-family (s·I, orthogonal); a new equal point does not redraw. */
   @property({ attribute: false, hasChanged: (a?: DiagramPoint | null, b?: DiagramPoint | null) => !samePoint(a, b) })
   point: DiagramPoint | null = null;
+  /** What the config adds to a plain chain ("batch norm", "residual connections and layer norm"), or "" for a plain chain. */
+  @property() beyond = "";
   /** The point under the pointer. */
   @state() private hover: DiagramPoint | null = null;
   private pendingMove: PointerEvent | null = null;
@@ -150,7 +152,11 @@ export class GsPhaseDiagram extends LitElement {
   /** What the pointer is over, else the config's point, with χ₁ and the phase there. */
   private readout(): string {
     if (this.hover) return `${pointText(this.activation, this.hover)}; click to run it`;
-    if (this.point) return `This config: ${pointText(this.activation, this.point)}`;
+    if (this.point) {
+      // The diagram's χ₁ is a plain chain's: a config with more is read as the plain chain of its weights.
+      const which = this.beyond ? `This config's weights in a plain chain, without its ${this.beyond}` : "This config";
+      return `${which}: ${pointText(this.activation, this.point)}`;
+    }
     return "";
   }
 

@@ -7,7 +7,7 @@ import { css, html, LitElement, nothing } from "lit";
 import { customElement, property } from "lit/decorators.js";
 import type { RunConfig } from "../core/config";
 import type { RunResult } from "../core/result";
-import { configPoint, diagramNotes, theoryAbsence, theoryFacts } from "../core/theory-reading";
+import { configPoint, diagramNotes, plainChainExtras, theoryAbsence, theoryFacts } from "../core/theory-reading";
 import "./gs-phase-diagram";
 
 @customElement("gs-theory")
@@ -53,7 +53,11 @@ export class GsTheory extends LitElement {
 
   private renderDiagram(config: RunConfig) {
     return html`<figure>
-      <gs-phase-diagram .activation=${config.activation} .point=${configPoint(config)}></gs-phase-diagram>
+      <gs-phase-diagram
+        .activation=${config.activation}
+        .point=${configPoint(config)}
+        .beyond=${plainChainExtras(config).join(" and ")}
+      ></gs-phase-diagram>
       <figcaption>${diagramNotes(config).map((note) => html`<p>${note}</p>`)}</figcaption>
     </figure>`;
   }

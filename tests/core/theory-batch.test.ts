@@ -57,7 +57,9 @@ describe("batch norm's layer in mean field", () => {
     }
   });
 
-  it("equals its definitions simulated on random batches: E[T], κ and the top layer's parts, within 4 standard errors", () => {
+  it("equals its definitions simulated on random batches: E[T], κ and the top layer's parts, within 4 standard errors", {
+    timeout: 60_000,
+  }, () => {
     const samples = 40_000;
     for (const [name, batch] of [
       ["tanh", 6],

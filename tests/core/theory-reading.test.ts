@@ -86,7 +86,9 @@ describe("theoryAbsence", () => {
     expect(theoryAbsence(base)).toBeNull();
     const batch = validateConfig({ depth: 5, batch: 16, norm: "batch" });
     expect(theoryAbsence(batch)).toBeNull();
-    expect(theoryAbsence({ ...batch, batch: 4 })).toMatch(/needs a batch of at least 6: below it 1\/σ²/);
+    expect(theoryAbsence({ ...batch, batch: 4 })).toMatch(
+      /needs a batch of at least 6: with 4 examples a unit's batch variance.*×1\.41 a layer.*Gradients still explode/,
+    );
     expect(theoryAbsence({ ...batch, input: "ones" })).toMatch(/^every example is the same \(input ones\)/);
     expect(theoryAbsence({ ...batch, residual: 1 })).toMatch(/covers plain chains only/);
     expect(theoryAbsence({ ...batch, init: { scheme: "orthogonal", gain: 1 } })).toMatch(
@@ -190,7 +192,9 @@ describe("the theory panel's lines", () => {
     expect(shown["q*"]).toBe(String(Number(field.qStar.toPrecision(3))));
     expect(shown.ξ_q).toMatch(/^[\d.]+ layers for q_l to reach q\*$/);
     expect(shown.ξ_c).toMatch(/^[\d.]+ layers for two inputs' correlation to settle$/);
-    expect(shown.Phase).toBe("chaotic (χ₁ > 1): gradients explode");
+    // 3 decades of the gradient's RMS at ×√χ₁ a layer.
+    const decades = Math.ceil(6 / Math.log10(field.chi1));
+    expect(shown.Phase).toBe(`chaotic (χ₁ > 1): gradients explode, 3 decades every ${decades} layers`);
   });
 
   it("batch norm: its model at this batch size, λ from layer L − 1 down to layer 1, no q* nor depth scales", () => {
@@ -202,7 +206,10 @@ describe("the theory panel's lines", () => {
     );
     expect(shown["q*"]).toBe("— (batch norm sets every layer's length: no map to iterate)");
     expect(shown.ξ_q).toBe("— (not modelled with batch norm)");
-    expect(shown.Phase).toBe("chaotic (χ₁ > 1): gradients explode");
+    // A shallow batch-normalized net reads stable in the verdict: the phase says over how many layers it explodes.
+    expect(shown.Phase).toBe(
+      `chaotic (χ₁ > 1): gradients explode, 3 decades every ${Math.ceil(6 / Math.log10(lambda))} layers`,
+    );
   });
 
   it("at criticality ξ_c is ∞; where q* is ∞ or not defined it says so; s·I chains read exactly", () => {
@@ -216,9 +223,24 @@ describe("the theory panel's lines", () => {
     expect(explode["χ₁"]).toBe("2.25: the gradient's RMS grows ×1.5 per layer backward (×√χ₁)");
     expect(explode["q*"]).toMatch(/^∞/);
     expect(facts({ activation: "linear", init: { scheme: "identity", scale: 1 } })["q*"]).toMatch(/^— \(every q/);
+    // A curved s·I chain converges to its fixed point a* = g(s·a*): 0 for tanh, χ₁ = s² there.
     const curved = facts({ activation: "tanh", init: { scheme: "identity", scale: 0.9 } });
-    expect(curved["χ₁"]).toMatch(/^—/);
-    expect(curved.Phase).toBe("—");
+    expect(curved["χ₁"]).toBe("0.81: the gradient's RMS shrinks ×0.9 per layer backward at the fixed point (×√χ₁)");
+    expect(curved["q*"]).toBe("0: the activations shrink to 0");
+    expect(curved.Phase).toBe(
+      `ordered (χ₁ < 1): gradients vanish, 3 decades every ${Math.ceil(6 / -Math.log10(0.81))} layers`,
+    );
+    // The sigmoid's a* = σ(4·a*) ≈ 0.98: χ₁ = (4·σ'(4a*))², q* = (4a*)².
+    const sigmoid = theoryFor(
+      validateConfig({ depth: 5, activation: "sigmoid", init: { scheme: "identity", scale: 4 } }),
+      0,
+    );
+    let a = 0.5;
+    for (let i = 0; i < 200; i++) a = 1 / (1 + Math.exp(-4 * a));
+    expect(sigmoid?.chi1).toBeCloseTo((4 * a * (1 - a)) ** 2, 12);
+    expect(sigmoid?.qStar).toBeCloseTo((4 * a) ** 2, 12);
+    expect(sigmoid?.phase).toBe("ordered");
+    expect(facts({ activation: "relu", init: { scheme: "identity", scale: 0.9 } })["χ₁"]).toMatch(/^—/);
     expect(facts({ activation: "tanh", residual: 0.2 })["q*"]).toMatch(/residual chain's mean square grows/);
   });
 });

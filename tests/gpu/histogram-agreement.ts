@@ -1,6 +1,6 @@
 /**
  * A GPU run's histograms held to the reference's: equal, bin by bin, but for entries whose bin
- * rounding may change. Such an entry is one whose value, moved by 8 times what a reference with
+ * rounding may change. Such an entry is one whose value, moved by 8 times (64 with a norm) what a reference with
  * every stored value moved by one ulp of its format moves it (ReferenceOptions.nudge) plus 2⁻²⁰ of
  * itself, could cross a power of two or reach zero; or, for relu and leaky_relu, one whose ẑ lies
  * within KINK_MARGIN of the layer's RMS of 0 (its sign, and so its output's bin and its derivative,
@@ -91,6 +91,10 @@ export function expectHistogramsAgree(config: RunConfig, gpu: RunResult): void {
   const plain = config.numerics !== "tracked";
   const underflow = forwardUnderflow(config, reference);
   const kink = nearKink(config, gpu.subnormals);
+  // A norm's statistics are sums over the group with a mean taken out (cancellation), whose float32 error
+  // the nudge of stored values undercounts: an entry of a batch-normalized leaky ReLU net (n 17, B 10,
+  // layer 20) lay 8e-5 of itself above 1, moved 8.6e-6 under the nudge and crossed to the bin below on the GPU.
+  const spread = config.norm === "none" ? 8 : 64;
   for (const kind of ["act", "grad"] as const) {
     const series = kind === "act" ? reference.log10ActRms : reference.log10GradRms;
     for (let l = 0; l <= config.depth; l++) {
@@ -104,7 +108,7 @@ export function expectHistogramsAgree(config: RunConfig, gpu: RunResult): void {
       const kinks = kind === "act" ? kinkEntries(config, tensors.input[l]) : [];
       let near = 0;
       values.forEach((v, k) => {
-        const r = 8 * Math.abs((moved[k] as number) - v) + 2 ** -20 * Math.abs(v);
+        const r = spread * Math.abs((moved[k] as number) - v) + 2 ** -20 * Math.abs(v);
         if (kinks[k] || crossesEdge(v, r)) near++;
       });
       const distance = binDistance(h, (kind === "act" ? want.act : want.grad)[l] as Histogram);

@@ -581,7 +581,7 @@ describe("the lab", () => {
     const facts = await page.locator("gs-theory dd").allTextContents();
     expect(facts[1]).toMatch(new RegExp(`^${Number(field.chi1.toPrecision(3))}: the gradient's RMS grows ×`));
     expect(facts[2]).toBe(String(Number(field.qStar.toPrecision(3))));
-    expect(facts[5]).toBe("chaotic (χ₁ > 1): gradients explode");
+    expect(facts[5]).toMatch(/^chaotic \(χ₁ > 1\): gradients explode, 3 decades every \d+ layers$/);
     expect(state.text).toMatch(/Mean field predicts gradients ×[\d.]+ per layer backward, measured ×[\d.]+ \(/);
 
     // The diagram's plot area spans σ_w 0..4 and σ_b 0..1: hover reads a point, a click runs it.
@@ -648,6 +648,11 @@ describe("the lab", () => {
     expect(batched.text).toMatch(
       /Mean field \(batch norm\) predicts gradients ×[0-9.]+ per layer backward, measured ×[0-9.]+/,
     );
+    // The diagram reads the config's weights as a plain chain, and says so (the pointer off the diagram).
+    await page.mouse.move(0, 0);
+    await expect
+      .poll(() => page.locator("gs-phase-diagram #readout").textContent())
+      .toMatch(/^This config's weights in a plain chain, without its batch norm: σ_w/);
     await page.screenshot({ path: `${OUTPUT}/theory-panel-batch-norm.png`, fullPage: true });
     await select(page, "norm", "none");
   });
