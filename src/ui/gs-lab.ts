@@ -111,14 +111,14 @@ export class GsLab extends LitElement {
       aside { grid-row: auto; position: static; max-height: none; }
       .plot { position: sticky; top: 0; z-index: 1; background: var(--gs-bg, #fafaf9); padding: 0.25rem 0;
         box-shadow: 0 6px 6px -6px rgb(0 0 0 / 0.35); }
-      .status .memory, .status .adapter { display: none; }
+      .status .memory, .status .adapter, .status .where { display: none; }
       .badge { display: inline; }
     }
     /* One line whatever it holds, so the chart under it does not jump when a run starts or ends. */
     .status { display: flex; flex-wrap: nowrap; gap: 0.75rem; align-items: center; font-size: 0.9rem; height: 2rem;
       overflow: hidden; white-space: nowrap; }
     .status > * { flex: none; }
-    .status .running { flex: 0 1 auto; min-width: 0; overflow: hidden; text-overflow: ellipsis; }
+    .status .running, .status .time { flex: 0 1 auto; min-width: 0; overflow: hidden; text-overflow: ellipsis; }
     .busy { display: inline-flex; gap: 0.4rem; align-items: center; }
     .busy::before { content: ""; width: 0.8rem; height: 0.8rem; border-radius: 50%; border: 2px solid currentColor;
       border-right-color: transparent; animation: spin 0.8s linear infinite; }
@@ -372,7 +372,7 @@ export class GsLab extends LitElement {
     const figures =
       result && !(this.busy && this.slowRun)
         ? html`<span class="loss">${loss}</span>
-            <span class="time">last run ${result.timingMs.wall.toFixed(0)} ms on ${result.backend}</span>
+            <span class="time">last run ${result.timingMs.wall.toFixed(0)} ms<span class="where"> on ${result.backend}</span></span>
             ${result.memory ? html`<span class="memory">${memoryText(result)}</span>` : nothing}
             ${backend?.kind === "webgpu" ? html`<span class="adapter">WebGPU: ${backend.adapter}</span>` : nothing}`
         : nothing;
