@@ -70,12 +70,21 @@ function binDistance(a: Histogram, b: Histogram): number {
   return distance;
 }
 
-/** Entries of layer l whose ẑ lies within KINK_MARGIN · RMS(ẑ_l) of 0, for relu and leaky_relu. */
-function kinkEntries(config: RunConfig, input: Tensor | undefined): boolean[] {
+/**
+ * Entries of layer l whose ẑ lies within KINK_MARGIN · RMS(ẑ_l) of 0, or within 8 times what the nudge
+ * moves it (float16 and bfloat16 round ẑ far coarser than KINK_MARGIN), for relu and leaky_relu.
+ */
+function kinkEntries(config: RunConfig, input: Tensor | undefined, moved: Tensor | undefined): boolean[] {
   if (!input || (config.activation !== "relu" && config.activation !== "leaky_relu")) return [];
   const z = input.values;
+  const shifted = moved?.values;
   const rms = Math.sqrt(z.reduce((sum, v) => sum + v * v, 0) / z.length);
-  return [...z].map((v) => Math.abs(v) < KINK_MARGIN * rms);
+  return [...z].map((v, k) => {
+    const drift = shifted
+      ? 8 * Math.abs((shifted[k] as number) * 2 ** ((moved as Tensor).exponent - input.exponent) - v)
+      : 0;
+    return Math.abs(v) < KINK_MARGIN * rms || Math.abs(v) <= drift;
+  });
 }
 
 /** Holds the GPU's result.histograms to the reference's with the tolerance argued above. */
@@ -105,7 +114,7 @@ export function expectHistogramsAgree(config: RunConfig, gpu: RunResult): void {
       if (kind === "grad" && kink !== null && l < kink) continue;
       const values = (tensors[kind][l] as Tensor).values;
       const moved = (nudged[kind][l] as Tensor).values;
-      const kinks = kind === "act" ? kinkEntries(config, tensors.input[l]) : [];
+      const kinks = kind === "act" ? kinkEntries(config, tensors.input[l], nudged.input[l]) : [];
       let near = 0;
       values.forEach((v, k) => {
         const r = spread * Math.abs((moved[k] as number) - v) + 2 ** -20 * Math.abs(v);
@@ -139,7 +148,7 @@ function expectSaturationAgrees(
     if (underflow !== null && l >= underflow - 1) continue;
     const h = (tensors.branch[l] as Tensor).values;
     const moved = (nudged.branch[l] as Tensor).values;
-    const kinks = kinkEntries(config, tensors.input[l]);
+    const kinks = kinkEntries(config, tensors.input[l], nudged.input[l]);
     const nearUnits = new Set<number>();
     let near = 0;
     h.forEach((v, k) => {
