@@ -6,7 +6,6 @@
  * moves both alike; the figure is the median of the paired ratios. Prints a Markdown table and
  * writes bench/results/<date>-<adapter>-histograms.json; asserts nothing about time.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
 import { test } from "vitest";
 import type { RunConfig } from "../src/core/config";
 import type { RunResult } from "../src/core/result";
@@ -15,7 +14,7 @@ import { HistogramLayout } from "../src/gpu/histograms";
 import type { openBuiltPage } from "../tests/support/page";
 import { openBenchPage } from "./page-bundle";
 import type { GradscopeBench } from "./page-entry";
-import { type AdapterReport, recordHeader, resultsPath } from "./report";
+import { type AdapterReport, recordHeader, resultsPath, writeRecord } from "./report";
 import { benchConfig, DEFAULT_LIMITS, HISTOGRAM_SWEEP, planned } from "./sweep";
 
 /** Pairs of timed runs per row (BENCH_PAIRS overrides). */
@@ -129,10 +128,7 @@ test("bench: the run option histograms against the same runs without", async () 
     const elapsed = (performance.now() - began) / 1000;
     console.log(`${table}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n\nbench took ${elapsed.toFixed(0)} s`);
     const name = resultsPath(adapter, "-histograms");
-    mkdirSync("bench/results", { recursive: true });
-    const record = { ...recordHeader(adapter, adapter.limits, browserVersion, "none"), pairs: PAIRS, notes, rows };
-    writeFileSync(`${name}.json`, `${JSON.stringify(record, null, 2)}\n`);
-    console.log(`wrote ${name}.json`);
+    writeRecord(name, { ...recordHeader(adapter, adapter.limits, browserVersion, "none"), pairs: PAIRS, notes, rows });
   } finally {
     await opened.close();
   }

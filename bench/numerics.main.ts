@@ -4,12 +4,11 @@
  * the bench bundle's engine on the path each config's plan takes. Prints a Markdown table and writes
  * bench/results/<date>-<adapter>-numerics.json; asserts nothing about time.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
 import { test } from "vitest";
 import { median } from "../src/core/sweep";
 import { openBenchPage } from "./page-bundle";
 import { callBench, type Page, unwrap } from "./page-call";
-import { formatNumericsTable, type NumericsRow, recordHeader, resultsPath } from "./report";
+import { formatNumericsTable, type NumericsRow, recordHeader, resultsPath, writeRecord } from "./report";
 import { BENCH_NUMERICS, DEFAULT_LIMITS, NUMERICS_SWEEP, numericsBenchConfig, planned, type TrainPoint } from "./sweep";
 
 /** Rounds after the warm-up; each runs every numerics once, in an order that turns round by round. */
@@ -70,7 +69,6 @@ test("bench: float16 and bfloat16 passes against float32's", async () => {
     const elapsed = (performance.now() - began) / 1000;
     console.log(`${table}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n\nbench took ${elapsed.toFixed(0)} s`);
     const name = resultsPath(adapter, "-numerics");
-    mkdirSync("bench/results", { recursive: true });
     const browserVersion = page.context().browser()?.version() ?? "unknown";
     const record = {
       ...recordHeader(adapter, adapter.limits ?? DEFAULT_LIMITS, browserVersion, "none"),
@@ -78,8 +76,7 @@ test("bench: float16 and bfloat16 passes against float32's", async () => {
       rows,
       elapsedSeconds: elapsed,
     };
-    writeFileSync(`${name}.json`, `${JSON.stringify(record, null, 2)}\n`);
-    console.log(`wrote ${name}.json`);
+    writeRecord(name, record);
   } finally {
     await opened.close();
   }

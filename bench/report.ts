@@ -1,4 +1,5 @@
 /** The bench's report: the printed table, the JSON record and the HTML page with its SVG plots. */
+import { mkdirSync, writeFileSync } from "node:fs";
 
 /** What the page says of its adapter (bench/page-entry.ts adapterInfo). */
 export interface AdapterReport {
@@ -17,6 +18,13 @@ export function resultsPath(adapter: AdapterReport, suffix: string): string {
   const date = new Date().toISOString().slice(0, 10);
   const name = [adapter.info.vendor, adapter.info.architecture || adapter.info.description].filter(Boolean).join(" ");
   return `bench/results/${date}-${slug(name)}${suffix}`;
+}
+
+/** Writes a results record to `<name>.json` (name from resultsPath), creating bench/results, and says so. */
+export function writeRecord(name: string, record: object): void {
+  mkdirSync("bench/results", { recursive: true });
+  writeFileSync(`${name}.json`, `${JSON.stringify(record, null, 2)}\n`);
+  console.log(`wrote ${name}.json`);
 }
 
 /** The fields a results record starts with: when, on which adapter (with the limits planned against) and browser, against which peer. */

@@ -4,11 +4,11 @@
  * median of 25 calls after 5 warm-up calls. The target (issue 13): under 5 ms each. Prints a Markdown
  * table and writes bench/results/<date>-theory.json; asserts nothing about time.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
 import { test } from "vitest";
 import { type PartialConfig, validateConfig } from "../src/core/config";
 import { median } from "../src/core/sweep";
 import { theoryFor } from "../src/core/theory-models";
+import { writeRecord } from "./report";
 
 const WARM_UP = 5;
 const TIMED = 25;
@@ -70,10 +70,6 @@ test("theory at depth 4096", () => {
     ...rows.map((r) => `| ${r.name} | ${r.model} | ${r.medianMs.toFixed(2)} | ${r.maxMs.toFixed(2)} |`),
   ].join("\n");
   console.log(`\n${table}\n`);
-  mkdirSync("bench/results", { recursive: true });
   const date = new Date().toISOString().slice(0, 10);
-  writeFileSync(
-    `bench/results/${date}-theory.json`,
-    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 2)}\n`,
-  );
+  writeRecord(`bench/results/${date}-theory`, { date: new Date().toISOString(), node: process.version, rows });
 });

@@ -5,7 +5,6 @@
  * the training step. Prints a Markdown table and writes bench/results/<date>-<adapter>-train.json;
  * asserts nothing about time.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
 import { test } from "vitest";
 import type { RunConfig } from "../src/core/config";
 import { median } from "../src/core/sweep";
@@ -20,6 +19,7 @@ import {
   type TrainRow,
   type TrainTiming,
   trainTarget,
+  writeRecord,
 } from "./report";
 import {
   DEFAULT_LIMITS,
@@ -225,7 +225,6 @@ test("bench: training steps per second, gradscope's GPU trainer against tfjs", a
     console.log(`${table}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n\nbench took ${elapsed.toFixed(0)} s`);
 
     const name = resultsPath(adapter, `-train${QUICK ? "-quick" : ""}`);
-    mkdirSync("bench/results", { recursive: true });
     const record = {
       ...recordHeader(adapter, limits, browserVersion, peerBackend),
       settings: {
@@ -242,8 +241,7 @@ test("bench: training steps per second, gradscope's GPU trainer against tfjs", a
       rows,
       elapsedSeconds: elapsed,
     };
-    writeFileSync(`${name}.json`, `${JSON.stringify(record, null, 2)}\n`);
-    console.log(`wrote ${name}.json`);
+    writeRecord(name, record);
   } finally {
     await opened.close();
   }
